@@ -1,0 +1,1 @@
+//! Benchmark bodies; `benches/*.rs` are thin criterion wrappers.

@@ -1,0 +1,1 @@
+//! Draw lists → pixels with wgpu offscreen; frames → H.264 segments through ffmpeg.

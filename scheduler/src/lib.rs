@@ -1,0 +1,1 @@
+//! Segment planning, workers, stitching and object storage for quake bulletins.

