@@ -9,6 +9,7 @@ pub mod draw;
 pub mod error;
 pub mod event;
 pub mod map;
+pub mod narration;
 pub mod storyboard;
 
 pub use draw::{Align, Color, DrawList, Fill, Prim, Text, TextMeasure};
