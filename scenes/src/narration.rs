@@ -598,13 +598,18 @@ fn groups(text: &str) -> Vec<Group> {
         tokens.push((chars[start..i].iter().collect(), space));
         space = false;
     }
-    // Glue: closing punctuation to the group before it, opening punctuation to the one after.
+    // Glue: closing punctuation to the group before it, opening punctuation to the one after,
+    // and a number to the CJK character right after it (its unit: 4.8级, 29.67度, 36分).
     let mut out: Vec<Group> = Vec::new();
     let mut carry: Option<Group> = None; // opening punctuation waiting for its group
     for (text, space_before) in tokens {
         let first = text.chars().next().unwrap_or(' ');
         let units: usize = text.chars().map(char_units).sum();
-        if no_line_start(first) && !space_before && carry.is_none() {
+        let after_number = out
+            .last()
+            .is_some_and(|g| g.text.chars().last().is_some_and(|c| c.is_ascii_digit()));
+        let unit_of_number = is_cjk(first) && after_number && !no_line_end(first);
+        if (no_line_start(first) || unit_of_number) && !space_before && carry.is_none() {
             if let Some(last) = out.last_mut() {
                 last.text.push_str(&text);
                 last.units += units;
@@ -673,7 +678,8 @@ fn greedy(groups: &[Group], max_units: usize) -> Vec<String> {
 
 /// Break `text` into lines of at most `max_full_width` full-width characters (a Latin letter or
 /// digit counts half). Breaks fall between CJK characters or at spaces, never inside a number or
-/// a Latin word (unless the word alone is longer than a line); no line starts with closing
+/// a Latin word (unless the word alone is longer than a line) nor between a number and the CJK
+/// character after it (its unit: 4.8级, 29.67度); no line starts with closing
 /// punctuation (，。、）…) and none ends with opening punctuation (（《…). The lines are balanced:
 /// the fewest lines greedy breaking needs, made as even as possible (no one-character last line).
 pub fn break_lines(text: &str, max_full_width: usize) -> Vec<String> {
@@ -954,8 +960,8 @@ mod tests {
             let first = l.chars().next().unwrap();
             assert!(!no_line_start(first), "line starts with {first}: {lines:?}");
         }
-        // Numbers stay whole.
-        for n in ["2022", "4.8", "20", "36"] {
+        // Numbers stay whole and with their units.
+        for n in ["2022年", "4.8级", "20千", "36分"] {
             assert!(lines.iter().any(|l| l.contains(n)), "{n} split: {lines:?}");
         }
         // Balanced: the last line is not a stub.
