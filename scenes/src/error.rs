@@ -1,8 +1,11 @@
-//! Errors for report parsing and validation.
+//! Errors for report parsing and validation, and for decoding map data.
 use thiserror::Error;
 
 /// Why a report was refused. Every variant names the offending field (JSON pointer style,
 /// e.g. `/properties/mag`) so the sender can fix it.
+///
+/// All variants are permanent: sending the same bytes again gives the same error
+/// ([`ReportError::is_retryable`] is `false` for every one of them).
 #[derive(Debug, Error, PartialEq)]
 #[non_exhaustive]
 pub enum ReportError {
@@ -22,4 +25,55 @@ pub enum ReportError {
     },
     #[error("field `{field}` is invalid: {reason}")]
     Invalid { field: String, reason: String },
+}
+
+impl ReportError {
+    /// Whether retrying the same input could succeed. Parsing is pure, so never.
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
+
+    /// The JSON pointer of the offending field, where the error concerns one field.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ReportError::Missing { field }
+            | ReportError::WrongType { field, .. }
+            | ReportError::OutOfRange { field, .. }
+            | ReportError::Invalid { field, .. } => Some(field),
+            ReportError::Syntax(_) | ReportError::UnknownFormat(_) => None,
+        }
+    }
+}
+
+/// Why map source data could not be decoded. `source` names the input
+/// (`countries`, `land` or `china`), `path` the JSON location where it went wrong.
+///
+/// Permanent: the inputs are files shipped by `scripts/setup.sh`; a decoding error means a
+/// wrong or corrupted file, which retrying does not fix.
+#[derive(Debug, Error, PartialEq)]
+#[non_exhaustive]
+pub enum MapError {
+    #[error("{source_name}: not valid JSON: {message}")]
+    Syntax {
+        source_name: &'static str,
+        message: String,
+    },
+    #[error("{source_name}: `{path}`: {reason}")]
+    Shape {
+        source_name: &'static str,
+        path: String,
+        reason: String,
+    },
+    #[error("{source_name}: cannot find the map object: {reason}")]
+    NotFound {
+        source_name: &'static str,
+        reason: String,
+    },
+}
+
+impl MapError {
+    /// Whether retrying with the same input could succeed: never.
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
 }

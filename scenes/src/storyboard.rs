@@ -1,7 +1,15 @@
 //! Event → storyboard of timed scenes → draw list for frame n.
+//!
+//! A storyboard is four scenes back to back (Header, Parameters, Map, Closing; defaults
+//! [`DEFAULT_SCENE_SECS`], 17 s in all). [`Storyboard::with_durations`] lengthens scenes to hold
+//! their narration. Between scenes the outgoing scene dips to the background over its last
+//! [`FADE_SECS`] and the incoming one rises from it over its first [`FADE_SECS`]; both are
+//! computed from the frame number alone, so any frame can be rendered on its own, by any worker.
 use serde::{Deserialize, Serialize};
 
-use crate::{Assets, DrawList, Event, TextMeasure};
+use crate::layout::{progress, Canvas};
+use crate::scene::{self, style, Ctx};
+use crate::{Assets, DrawList, Event, Fill, Prim, TextMeasure};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderSettings {
@@ -28,6 +36,17 @@ pub enum SceneKind {
     Closing,
 }
 
+/// Default scene lengths in seconds, in playing order (17 s in all).
+pub const DEFAULT_SCENE_SECS: [(SceneKind, f64); 4] = [
+    (SceneKind::Header, 3.0),
+    (SceneKind::Parameters, 5.0),
+    (SceneKind::Map, 6.0),
+    (SceneKind::Closing, 3.0),
+];
+
+/// Length of the dip to the background between two scenes, seconds (on each side of the cut).
+pub const FADE_SECS: f64 = 0.3;
+
 /// One scene occupying frames `start .. start + frames`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SceneSpan {
@@ -45,15 +64,116 @@ pub struct Storyboard {
 }
 
 impl Storyboard {
+    /// The storyboard with default scene lengths.
     pub fn new(event: &Event, settings: RenderSettings) -> Self {
-        let _ = (event, settings);
-        todo!("scenes helper")
+        Self::with_durations(event, settings, &[])
     }
 
-    /// The draw list of frame `n` (0-based, `n < total_frames`): a pure function of
-    /// the storyboard, the assets and `n`.
+    /// The storyboard where each scene lasts the larger of its default length and the frames
+    /// given for it in `min_frames` (e.g. from `narration::scene_min_frames`, so that every scene
+    /// holds its speech). Scenes not listed keep their default; repeated entries take the largest.
+    pub fn with_durations(
+        event: &Event,
+        settings: RenderSettings,
+        min_frames: &[(SceneKind, u32)],
+    ) -> Self {
+        let fps = settings.fps.max(1);
+        let mut start = 0;
+        let mut scenes = Vec::with_capacity(DEFAULT_SCENE_SECS.len());
+        for (kind, secs) in DEFAULT_SCENE_SECS {
+            let default = (secs * f64::from(fps)).round().max(1.0) as u32;
+            let need = min_frames
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, f)| *f)
+                .max()
+                .unwrap_or(0);
+            let frames = default.max(need);
+            scenes.push(SceneSpan {
+                kind,
+                start,
+                frames,
+            });
+            start += frames;
+        }
+        Self {
+            settings,
+            event: event.clone(),
+            scenes,
+            total_frames: start,
+        }
+    }
+
+    /// Length in seconds.
+    pub fn duration_secs(&self) -> f64 {
+        f64::from(self.total_frames) / f64::from(self.settings.fps.max(1))
+    }
+
+    /// The scene showing at frame `n` (the last one for `n` past the end) and `n`'s frame
+    /// number within it.
+    pub fn scene_at(&self, n: u32) -> (&SceneSpan, u32) {
+        let n = n.min(self.total_frames.saturating_sub(1));
+        let span = self
+            .scenes
+            .iter()
+            .find(|s| n < s.start + s.frames)
+            .or(self.scenes.last())
+            .unwrap_or_else(|| unreachable!("a storyboard always has scenes"));
+        (span, n.saturating_sub(span.start))
+    }
+
+    /// The draw list of frame `n` (0-based, `n < total_frames`; later frames repeat the last):
+    /// a pure function of the storyboard, the assets and `n`.
     pub fn frame(&self, n: u32, assets: &Assets, measure: &dyn TextMeasure) -> DrawList {
-        let _ = (n, assets, measure);
-        todo!("scenes helper")
+        let RenderSettings { width, height, fps } = self.settings;
+        let fps = f64::from(fps.max(1));
+        let (span, local) = self.scene_at(n);
+        let t = f64::from(local) / fps;
+        let dur = f64::from(span.frames) / fps;
+        let ctx = Ctx {
+            c: Canvas::new(width, height),
+            m: measure,
+            e: &self.event,
+            assets,
+            t: t as f32,
+        };
+        let mut prims = Vec::with_capacity(256);
+        prims.push(scene::background(width, height, 1.0));
+        match span.kind {
+            SceneKind::Header => scene::header::draw(&ctx, &mut prims),
+            SceneKind::Parameters => scene::parameters::draw(&ctx, &mut prims),
+            SceneKind::Map => scene::map::draw(&ctx, &mut prims),
+            SceneKind::Closing => scene::closing::draw(&ctx, &mut prims),
+        }
+        // Dip to the background: in after a cut (not for the first scene, whose first frame is
+        // the cover picture), out before one (not for the last scene, which holds to the end).
+        let first = span.start == 0;
+        let last = span.start + span.frames >= self.total_frames;
+        // Frame times are sampled at frame starts: fade in over frames 0.., fade out so that the
+        // scene's last frame is fully faded.
+        let end_t = dur - 1.0 / fps;
+        let mut k = 1.0f32;
+        if !first {
+            k = k.min(progress(t as f32, 0.0, FADE_SECS as f32));
+        }
+        if !last {
+            k = k.min(progress((end_t - t) as f32, 0.0, FADE_SECS as f32));
+        }
+        if k < 1.0 {
+            prims.push(Prim::Rect {
+                x: 0.0,
+                y: 0.0,
+                w: width as f32,
+                h: height as f32,
+                radius: 0.0,
+                fill: Fill::Vertical(style::BG_TOP.fade(1.0 - k), style::BG_BOTTOM.fade(1.0 - k)),
+            });
+        }
+        DrawList {
+            width,
+            height,
+            clear: style::BG_BOTTOM,
+            prims,
+        }
     }
 }

@@ -1,0 +1,85 @@
+//! Closing card: source attribution, a safety reminder, the automatic-report caveat, "quakecast".
+use super::{style, Ctx, COL_W};
+use crate::facts;
+use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, DESIGN_W};
+use crate::{Align, Fill, Prim, ReportStatus};
+
+pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    let cx = DESIGN_W / 2.0;
+    let a = ease_out_cubic(progress(x.t, 0.0, 0.5));
+    let mut y = 420.0;
+    out.push(Prim::Rect {
+        x: c.x(cx - 60.0),
+        y: c.y(y),
+        w: c.len(120.0),
+        h: c.len(6.0),
+        radius: c.len(3.0),
+        fill: Fill::Solid(style::ACCENT.fade(a)),
+    });
+    y += 40.0;
+    let attribution = fit(x.m, &facts::attribution_zh(x.e), COL_W, 2, 38.0, 26.0);
+    lines(
+        c,
+        &attribution,
+        cx,
+        y,
+        1.3,
+        style::TEXT.fade(a),
+        Align::Center,
+        out,
+    );
+    y += block_height(&attribution, 1.3) + 56.0;
+
+    let a2 = ease_out_cubic(progress(x.t, 0.3, 0.5));
+    let safety = fit(x.m, facts::SAFETY_ZH, COL_W, 2, 34.0, 24.0);
+    lines(
+        c,
+        &safety,
+        cx,
+        y,
+        1.35,
+        style::MUTED.fade(a2),
+        Align::Center,
+        out,
+    );
+    y += block_height(&safety, 1.35) + 36.0;
+    if x.e.status == ReportStatus::Automatic {
+        let caveat = fit(x.m, facts::AUTOMATIC_CAVEAT_ZH, COL_W, 2, 30.0, 22.0);
+        lines(
+            c,
+            &caveat,
+            cx,
+            y,
+            1.3,
+            style::WARN.fade(a2),
+            Align::Center,
+            out,
+        );
+        y += block_height(&caveat, 1.3) + 36.0;
+    }
+
+    let a3 = ease_out_cubic(progress(x.t, 0.6, 0.5));
+    let brand = fit(x.m, "quakecast", COL_W, 1, 28.0, 18.0);
+    lines(
+        c,
+        &brand,
+        cx,
+        y.max(860.0),
+        1.2,
+        style::MUTED.fade(a3 * 0.8),
+        Align::Center,
+        out,
+    );
+    let id = fit(x.m, &x.e.event_id, COL_W, 1, 20.0, 12.0);
+    lines(
+        c,
+        &id,
+        cx,
+        y.max(860.0) + 40.0,
+        1.2,
+        style::MUTED.fade(a3 * 0.6),
+        Align::Center,
+        out,
+    );
+}

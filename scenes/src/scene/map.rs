@@ -1,0 +1,357 @@
+//! Map: the camera flies from the whole-country view to the epicentre and holds; land, borders,
+//! provinces, geodesic distance rings and a pulsing epicentre marker, clipped to a panel.
+use super::{strip, style, Ctx, COL_W, COL_X};
+use crate::clip::{clip_polygon, clip_polyline, Rect};
+use crate::facts;
+use crate::layout::{block_height, ease_in_out_cubic, ease_out_cubic, fit, lines, progress};
+use crate::map::{LayerKind, MapLayer};
+use crate::projection::{destination, geodesic_circle, slerp, unit, View, EARTH_RADIUS_KM};
+use crate::{Align, Color, Event, Fill, Prim, Text};
+
+/// The map panel in design units: `[x, y, w, h]`.
+pub const MAP_PANEL: [f32; 4] = [COL_X, 140.0, COL_W, 800.0];
+/// The camera starts moving at this time into the scene…
+pub const MAP_MOVE_START_SECS: f32 = 0.4;
+/// …and rests on the epicentre from this time on.
+pub const MAP_MOVE_END_SECS: f32 = 3.0;
+/// The distance rings fade in from here (over [`RINGS_FADE_SECS`]).
+pub const RINGS_IN_SECS: f32 = 3.0;
+pub const RINGS_FADE_SECS: f32 = 0.5;
+/// Period of the marker's expanding rings.
+pub const PULSE_PERIOD_SECS: f32 = 1.0;
+
+/// Centre and scale of the whole-China view.
+pub const CHINA_VIEW_CENTER: (f64, f64) = (104.0, 33.0);
+pub const CHINA_VIEW_KM_PER_UNIT: f64 = 9.0;
+/// Points closer than this (output pixels) to the previous kept point are dropped.
+const DECIMATE_PX: f32 = 0.5;
+/// Points per distance ring.
+const RING_POINTS: usize = 128;
+
+/// Where the camera looks: centre (lon, lat) and kilometres per design unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MapCamera {
+    pub center: (f64, f64),
+    pub km_per_unit: f64,
+}
+
+/// Distance rings around the epicentre, km: wider for larger quakes.
+pub fn ring_radii_km(e: &Event) -> [f64; 3] {
+    if e.magnitude >= 6.0 {
+        [100.0, 200.0, 400.0]
+    } else {
+        [50.0, 100.0, 200.0]
+    }
+}
+
+fn start_camera(e: &Event) -> MapCamera {
+    if facts::in_china_frame(e.lon, e.lat) {
+        MapCamera {
+            center: CHINA_VIEW_CENTER,
+            km_per_unit: CHINA_VIEW_KM_PER_UNIT,
+        }
+    } else {
+        // Far from China: start from a regional view around the event, same scale.
+        MapCamera {
+            center: (e.lon, e.lat),
+            km_per_unit: CHINA_VIEW_KM_PER_UNIT,
+        }
+    }
+}
+
+/// The resting camera: on the epicentre, the widest ring filling 82 % of the panel's half-size.
+pub fn end_camera(e: &Event) -> MapCamera {
+    let half = MAP_PANEL[2].min(MAP_PANEL[3]) as f64 / 2.0;
+    MapCamera {
+        center: (e.lon, e.lat),
+        km_per_unit: ring_radii_km(e)[2] / (half * 0.82),
+    }
+}
+
+/// The camera at `t` seconds into the map scene.
+///
+/// Zoom is interpolated in log scale; the centre moves along the great circle so that the
+/// epicentre approaches the panel centre in a straight line on screen at a steady eased pace
+/// (its screen offset shrinks by the factor `1 − e`), instead of first running away from the
+/// centre while the zoom races ahead, as a plain linear pan would do.
+pub fn camera(e: &Event, t: f32) -> MapCamera {
+    let (a, b) = (start_camera(e), end_camera(e));
+    let k = f64::from(ease_in_out_cubic(progress(
+        t,
+        MAP_MOVE_START_SECS,
+        MAP_MOVE_END_SECS - MAP_MOVE_START_SECS,
+    )));
+    let s = a.km_per_unit.powf(1.0 - k) * b.km_per_unit.powf(k);
+    let f = (1.0 - k) * s / a.km_per_unit;
+    MapCamera {
+        center: slerp(b.center, a.center, f),
+        km_per_unit: s,
+    }
+}
+
+/// The panel in output pixels, `[x0, y0, x1, y1]`.
+fn panel_px(x: &Ctx) -> Rect {
+    let c = &x.c;
+    let [px, py, pw, ph] = MAP_PANEL;
+    [c.x(px), c.y(py), c.x(px + pw), c.y(py + ph)]
+}
+
+pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    strip(x, 1.0, out);
+    let panel = panel_px(x);
+    let cam = camera(x.e, x.t);
+    let view = View::new(
+        cam.center,
+        cam.km_per_unit / f64::from(c.s),
+        f64::from(panel[0] + panel[2]) / 2.0,
+        f64::from(panel[1] + panel[3]) / 2.0,
+    );
+    out.push(Prim::Clip(Some([
+        panel[0],
+        panel[1],
+        panel[2] - panel[0],
+        panel[3] - panel[1],
+    ])));
+    out.push(Prim::Rect {
+        x: panel[0],
+        y: panel[1],
+        w: panel[2] - panel[0],
+        h: panel[3] - panel[1],
+        radius: 0.0,
+        fill: Fill::Solid(style::SEA),
+    });
+    draw_geography(x, &view, panel, out);
+    let t_rings = ease_out_cubic(progress(x.t, RINGS_IN_SECS, RINGS_FADE_SECS));
+    if t_rings > 0.0 {
+        draw_rings(x, &view, panel, t_rings, out);
+    }
+    draw_marker(x, &view, out);
+    out.push(Prim::Clip(None));
+    // Panel frame.
+    out.push(Prim::Polyline {
+        points: vec![
+            [panel[0], panel[1]],
+            [panel[2], panel[1]],
+            [panel[2], panel[3]],
+            [panel[0], panel[3]],
+        ],
+        width: c.len(1.5),
+        color: style::MUTED.fade(0.5),
+        closed: true,
+    });
+    draw_caption(x, out);
+}
+
+/// Land, water holes, China's provinces and country borders, culled, projected, decimated and
+/// clipped to the panel (plus a margin, so clipped edges stay outside the visible panel).
+fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    let margin = c.len(6.0);
+    let rect = [
+        panel[0] - margin,
+        panel[1] - margin,
+        panel[2] + margin,
+        panel[3] + margin,
+    ];
+    let half_diag = ((panel[2] - panel[0]).hypot(panel[3] - panel[1]) / 2.0 + margin) as f64;
+    let view_radius = (half_diag * view.km_per_px / EARTH_RADIUS_KM) * 1.05;
+    let map = &x.assets.map;
+    let fill = |kind, color: Color, out: &mut Vec<Prim>| {
+        for pts in visible(map.layer(kind), view, view_radius) {
+            let poly = clip_polygon(&pts, rect);
+            if poly.len() >= 3 {
+                out.push(Prim::Polygon {
+                    points: poly,
+                    color,
+                });
+            }
+        }
+    };
+    fill(LayerKind::Land, style::LAND, out);
+    fill(LayerKind::Water, style::SEA, out);
+    let provinces = visible(map.layer(LayerKind::Province), view, view_radius);
+    for pts in &provinces {
+        let poly = clip_polygon(pts, rect);
+        if poly.len() >= 3 {
+            out.push(Prim::Polygon {
+                points: poly,
+                color: style::CHINA_LAND,
+            });
+        }
+    }
+    let stroke =
+        |shapes: &[(Vec<[f32; 2]>, bool)], width: f32, color: Color, out: &mut Vec<Prim>| {
+            for (pts, closed) in shapes {
+                for run in clip_polyline(pts, *closed, rect) {
+                    out.push(Prim::Polyline {
+                        points: run,
+                        width,
+                        color,
+                        closed: false,
+                    });
+                }
+            }
+        };
+    let provinces: Vec<_> = provinces.into_iter().map(|p| (p, true)).collect();
+    stroke(&provinces, c.len(1.0), style::PROVINCE_LINE, out);
+    let borders: Vec<_> = visible(map.layer(LayerKind::Country), view, view_radius)
+        .into_iter()
+        .map(|p| (p, false))
+        .collect();
+    stroke(&borders, c.len(1.4), style::COUNTRY_LINE, out);
+}
+
+/// The shapes of a layer (at the level of detail for this zoom) whose bounding caps reach the
+/// view, projected to pixels with near-duplicate points dropped.
+fn visible(layer: Option<&MapLayer>, view: &View, view_radius: f64) -> Vec<Vec<[f32; 2]>> {
+    let Some(lod) = layer.and_then(|l| l.lod_for(view.km_per_px)) else {
+        return Vec::new();
+    };
+    let cu = view.center_unit();
+    let mut out = Vec::new();
+    for s in &lod.shapes {
+        let cc = s.cap_center;
+        let d = (cu[0] * f64::from(cc[0]) + cu[1] * f64::from(cc[1]) + cu[2] * f64::from(cc[2]))
+            .clamp(-1.0, 1.0)
+            .acos();
+        if d > f64::from(s.cap_radius) + view_radius {
+            continue;
+        }
+        let mut pts: Vec<[f32; 2]> = Vec::with_capacity(s.points.len());
+        for p in &s.points {
+            let q = view.project_f32(*p);
+            if let Some(last) = pts.last() {
+                if (q[0] - last[0]).abs() < DECIMATE_PX && (q[1] - last[1]).abs() < DECIMATE_PX {
+                    continue;
+                }
+            }
+            pts.push(q);
+        }
+        if pts.len() >= 2 {
+            out.push(pts);
+        }
+    }
+    out
+}
+
+fn draw_rings(x: &Ctx, view: &View, panel: Rect, a: f32, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    let e = x.e;
+    let size = 20.0;
+    for r in ring_radii_km(e) {
+        let pts: Vec<[f32; 2]> = geodesic_circle(e.lon, e.lat, r, RING_POINTS)
+            .into_iter()
+            .map(|(lon, lat)| {
+                let (px, py) = view.project(lon, lat);
+                [px as f32, py as f32]
+            })
+            .collect();
+        for run in clip_polyline(&pts, true, panel) {
+            out.push(Prim::Polyline {
+                points: run,
+                width: c.len(1.6),
+                color: style::RING_LINE.fade(a),
+                closed: false,
+            });
+        }
+        // Label on the ring's northernmost point, on a dark backing.
+        let (lon, lat) = destination(e.lon, e.lat, 0.0, r);
+        let (px, py) = view.project(lon, lat);
+        let label = format!("{r:.0}km");
+        let w = x.m.width(&label, c.len(size));
+        let (bw, bh) = (w + c.len(10.0), c.len(size + 6.0));
+        let (bx, by) = (px as f32 - bw / 2.0, py as f32 - bh / 2.0);
+        if bx < panel[0] || by < panel[1] || bx + bw > panel[2] || by + bh > panel[3] {
+            continue;
+        }
+        out.push(Prim::Rect {
+            x: bx,
+            y: by,
+            w: bw,
+            h: bh,
+            radius: c.len(4.0),
+            fill: Fill::Solid(style::LABEL_BG.fade(a)),
+        });
+        out.push(Prim::Text(Text {
+            text: label,
+            x: px as f32,
+            y: py as f32 - c.len(size) / 2.0,
+            size: c.len(size),
+            color: style::TEXT.fade(a),
+            align: Align::Center,
+        }));
+    }
+}
+
+/// The epicentre: a red disc ringed in white, with two rings expanding and fading each period.
+fn draw_marker(x: &Ctx, view: &View, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    let (px, py) = view.project_unit(unit(x.e.lon, x.e.lat));
+    let (cx, cy) = (px as f32, py as f32);
+    for i in 0..2 {
+        let phase = (x.t / PULSE_PERIOD_SECS + 0.5 * i as f32).fract();
+        let r = 10.0 + 52.0 * ease_out_cubic(phase);
+        let a = (1.0 - phase).powf(1.5) * 0.9;
+        out.push(Prim::Circle {
+            cx,
+            cy,
+            r: c.len(r),
+            stroke: Some(c.len(3.0)),
+            color: style::ACCENT.fade(a),
+        });
+    }
+    out.push(Prim::Circle {
+        cx,
+        cy,
+        r: c.len(11.0),
+        stroke: None,
+        color: style::TEXT,
+    });
+    out.push(Prim::Circle {
+        cx,
+        cy,
+        r: c.len(8.5),
+        stroke: None,
+        color: style::ACCENT,
+    });
+}
+
+/// Under the panel: the place, then "4.8级" in the accent colour and the depth beside it.
+fn draw_caption(x: &Ctx, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    let y = MAP_PANEL[1] + MAP_PANEL[3] + 22.0;
+    let region = fit(x.m, &x.e.region, COL_W, 2, 36.0, 26.0);
+    lines(c, &region, COL_X, y, 1.25, style::TEXT, Align::Left, out);
+    let y2 = y + block_height(&region, 1.25) + 14.0;
+    let mag = facts::magnitude_zh(x.e);
+    let depth = format!("震源深度{}", facts::depth_zh(x.e));
+    let gap = 24.0;
+    let mut size = 40.0f32;
+    let total = |s: f32| x.m.width(&mag, s) + gap + x.m.width(&depth, s * 0.8);
+    if total(size) > COL_W {
+        size *= COL_W / total(size);
+        while total(size) > COL_W {
+            size *= 0.98;
+        }
+    }
+    out.push(crate::layout::text(
+        c,
+        &mag,
+        COL_X,
+        y2,
+        size,
+        style::ACCENT,
+        Align::Left,
+    ));
+    let dx = x.m.width(&mag, size) + gap;
+    out.push(crate::layout::text(
+        c,
+        &depth,
+        COL_X + dx,
+        y2 + size * 0.2,
+        size * 0.8,
+        style::MUTED,
+        Align::Left,
+    ));
+}

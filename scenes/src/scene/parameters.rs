@@ -1,0 +1,131 @@
+//! Parameters: time, place, magnitude, depth and coordinates, each row sliding in, staggered.
+use super::{rule, strip, style, Ctx, COL_W, COL_X};
+use crate::facts;
+use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, Fitted};
+use crate::{Align, Color, Prim};
+
+/// Delay before the first row, and between rows, seconds.
+pub const ROW_DELAY_SECS: f32 = 0.2;
+pub const ROW_STAGGER_SECS: f32 = 0.25;
+/// How long a row takes to arrive, seconds.
+pub const ROW_IN_SECS: f32 = 0.5;
+
+struct Row {
+    label: String,
+    value: Fitted,
+    color: Color,
+    /// An optional smaller second line under the value (UTC time for events outside China).
+    note: Option<Fitted>,
+}
+
+const LABEL_SIZE: f32 = 26.0;
+const LABEL_GAP: f32 = 12.0;
+const LEADING: f32 = 1.2;
+const NOTE_GAP: f32 = 8.0;
+
+fn rows(x: &Ctx) -> Vec<Row> {
+    let e = x.e;
+    let m = x.m;
+    let china = facts::in_china_frame(e.lon, e.lat);
+    let time_label = "发震时刻（北京时间）".to_string();
+    let note = (!china).then(|| fit(m, &facts::time_utc(e), COL_W, 1, 28.0, 20.0));
+    vec![
+        Row {
+            label: time_label,
+            value: fit(m, &facts::time_zh(e), COL_W, 2, 46.0, 32.0),
+            color: style::TEXT,
+            note,
+        },
+        Row {
+            label: "参考位置".into(),
+            value: fit(m, &e.region, COL_W, 2, 48.0, 32.0),
+            color: style::TEXT,
+            note: None,
+        },
+        Row {
+            label: facts::magnitude_label_zh(e),
+            value: fit(m, &facts::magnitude_zh(e), COL_W, 1, 84.0, 48.0),
+            color: style::ACCENT,
+            note: None,
+        },
+        Row {
+            label: "震源深度".into(),
+            value: fit(m, &facts::depth_zh(e), COL_W, 1, 48.0, 32.0),
+            color: style::TEXT,
+            note: None,
+        },
+        Row {
+            label: "震中位置".into(),
+            value: fit(m, &facts::coords_zh(e), COL_W, 2, 40.0, 28.0),
+            color: style::TEXT,
+            note: None,
+        },
+    ]
+}
+
+fn row_height(r: &Row) -> f32 {
+    let note = r
+        .note
+        .as_ref()
+        .map_or(0.0, |n| NOTE_GAP + block_height(n, LEADING));
+    LABEL_SIZE + LABEL_GAP + block_height(&r.value, LEADING) + note
+}
+
+pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    let top = strip(x, 1.0, out) + 50.0;
+    let rows = rows(x);
+    // Rows share the space down to the subtitle band (y = 1060) with equal gaps, 28–56 units.
+    let content: f32 = rows.iter().map(row_height).sum();
+    let gap = ((1060.0 - top - content) / rows.len() as f32).clamp(28.0, 56.0);
+    let mut y = top;
+    for (i, r) in rows.iter().enumerate() {
+        let a = ease_out_cubic(progress(
+            x.t,
+            ROW_DELAY_SECS + ROW_STAGGER_SECS * i as f32,
+            ROW_IN_SECS,
+        ));
+        let h = row_height(r);
+        if a > 0.0 {
+            // Rise into place while fading in; widths never change, so the text stays fitted.
+            let ry = y + (1.0 - a) * 28.0;
+            let lab = fit(x.m, &r.label, COL_W, 1, LABEL_SIZE, 18.0);
+            lines(
+                c,
+                &lab,
+                COL_X,
+                ry,
+                LEADING,
+                style::MUTED.fade(a),
+                Align::Left,
+                out,
+            );
+            let vy = ry + LABEL_SIZE + LABEL_GAP;
+            lines(
+                c,
+                &r.value,
+                COL_X,
+                vy,
+                LEADING,
+                r.color.fade(a),
+                Align::Left,
+                out,
+            );
+            if let Some(n) = &r.note {
+                let ny = vy + block_height(&r.value, LEADING) + NOTE_GAP;
+                lines(
+                    c,
+                    n,
+                    COL_X,
+                    ny,
+                    LEADING,
+                    style::MUTED.fade(a),
+                    Align::Left,
+                    out,
+                );
+            }
+            out.push(rule(c, COL_X, y + h + gap / 2.0, COL_W * a, style::RULE));
+        }
+        y += h + gap;
+    }
+}
