@@ -35,11 +35,16 @@ pub enum LayerKind {
 }
 
 /// Douglas–Peucker tolerances of the levels of detail, in degrees of latitude (1° ≈ 111 km).
-/// Level 0 is the source data (50m Natural Earth is quantized to ~0.0036°).
-pub const LOD_TOLERANCES_DEG: [f32; 5] = [0.0, 0.005, 0.015, 0.04, 0.12];
+/// Level 0 is the source data (50m Natural Earth is quantized to ~0.0036°). Neighbouring
+/// levels are about 1.6× apart: right after the camera switches to a finer level that level is
+/// at most 1.6× finer than needed, which keeps the point count of a zooming frame steady.
+pub const LOD_TOLERANCES_DEG: [f32; 10] = [
+    0.0, 0.003, 0.005, 0.008, 0.013, 0.02, 0.032, 0.05, 0.08, 0.13,
+];
 
-/// Largest tolerance, in output pixels, that a level may have at the current zoom.
-pub const LOD_MAX_PX: f64 = 0.6;
+/// Largest tolerance that a level may have at the current zoom, in the caller's screen unit
+/// (the scenes pass kilometres per design unit, so this is 0.8 design units).
+pub const LOD_MAX_PX: f64 = 0.8;
 
 /// ISO 3166-1 numeric ids whose borders are taken from the Chinese province layer instead
 /// (China, Taiwan, Hong Kong, Macao).
@@ -85,7 +90,8 @@ pub struct MapLayer {
 }
 
 impl MapLayer {
-    /// The coarsest level whose tolerance is at most [`LOD_MAX_PX`] pixels at `km_per_px`.
+    /// The coarsest level whose tolerance is at most [`LOD_MAX_PX`] screen units at `km_per_px`
+    /// kilometres per screen unit.
     pub fn lod_for(&self, km_per_px: f64) -> Option<&Lod> {
         let max_deg = (LOD_MAX_PX * km_per_px / 111.195) as f32;
         self.lods
@@ -541,8 +547,9 @@ fn cap(pts: &[[f32; 3]]) -> ([f32; 3], f32) {
         let d = c[0] * f64::from(p[0]) + c[1] * f64::from(p[1]) + c[2] * f64::from(p[2]);
         r = r.max(d.clamp(-1.0, 1.0).acos());
     }
-    // A little slack for f32 rounding.
-    ([c[0] as f32, c[1] as f32, c[2] as f32], r as f32 + 1e-5)
+    // Slack for f32 rounding: an angle from the dot product of f32 unit vectors can be off by
+    // ~5e-4 rad near zero; 1e-3 rad (6 km) covers it.
+    ([c[0] as f32, c[1] as f32, c[2] as f32], r as f32 + 1e-3)
 }
 
 /// Douglas–Peucker in a local equirectangular frame (longitudes scaled by the cosine of the mean
@@ -832,8 +839,10 @@ mod tests {
                 })
                 .collect(),
         };
-        assert_eq!(layer.lod_for(0.5).unwrap().tolerance_deg, 0.0);
-        assert_eq!(layer.lod_for(9.0).unwrap().tolerance_deg, 0.04);
-        assert_eq!(layer.lod_for(100.0).unwrap().tolerance_deg, 0.12);
+        assert_eq!(layer.lod_for(0.3).unwrap().tolerance_deg, 0.0);
+        assert_eq!(layer.lod_for(0.5).unwrap().tolerance_deg, 0.003);
+        // 9 km/px: 0.8 px = 7.2 km = 0.065°.
+        assert_eq!(layer.lod_for(9.0).unwrap().tolerance_deg, 0.05);
+        assert_eq!(layer.lod_for(100.0).unwrap().tolerance_deg, 0.13);
     }
 }

@@ -58,6 +58,12 @@ pub fn geodesic_circle(lon: f64, lat: f64, radius_km: f64, n: usize) -> Vec<(f64
 
 /// Spherical linear interpolation between two (lon, lat) points along the great circle.
 pub fn slerp(a: (f64, f64), b: (f64, f64), t: f64) -> (f64, f64) {
+    if t <= 0.0 {
+        return a;
+    }
+    if t >= 1.0 {
+        return b;
+    }
     let (ua, ub) = (unit(a.0, a.1), unit(b.0, b.1));
     let omega = dot(ua, ub).clamp(-1.0, 1.0).acos();
     if omega < 1e-9 {
@@ -115,6 +121,11 @@ impl View {
     /// Unit vector of the centre.
     pub fn center_unit(&self) -> [f64; 3] {
         self.c
+    }
+
+    /// The local frame at the centre: (centre, east, north) unit vectors.
+    pub fn basis(&self) -> ([f64; 3], [f64; 3], [f64; 3]) {
+        (self.c, self.e, self.n)
     }
 
     /// (lon, lat) degrees → pixel.

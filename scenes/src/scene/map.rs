@@ -1,7 +1,7 @@
 //! Map: the camera flies from the whole-country view to the epicentre and holds; land, borders,
 //! provinces, geodesic distance rings and a pulsing epicentre marker, clipped to a panel.
 use super::{strip, style, Ctx, COL_W, COL_X};
-use crate::clip::{clip_polygon, clip_polyline, Rect};
+use crate::clip::{clip_polygon, clip_polyline, Rect, SphereRegion};
 use crate::facts;
 use crate::layout::{block_height, ease_in_out_cubic, ease_out_cubic, fit, lines, progress};
 use crate::map::{LayerKind, MapLayer};
@@ -23,8 +23,12 @@ pub const PULSE_PERIOD_SECS: f32 = 1.0;
 /// Centre and scale of the whole-China view.
 pub const CHINA_VIEW_CENTER: (f64, f64) = (104.0, 33.0);
 pub const CHINA_VIEW_KM_PER_UNIT: f64 = 9.0;
-/// Points closer than this (output pixels) to the previous kept point are dropped.
-const DECIMATE_PX: f32 = 0.5;
+/// Points closer than this (design units) to the previous kept point are dropped.
+///
+/// Why units and not pixels (also for the level of detail): a 1080×1920 frame then draws the
+/// same geometry as a 720×1280 one, scaled, so both sizes look alike and cost the same number
+/// of vertices; 0.7 units is still only ~1 px at 1080.
+const DECIMATE_UNITS: f32 = 0.7;
 /// Points per distance ring.
 const RING_POINTS: usize = 128;
 
@@ -143,8 +147,9 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     draw_caption(x, out);
 }
 
-/// Land, water holes, China's provinces and country borders, culled, projected, decimated and
-/// clipped to the panel (plus a margin, so clipped edges stay outside the visible panel).
+/// Land, water holes, China's provinces and country borders, culled, clipped on the sphere,
+/// projected, decimated and clipped to the panel (plus a margin, so clipped edges stay outside
+/// the visible panel).
 fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
     let c = &x.c;
     let margin = c.len(6.0);
@@ -156,9 +161,15 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
     ];
     let half_diag = ((panel[2] - panel[0]).hypot(panel[3] - panel[1]) / 2.0 + margin) as f64;
     let view_radius = (half_diag * view.km_per_px / EARTH_RADIUS_KM) * 1.05;
+    let geo = Geo {
+        view,
+        region: SphereRegion::around(view, view_radius * 1.2),
+        view_radius,
+        s: c.s,
+    };
     let map = &x.assets.map;
     let fill = |kind, color: Color, out: &mut Vec<Prim>| {
-        for pts in visible(map.layer(kind), view, view_radius) {
+        for (pts, _) in geo.shapes(map.layer(kind), true) {
             let poly = clip_polygon(&pts, rect);
             if poly.len() >= 3 {
                 out.push(Prim::Polygon {
@@ -168,71 +179,97 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
             }
         }
     };
+    let stroke = |kind, width: f32, color: Color, out: &mut Vec<Prim>| {
+        for (pts, closed) in geo.shapes(map.layer(kind), false) {
+            for run in clip_polyline(&pts, closed, rect) {
+                out.push(Prim::Polyline {
+                    points: run,
+                    width,
+                    color,
+                    closed: false,
+                });
+            }
+        }
+    };
     fill(LayerKind::Land, style::LAND, out);
     fill(LayerKind::Water, style::SEA, out);
-    let provinces = visible(map.layer(LayerKind::Province), view, view_radius);
-    for pts in &provinces {
-        let poly = clip_polygon(pts, rect);
-        if poly.len() >= 3 {
-            out.push(Prim::Polygon {
-                points: poly,
-                color: style::CHINA_LAND,
-            });
-        }
-    }
-    let stroke =
-        |shapes: &[(Vec<[f32; 2]>, bool)], width: f32, color: Color, out: &mut Vec<Prim>| {
-            for (pts, closed) in shapes {
-                for run in clip_polyline(pts, *closed, rect) {
-                    out.push(Prim::Polyline {
-                        points: run,
-                        width,
-                        color,
-                        closed: false,
-                    });
-                }
-            }
-        };
-    let provinces: Vec<_> = provinces.into_iter().map(|p| (p, true)).collect();
-    stroke(&provinces, c.len(1.0), style::PROVINCE_LINE, out);
-    let borders: Vec<_> = visible(map.layer(LayerKind::Country), view, view_radius)
-        .into_iter()
-        .map(|p| (p, false))
-        .collect();
-    stroke(&borders, c.len(1.4), style::COUNTRY_LINE, out);
+    fill(LayerKind::Province, style::CHINA_LAND, out);
+    stroke(LayerKind::Province, c.len(1.0), style::PROVINCE_LINE, out);
+    stroke(LayerKind::Country, c.len(1.4), style::COUNTRY_LINE, out);
 }
 
-/// The shapes of a layer (at the level of detail for this zoom) whose bounding caps reach the
-/// view, projected to pixels with near-duplicate points dropped.
-fn visible(layer: Option<&MapLayer>, view: &View, view_radius: f64) -> Vec<Vec<[f32; 2]>> {
-    let Some(lod) = layer.and_then(|l| l.lod_for(view.km_per_px)) else {
-        return Vec::new();
-    };
-    let cu = view.center_unit();
-    let mut out = Vec::new();
-    for s in &lod.shapes {
-        let cc = s.cap_center;
-        let d = (cu[0] * f64::from(cc[0]) + cu[1] * f64::from(cc[1]) + cu[2] * f64::from(cc[2]))
-            .clamp(-1.0, 1.0)
-            .acos();
-        if d > f64::from(s.cap_radius) + view_radius {
-            continue;
-        }
-        let mut pts: Vec<[f32; 2]> = Vec::with_capacity(s.points.len());
-        for p in &s.points {
-            let q = view.project_f32(*p);
-            if let Some(last) = pts.last() {
-                if (q[0] - last[0]).abs() < DECIMATE_PX && (q[1] - last[1]).abs() < DECIMATE_PX {
-                    continue;
+/// What a frame needs to turn map shapes into screen geometry.
+struct Geo<'a> {
+    view: &'a View,
+    /// Shapes not wholly inside this region are clipped to it on the sphere first.
+    region: SphereRegion,
+    /// Angular radius (radians) of a cap containing the panel: shapes whose caps miss it are
+    /// skipped.
+    view_radius: f64,
+    /// Pixels per design unit.
+    s: f32,
+}
+
+impl Geo<'_> {
+    /// The shapes of a layer (at the level of detail for this zoom) that reach the view, in
+    /// pixels with near-duplicate points dropped. As areas (`fill`): closed polygons; as lines:
+    /// runs, each flagged closed when it is a whole ring.
+    fn shapes(&self, layer: Option<&MapLayer>, fill: bool) -> Vec<(Vec<[f32; 2]>, bool)> {
+        let view = self.view;
+        let Some(lod) = layer.and_then(|l| l.lod_for(view.km_per_px * f64::from(self.s))) else {
+            return Vec::new();
+        };
+        let cu = view.center_unit();
+        let dec = DECIMATE_UNITS * self.s;
+        let project = |pts: &[[f32; 3]]| -> Vec<[f32; 2]> {
+            let mut out: Vec<[f32; 2]> = Vec::with_capacity(pts.len());
+            for p in pts {
+                let q = view.project_f32(*p);
+                if let Some(last) = out.last() {
+                    if (q[0] - last[0]).abs() < dec && (q[1] - last[1]).abs() < dec {
+                        continue;
+                    }
+                }
+                out.push(q);
+            }
+            out
+        };
+        let mut out = Vec::new();
+        for s in &lod.shapes {
+            let cc = s.cap_center;
+            let d =
+                (cu[0] * f64::from(cc[0]) + cu[1] * f64::from(cc[1]) + cu[2] * f64::from(cc[2]))
+                    .clamp(-1.0, 1.0)
+                    .acos();
+            if d > f64::from(s.cap_radius) + self.view_radius {
+                continue;
+            }
+            let inside = self.region.contains_cap(cc, s.cap_radius);
+            if fill {
+                let pts = if inside {
+                    project(&s.points)
+                } else {
+                    project(&self.region.clip_ring(&s.points))
+                };
+                if pts.len() >= 3 {
+                    out.push((pts, true));
+                }
+            } else if inside {
+                let pts = project(&s.points);
+                if pts.len() >= 2 {
+                    out.push((pts, s.closed));
+                }
+            } else {
+                for run in self.region.clip_line(&s.points, s.closed) {
+                    let pts = project(&run);
+                    if pts.len() >= 2 {
+                        out.push((pts, false));
+                    }
                 }
             }
-            pts.push(q);
         }
-        if pts.len() >= 2 {
-            out.push(pts);
-        }
+        out
     }
-    out
 }
 
 fn draw_rings(x: &Ctx, view: &View, panel: Rect, a: f32, out: &mut Vec<Prim>) {

@@ -1,0 +1,498 @@
+//! Storyboard tests on the real map data: timing, determinism, safe area, vertex budget, rings.
+mod common;
+
+use common::{assets, hanyuan, stress_events};
+use quakecast_scenes::layout::Canvas;
+use quakecast_scenes::projection::{distance_km, View};
+use quakecast_scenes::scene::{camera, style, MAP_MOVE_END_SECS, MAP_PANEL};
+use quakecast_scenes::{
+    Align, Assets, DrawList, FixedMeasure, Prim, RenderSettings, SceneKind, Storyboard, TextMeasure,
+};
+
+const SMALL: RenderSettings = RenderSettings {
+    width: 720,
+    height: 1280,
+    fps: 30,
+};
+const LARGE: RenderSettings = RenderSettings {
+    width: 1080,
+    height: 1920,
+    fps: 30,
+};
+
+fn points(list: &DrawList) -> usize {
+    list.prims
+        .iter()
+        .map(|p| match p {
+            Prim::Polygon { points, .. } | Prim::Polyline { points, .. } => points.len(),
+            _ => 1,
+        })
+        .sum()
+}
+
+fn map_span(sb: &Storyboard) -> (u32, u32) {
+    let s = sb
+        .scenes
+        .iter()
+        .find(|s| s.kind == SceneKind::Map)
+        .expect("map scene");
+    (s.start, s.frames)
+}
+
+#[test]
+fn durations_are_15_to_25_seconds_at_both_sizes() {
+    for settings in [SMALL, LARGE, RenderSettings { fps: 25, ..LARGE }] {
+        let sb = Storyboard::new(&hanyuan(), settings);
+        let secs = sb.duration_secs();
+        assert!((15.0..=25.0).contains(&secs), "{secs} s at {settings:?}");
+        // Scenes tile the timeline in order.
+        let mut next = 0;
+        let kinds: Vec<SceneKind> = sb.scenes.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                SceneKind::Header,
+                SceneKind::Parameters,
+                SceneKind::Map,
+                SceneKind::Closing
+            ]
+        );
+        for s in &sb.scenes {
+            assert_eq!(s.start, next);
+            assert!(s.frames > 0);
+            next += s.frames;
+        }
+        assert_eq!(next, sb.total_frames);
+    }
+    // Same timeline at both sizes.
+    assert_eq!(
+        Storyboard::new(&hanyuan(), SMALL).scenes,
+        Storyboard::new(&hanyuan(), LARGE).scenes
+    );
+}
+
+#[test]
+fn with_durations_lengthens_scenes_to_their_minimum() {
+    let base = Storyboard::new(&hanyuan(), SMALL);
+    let sb = Storyboard::with_durations(
+        &hanyuan(),
+        SMALL,
+        &[(SceneKind::Parameters, 200), (SceneKind::Header, 10)],
+    );
+    let frames = |sb: &Storyboard, k| sb.scenes.iter().find(|s| s.kind == k).unwrap().frames;
+    assert_eq!(frames(&sb, SceneKind::Parameters), 200);
+    assert_eq!(
+        frames(&sb, SceneKind::Header),
+        frames(&base, SceneKind::Header)
+    );
+    assert_eq!(sb.total_frames, base.total_frames + 200 - 150);
+    assert_eq!(sb.scenes[2].start, sb.scenes[1].start + 200);
+}
+
+#[test]
+fn frames_are_pure_functions_of_n() {
+    let a = assets();
+    let one = Storyboard::new(&hanyuan(), SMALL);
+    let whole: Vec<DrawList> = (0..one.total_frames)
+        .map(|n| one.frame(n, a, &FixedMeasure))
+        .collect();
+    // Rebuilt storyboards, frames asked for in two halves and in reverse order.
+    let two = Storyboard::new(&hanyuan(), SMALL);
+    let half = one.total_frames / 2;
+    let mut split: Vec<DrawList> = (0..half).map(|n| two.frame(n, a, &FixedMeasure)).collect();
+    let three = Storyboard::new(&hanyuan(), SMALL);
+    let mut back: Vec<DrawList> = (half..one.total_frames)
+        .rev()
+        .map(|n| three.frame(n, a, &FixedMeasure))
+        .collect();
+    back.reverse();
+    split.extend(back);
+    assert!(whole == split, "frames differ between runs");
+    // And frames actually change: the animation is not frozen.
+    let distinct = whole.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(distinct > whole.len() / 2, "only {distinct} frame changes");
+}
+
+/// The horizontal and vertical extent of a text primitive under `m`.
+fn text_box(t: &quakecast_scenes::Text, m: &dyn TextMeasure) -> [f32; 4] {
+    let w = m.width(&t.text, t.size);
+    let x0 = match t.align {
+        Align::Left => t.x,
+        Align::Center => t.x - w / 2.0,
+        Align::Right => t.x - w,
+    };
+    [x0, t.y, x0 + w, t.y + t.size]
+}
+
+#[test]
+fn all_text_stays_in_the_safe_area() {
+    let a = assets();
+    let m = FixedMeasure;
+    let mut checked = 0;
+    for e in stress_events() {
+        for settings in [SMALL, LARGE] {
+            let sb = Storyboard::new(&e, settings);
+            let [sx, sy, sw, sh] = Canvas::safe_px(settings.width, settings.height);
+            let eps = 0.01;
+            for n in (0..sb.total_frames)
+                .step_by(10)
+                .chain([sb.total_frames - 1])
+            {
+                for p in sb.frame(n, a, &m).prims {
+                    if let Prim::Text(t) = p {
+                        let [x0, y0, x1, y1] = text_box(&t, &m);
+                        assert!(
+                            x0 >= sx - eps
+                                && y0 >= sy - eps
+                                && x1 <= sx + sw + eps
+                                && y1 <= sy + sh + eps,
+                            "{:?} frame {n} at {}x{}: {:?} box {:?} outside safe area {:?}",
+                            e.region,
+                            settings.width,
+                            settings.height,
+                            t.text,
+                            [x0, y0, x1, y1],
+                            [sx, sy, sx + sw, sy + sh]
+                        );
+                        assert!(t.size >= 8.0, "{:?} shrunk to {}", t.text, t.size);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} texts checked");
+}
+
+#[test]
+fn large_size_is_the_small_layout_scaled() {
+    // Outside the map (whose level of detail follows the pixel density), every primitive of
+    // 1080x1920 is the 720x1280 one scaled by 1.5.
+    let a = assets();
+    let (small, large) = (
+        Storyboard::new(&hanyuan(), SMALL),
+        Storyboard::new(&hanyuan(), LARGE),
+    );
+    let (ms, mf) = map_span(&small);
+    let close = |x: f32, y: f32| (x * 1.5 - y).abs() < 0.01 * (1.0 + y.abs());
+    let mut compared = 0;
+    for n in (0..small.total_frames).step_by(7) {
+        let (ps, pl) = (
+            small.frame(n, a, &FixedMeasure).prims,
+            large.frame(n, a, &FixedMeasure).prims,
+        );
+        let in_map = (ms..ms + mf).contains(&n);
+        let texts = |ps: &[Prim]| -> Vec<quakecast_scenes::Text> {
+            ps.iter()
+                .filter_map(|p| match p {
+                    Prim::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        if !in_map {
+            assert_eq!(ps.len(), pl.len(), "frame {n}");
+        }
+        let (ts, tl) = (texts(&ps), texts(&pl));
+        assert_eq!(ts.len(), tl.len(), "frame {n}");
+        for (s, l) in ts.iter().zip(&tl) {
+            assert_eq!(s.text, l.text);
+            assert!(
+                close(s.x, l.x) && close(s.y, l.y) && close(s.size, l.size),
+                "frame {n}: {s:?} vs {l:?}"
+            );
+            compared += 1;
+        }
+        if !in_map {
+            for (s, l) in ps.iter().zip(&pl) {
+                if let (
+                    Prim::Rect { x, y, w, h, .. },
+                    Prim::Rect {
+                        x: x2,
+                        y: y2,
+                        w: w2,
+                        h: h2,
+                        ..
+                    },
+                ) = (s, l)
+                {
+                    assert!(
+                        close(*x, *x2) && close(*y, *y2) && close(*w, *w2) && close(*h, *h2),
+                        "frame {n}: {s:?} vs {l:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(compared > 100);
+}
+
+#[test]
+fn map_frames_stay_within_the_vertex_budget() {
+    let a = assets();
+    for e in stress_events() {
+        for settings in [SMALL, LARGE] {
+            let sb = Storyboard::new(&e, settings);
+            let (start, frames) = map_span(&sb);
+            let mut max = 0;
+            for n in (start..start + frames).step_by(3) {
+                max = max.max(points(&sb.frame(n, a, &FixedMeasure)));
+            }
+            assert!(
+                max < 20_000,
+                "{:?} at {}: {max} points",
+                e.region,
+                settings.width
+            );
+            assert!(max > 50, "{:?}: the map is empty ({max} points)", e.region);
+        }
+    }
+}
+
+#[test]
+fn map_draws_land_around_the_epicentre_and_clips_to_the_panel() {
+    let a = assets();
+    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let (start, frames) = map_span(&sb);
+    for n in [start, start + frames / 2, start + frames - 1] {
+        let prims = sb.frame(n, a, &FixedMeasure).prims;
+        let clip = prims
+            .iter()
+            .position(|p| matches!(p, Prim::Clip(Some(_))))
+            .expect("map clips to its panel");
+        let unclip = prims
+            .iter()
+            .position(|p| matches!(p, Prim::Clip(None)))
+            .expect("clip is reset");
+        assert!(clip < unclip);
+        let polys: Vec<&Vec<[f32; 2]>> = prims[clip..unclip]
+            .iter()
+            .filter_map(|p| match p {
+                Prim::Polygon { points, color } if *color == style::CHINA_LAND => Some(points),
+                _ => None,
+            })
+            .collect();
+        assert!(!polys.is_empty(), "frame {n}: no Chinese province drawn");
+        let [px, py, pw, ph] = MAP_PANEL;
+        let m = 6.01;
+        for pts in &polys {
+            for p in pts.iter() {
+                assert!(
+                    p[0] >= px - m && p[0] <= px + pw + m && p[1] >= py - m && p[1] <= py + ph + m,
+                    "frame {n}: point {p:?} outside the clipped panel"
+                );
+            }
+        }
+    }
+}
+
+fn ring_prims(list: &DrawList) -> Vec<&Vec<[f32; 2]>> {
+    list.prims
+        .iter()
+        .filter_map(|p| match p {
+            Prim::Polyline { points, color, .. } if *color == style::RING_LINE => Some(points),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn distance_rings_are_true_geodesic_circles() {
+    let a = assets();
+    for e in [hanyuan(), common::usgs_sample()] {
+        for settings in [SMALL, LARGE] {
+            let sb = Storyboard::new(&e, settings);
+            let (start, frames) = map_span(&sb);
+            let list = sb.frame(start + frames - 1, a, &FixedMeasure);
+            let c = Canvas::new(settings.width, settings.height);
+            let cam = camera(&e, (frames - 1) as f32 / settings.fps as f32);
+            assert_eq!(cam.center, (e.lon, e.lat), "camera rests on the epicentre");
+            let km_per_px = cam.km_per_unit / f64::from(c.s);
+            let (cx, cy) = (
+                c.x(MAP_PANEL[0] + MAP_PANEL[2] / 2.0),
+                c.y(MAP_PANEL[1] + MAP_PANEL[3] / 2.0),
+            );
+            let rings = ring_prims(&list);
+            let radii = if e.magnitude >= 6.0 {
+                [100.0, 200.0, 400.0]
+            } else {
+                [50.0, 100.0, 200.0]
+            };
+            assert_eq!(rings.len(), 3, "three whole rings inside the panel");
+            for (pts, r) in rings.iter().zip(radii) {
+                assert!(pts.len() > 100);
+                let want = (r / km_per_px) as f32;
+                for p in pts.iter() {
+                    let got = (p[0] - cx).hypot(p[1] - cy);
+                    assert!(
+                        (got - want).abs() < 0.05,
+                        "ring {r} km: {got} px, want {want}"
+                    );
+                }
+                // And back through the inverse projection: each point is r km away on the sphere.
+                let view = View::new((e.lon, e.lat), km_per_px, f64::from(cx), f64::from(cy));
+                for p in pts.iter().step_by(16) {
+                    let ll = view.unproject(f64::from(p[0]), f64::from(p[1]));
+                    assert!((distance_km((e.lon, e.lat), ll) - r).abs() < 0.2);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn camera_flies_from_china_to_the_epicentre() {
+    let e = hanyuan();
+    let start = camera(&e, 0.0);
+    let end = camera(&e, MAP_MOVE_END_SECS);
+    assert!(start.km_per_unit > 5.0 * end.km_per_unit);
+    assert_eq!(end.center, (e.lon, e.lat));
+    // Zoom is monotonic and the epicentre's distance from the centre (in units) never grows.
+    let mut prev = (f64::MAX, f64::MAX);
+    for i in 0..=60 {
+        let c = camera(&e, MAP_MOVE_END_SECS * i as f32 / 60.0);
+        let off = distance_km(c.center, (e.lon, e.lat)) / c.km_per_unit;
+        assert!(c.km_per_unit <= prev.0 + 1e-9);
+        assert!(
+            off <= prev.1 + 1e-6,
+            "step {i}: offset {off} after {}",
+            prev.1
+        );
+        prev = (c.km_per_unit, off);
+    }
+}
+
+#[test]
+fn map_without_data_still_draws() {
+    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let (start, frames) = map_span(&sb);
+    let list = sb.frame(start + frames - 1, &Assets::default(), &FixedMeasure);
+    assert_eq!(ring_prims(&list).len(), 3);
+}
+
+#[test]
+fn header_shows_the_status_line_and_closing_the_source() {
+    let a = assets();
+    let texts = |sb: &Storyboard, n: u32| -> Vec<String> {
+        sb.frame(n, a, &FixedMeasure)
+            .prims
+            .into_iter()
+            .filter_map(|p| match p {
+                Prim::Text(t) => Some(t.text),
+                _ => None,
+            })
+            .collect()
+    };
+    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let header = texts(&sb, 60);
+    for want in [
+        "地震速报",
+        "中国地震台网正式测定",
+        "四川雅安市汉源县",
+        "4.8级",
+    ] {
+        assert!(header.iter().any(|t| t == want), "{want} not in {header:?}");
+    }
+    let params = texts(&sb, sb.scenes[1].start + sb.scenes[1].frames - 1);
+    for want in [
+        "2022年05月20日 08时36分",
+        "北纬29.67度 东经102.48度",
+        "20千米",
+        "4.8级",
+    ] {
+        assert!(params.iter().any(|t| t == want), "{want} not in {params:?}");
+    }
+    let closing = texts(&sb, sb.total_frames - 1);
+    assert!(
+        closing.iter().any(|t| t == "以上信息来源：中国地震台网"),
+        "{closing:?}"
+    );
+    let usgs = Storyboard::new(&common::usgs_sample(), SMALL);
+    let header = texts(&usgs, 60);
+    assert!(header.iter().any(|t| t == "USGS 正式测定"), "{header:?}");
+}
+
+#[test]
+fn scene_cuts_dip_to_the_background() {
+    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let a = assets();
+    let overlay = |n: u32| -> f32 {
+        match sb.frame(n, a, &FixedMeasure).prims.last() {
+            Some(Prim::Rect {
+                fill: quakecast_scenes::Fill::Vertical(top, _),
+                w,
+                ..
+            }) if *w == 720.0 => top.a,
+            _ => 0.0,
+        }
+    };
+    let cut = sb.scenes[1].start;
+    assert_eq!(overlay(0), 0.0, "the cover frame is not faded");
+    assert!(
+        (overlay(cut - 1) - 1.0).abs() < 1e-6,
+        "outgoing scene fully faded"
+    );
+    assert!(
+        (overlay(cut) - 1.0).abs() < 1e-6,
+        "incoming scene starts from the background"
+    );
+    assert!(overlay(cut + 4) > 0.0 && overlay(cut + 4) < 1.0);
+    assert_eq!(overlay(cut + 20), 0.0);
+    assert_eq!(
+        overlay(sb.total_frames - 1),
+        0.0,
+        "the closing card holds to the end"
+    );
+}
+
+fn land_area_fraction(list: &DrawList) -> f64 {
+    let area = |p: &[[f32; 2]]| -> f64 {
+        let n = p.len();
+        (0..n)
+            .map(|i| {
+                let (a, b) = (p[i], p[(i + 1) % n]);
+                f64::from(a[0]) * f64::from(b[1]) - f64::from(b[0]) * f64::from(a[1])
+            })
+            .sum::<f64>()
+            .abs()
+            / 2.0
+    };
+    let land: f64 = list
+        .prims
+        .iter()
+        .filter_map(|p| match p {
+            Prim::Polygon { points, color } if *color == style::LAND => Some(area(points)),
+            _ => None,
+        })
+        .sum();
+    let c = Canvas::new(list.width, list.height);
+    land / f64::from(c.len(MAP_PANEL[2]) * c.len(MAP_PANEL[3]))
+}
+
+#[test]
+fn far_continents_do_not_flood_an_ocean_view() {
+    // Seen from Fiji the antipode is in Africa, from Chile it is in China: land rings around
+    // the antipode must not turn inside out and cover the panel.
+    let a = assets();
+    let events = stress_events();
+    for (region, max) in [("Fiji region", 0.15), ("Gulf of Guinea", 0.6)] {
+        let e = events
+            .iter()
+            .find(|e| e.region == region)
+            .expect("stress event");
+        let sb = Storyboard::new(e, SMALL);
+        let (start, frames) = map_span(&sb);
+        for n in (start..start + frames).step_by(5) {
+            let f = land_area_fraction(&sb.frame(n, a, &FixedMeasure));
+            assert!(
+                f < max,
+                "{region} frame {n}: land covers {:.0} % of the panel",
+                f * 100.0
+            );
+        }
+    }
+    // And land is there when it should be: Sichuan at rest is all land.
+    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let f = land_area_fraction(&sb.frame(sb.total_frames - 100, a, &FixedMeasure));
+    assert!(f > 0.9, "Sichuan: land covers {:.0} %", f * 100.0);
+}
