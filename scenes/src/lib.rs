@@ -10,6 +10,7 @@ pub mod draw;
 pub mod error;
 pub mod event;
 pub mod facts;
+pub mod intensity;
 pub mod layout;
 pub mod map;
 pub mod measure;

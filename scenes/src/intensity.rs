@@ -1,0 +1,986 @@
+//! Predicted seismic intensity: the intensity prediction equations shared by the bulletin's map
+//! rings and the push audience.
+//!
+//! Two families of published relations are implemented, with their exact coefficients:
+//!
+//! - **Mainland China**: the elliptical relations of 汪素云, 俞言祥, 高阿甲, 时振梁 (2000),
+//!   "中国分区地震动衰减关系的确定" (Wang Suyun et al., *Development of attenuation relations for
+//!   ground motion in China*), 中国地震 *Earthquake Research in China* 16(2): 99–106, the intensity
+//!   relations behind GB 18306-2001 (the seismic ground-motion parameter zonation map of China).
+//!   Along the long axis (a) and the short axis (b) of the elliptical isoseismals:
+//!   `I = A + B·M − C·lg(R + R0)` with
+//!
+//!   | region | axis  | A     | B     | C     | R0 (km) | σ     |
+//!   |--------|-------|-------|-------|-------|---------|-------|
+//!   | west   | long  | 5.253 | 1.398 | 4.164 | 26      | 0.531 |
+//!   | west   | short | 2.019 | 1.398 | 2.943 | 8       | 0.531 |
+//!   | east   | long  | 5.019 | 1.446 | 4.136 | 24      | 0.500 |
+//!   | east   | short | 2.240 | 1.446 | 3.070 | 9       | 0.500 |
+//!
+//!   `M` is the surface-wave magnitude Ms (CENC's "M"), `R` the epicentral distance in km, `I` the
+//!   China seismic intensity (GB/T 17742). A check on the transcription: each pair gives the same
+//!   epicentral intensity at R = 0 to within 0.0002 (west: 8.8675 for M6.8; east: 9.1432).
+//!   The west/east boundary is taken as **105°E** inside mainland China (the paper's regions are
+//!   divided along the north–south seismic belt; 105°E is our simplification of that line).
+//!   "Mainland China" is the Natural Earth 1:110m outline of China (mainland and Hainan) plus a
+//!   100 km margin on the coastal side (east of 107°E and south of 41°N: Gulf of Tonkin to the
+//!   Bohai), so coastal-sea events use the Chinese relation too while events just across a land
+//!   border (Nepal, Myanmar, Mongolia...) do not.
+//!
+//! - **Elsewhere**: Allen, Wald & Worden (2012), "Intensity attenuation for active crustal
+//!   regions", *J. Seismol.* 16: 409–433, hypocentral-distance form (their Table 2):
+//!   `MMI = c0 + c1·M + c2·ln(√(R_hyp² + R_M²)) [+ c4·ln(R_hyp/50) for R_hyp > 50 km]`,
+//!   `R_M = m1 + m2·exp(M − 5)`, with c0 = 2.085, c1 = 1.428, c2 = −1.402, c4 = 0.078,
+//!   m1 = −0.209, m2 = 2.042; σ = s1 + s2 / (1 + (R/s3)²), s1 = 0.82, s2 = 0.37, s3 = 22.9.
+//!   `M` is moment magnitude. This form has no azimuthal term, so it is circular. (The paper's
+//!   rupture-distance form, with `(1 + c3·exp(M − 5))` as the near-source term, needs a fault
+//!   geometry that a quick report does not carry, so it is not used.)
+//!
+//! Decisions that are ours, not the papers':
+//!
+//! - **Crossing axes.** Extrapolated below about intensity IV the Chinese short-axis radius
+//!   exceeds the long-axis one (west M6.8: at III, 781 km vs 641 km). The short-axis radius is
+//!   capped at the long-axis radius, so low-intensity isoseismals become circles instead of
+//!   ellipses with swapped axes.
+//! - **Unknown orientation.** The long axis follows the fault strike. Without a strike (a quick
+//!   report has none), the model is circular with the *equal-area* radius `√(Ra·Rb)`; with
+//!   [`IntensityModel::with_long_axis_azimuth`] (or a strike) it is elliptical.
+//! - **Intensity at a point** off the axes (elliptical case) is the level of the isoseismal ellipse
+//!   through the point: the `I` solving `(x/Ra(I))² + (y/Rb(I))² = 1`, found by safeguarded Newton
+//!   iteration (a few steps; 1e-9 tolerance).
+//! - **Levels.** A real-valued prediction `I` is at level `⌊I⌋` (intensity VI means `I ≥ 6`), the
+//!   way the isoseismal for VI is drawn at `I = 6`. [`level`] and [`roman`] follow that.
+use serde::{Deserialize, Serialize};
+
+/// Mean Earth radius (IUGG), km.
+pub const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// Longitude (degrees east) dividing the western and eastern Chinese relations.
+pub const CHINA_WEST_EAST_BOUNDARY_LON: f64 = 105.0;
+
+/// How far offshore (km) an epicentre still counts as Chinese for choosing the relation (on the
+/// coastal side only, see [`in_mainland_china`]).
+pub const CHINA_OFFSHORE_MARGIN_KM: f64 = 100.0;
+
+/// `I = a + b·M − c·lg(R + r0)` along one axis.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AxisCoefficients {
+    pub a: f64,
+    pub b: f64,
+    pub c: f64,
+    /// Near-field saturation distance, km.
+    pub r0: f64,
+}
+
+impl AxisCoefficients {
+    /// Intensity at epicentral distance `r_km` along this axis.
+    pub fn intensity(&self, magnitude: f64, r_km: f64) -> f64 {
+        self.a + self.b * magnitude - self.c * (r_km.max(0.0) + self.r0).log10()
+    }
+
+    /// Distance (km) at which this axis reaches `intensity`; 0 above the epicentral intensity.
+    pub fn radius(&self, magnitude: f64, intensity: f64) -> f64 {
+        (10f64.powf((self.a + self.b * magnitude - intensity) / self.c) - self.r0).max(0.0)
+    }
+}
+
+/// An elliptical relation: one equation per axis, and the standard deviation of the fit.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EllipticalCoefficients {
+    pub long: AxisCoefficients,
+    pub short: AxisCoefficients,
+    /// Standard deviation of intensity, intensity units.
+    pub sigma: f64,
+}
+
+/// 汪素云 et al. (2000), western China (see the module docs).
+pub const CHINA_WEST: EllipticalCoefficients = EllipticalCoefficients {
+    long: AxisCoefficients {
+        a: 5.253,
+        b: 1.398,
+        c: 4.164,
+        r0: 26.0,
+    },
+    short: AxisCoefficients {
+        a: 2.019,
+        b: 1.398,
+        c: 2.943,
+        r0: 8.0,
+    },
+    sigma: 0.531,
+};
+
+/// 汪素云 et al. (2000), eastern China (see the module docs).
+pub const CHINA_EAST: EllipticalCoefficients = EllipticalCoefficients {
+    long: AxisCoefficients {
+        a: 5.019,
+        b: 1.446,
+        c: 4.136,
+        r0: 24.0,
+    },
+    short: AxisCoefficients {
+        a: 2.240,
+        b: 1.446,
+        c: 3.070,
+        r0: 9.0,
+    },
+    sigma: 0.500,
+};
+
+/// Allen, Wald & Worden (2012) coefficients, hypocentral-distance form.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Aww2012Coefficients {
+    pub c0: f64,
+    pub c1: f64,
+    pub c2: f64,
+    /// Anelastic term, applied beyond 50 km.
+    pub c4: f64,
+    pub m1: f64,
+    pub m2: f64,
+    pub s1: f64,
+    pub s2: f64,
+    pub s3: f64,
+}
+
+/// Allen, Wald & Worden (2012), Table 2, hypocentral distance.
+pub const AWW2012_HYPO: Aww2012Coefficients = Aww2012Coefficients {
+    c0: 2.085,
+    c1: 1.428,
+    c2: -1.402,
+    c4: 0.078,
+    m1: -0.209,
+    m2: 2.042,
+    s1: 0.82,
+    s2: 0.37,
+    s3: 22.9,
+};
+
+impl Aww2012Coefficients {
+    /// MMI at hypocentral distance `r_hyp_km`.
+    pub fn intensity(&self, magnitude: f64, r_hyp_km: f64) -> f64 {
+        let r = r_hyp_km.max(0.0);
+        let rm = self.m1 + self.m2 * (magnitude - 5.0).exp();
+        let mut i = self.c0 + self.c1 * magnitude + self.c2 * (r * r + rm * rm).sqrt().ln();
+        if r > 50.0 {
+            i += self.c4 * (r / 50.0).ln();
+        }
+        i
+    }
+
+    /// Standard deviation (MMI units) at hypocentral distance `r_hyp_km`.
+    pub fn sigma(&self, r_hyp_km: f64) -> f64 {
+        self.s1 + self.s2 / (1.0 + (r_hyp_km / self.s3).powi(2))
+    }
+}
+
+/// Which intensity prediction equation applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relation {
+    /// 汪素云 et al. (2000), western China (west of 105°E), elliptical.
+    ChinaWest,
+    /// 汪素云 et al. (2000), eastern China (east of 105°E), elliptical.
+    ChinaEast,
+    /// Allen, Wald & Worden (2012), active crustal regions, hypocentral, circular.
+    Aww2012Hypo,
+}
+
+impl Relation {
+    /// The relation for an epicentre: Chinese west/east inside mainland China (plus the offshore
+    /// margin), Allen et al. (2012) elsewhere.
+    pub fn for_epicenter(lat: f64, lon: f64) -> Relation {
+        if in_mainland_china(lat, lon) {
+            if lon < CHINA_WEST_EAST_BOUNDARY_LON {
+                Relation::ChinaWest
+            } else {
+                Relation::ChinaEast
+            }
+        } else {
+            Relation::Aww2012Hypo
+        }
+    }
+
+    /// Short machine name (`china-west`, `china-east`, `aww2012-hypo`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Relation::ChinaWest => "china-west",
+            Relation::ChinaEast => "china-east",
+            Relation::Aww2012Hypo => "aww2012-hypo",
+        }
+    }
+
+    /// Parse [`Relation::key`].
+    pub fn from_key(key: &str) -> Option<Relation> {
+        [
+            Relation::ChinaWest,
+            Relation::ChinaEast,
+            Relation::Aww2012Hypo,
+        ]
+        .into_iter()
+        .find(|r| r.key() == key)
+    }
+
+    /// Citation, for captions and the review page.
+    pub fn citation(self) -> &'static str {
+        match self {
+            Relation::ChinaWest => {
+                "汪素云, 俞言祥, 高阿甲, 时振梁 (2000), 中国地震 16(2): 99–106 — western China, elliptical"
+            }
+            Relation::ChinaEast => {
+                "汪素云, 俞言祥, 高阿甲, 时振梁 (2000), 中国地震 16(2): 99–106 — eastern China, elliptical"
+            }
+            Relation::Aww2012Hypo => {
+                "Allen, Wald & Worden (2012), J. Seismol. 16: 409–433 — active crust, hypocentral"
+            }
+        }
+    }
+
+    /// The intensity scale the relation predicts.
+    pub fn scale(self) -> &'static str {
+        match self {
+            Relation::ChinaWest | Relation::ChinaEast => "China seismic intensity (GB/T 17742)",
+            Relation::Aww2012Hypo => "Modified Mercalli intensity",
+        }
+    }
+
+    /// Standard deviation of a prediction at epicentral distance `r_km` (depth for AWW).
+    pub fn sigma(self, r_km: f64, depth_km: f64) -> f64 {
+        match self {
+            Relation::ChinaWest => CHINA_WEST.sigma,
+            Relation::ChinaEast => CHINA_EAST.sigma,
+            Relation::Aww2012Hypo => AWW2012_HYPO.sigma(r_km.hypot(depth_km)),
+        }
+    }
+
+    fn elliptical(self) -> Option<&'static EllipticalCoefficients> {
+        match self {
+            Relation::ChinaWest => Some(&CHINA_WEST),
+            Relation::ChinaEast => Some(&CHINA_EAST),
+            Relation::Aww2012Hypo => None,
+        }
+    }
+}
+
+/// Radii of one isoseismal, km from the epicentre.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Radii {
+    /// Along the long axis.
+    pub long_km: f64,
+    /// Along the short axis (capped at `long_km`).
+    pub short_km: f64,
+    /// Radius of the circle with the same area, `√(long·short)`: what a model without an
+    /// orientation uses.
+    pub equivalent_km: f64,
+}
+
+/// A prediction at one point.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Great-circle distance from the epicentre, km.
+    pub distance_km: f64,
+    pub intensity: f64,
+}
+
+/// Predicted intensity around one event.
+///
+/// Build it once per event ([`IntensityModel::for_event`]) and ask it for many points: the
+/// epicentre's frame and the relation's constants are precomputed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntensityModel {
+    pub relation: Relation,
+    pub magnitude: f64,
+    pub depth_km: f64,
+    pub lat: f64,
+    pub lon: f64,
+    /// Long axis azimuth, degrees clockwise from north; `None`: circular (equal-area radius).
+    pub long_axis_azimuth_deg: Option<f64>,
+    frame: Frame,
+    /// `(sin, cos)` of the long axis azimuth.
+    axis: (f64, f64),
+    /// Intensity at the epicentre.
+    i0: f64,
+}
+
+/// Bisection/Newton bracket below the epicentral intensity, intensity units.
+const SOLVE_SPAN: f64 = 40.0;
+const SOLVE_TOL: f64 = 1e-9;
+
+impl IntensityModel {
+    /// A model for an explicit relation.
+    pub fn new(relation: Relation, magnitude: f64, depth_km: f64, lat: f64, lon: f64) -> Self {
+        let mut m = IntensityModel {
+            relation,
+            magnitude,
+            depth_km: depth_km.max(0.0),
+            lat,
+            lon,
+            long_axis_azimuth_deg: None,
+            frame: Frame::new(lat, lon),
+            axis: (0.0, 1.0),
+            i0: 0.0,
+        };
+        m.i0 = match relation.elliptical() {
+            Some(c) => c
+                .long
+                .intensity(magnitude, 0.0)
+                .min(c.short.intensity(magnitude, 0.0)),
+            None => AWW2012_HYPO.intensity(magnitude, m.depth_km),
+        };
+        m
+    }
+
+    /// The model for an event, with the relation chosen from its epicentre
+    /// ([`Relation::for_epicenter`]); circular until an orientation is given.
+    pub fn for_event(event: &crate::Event) -> Self {
+        let relation = Relation::for_epicenter(event.lat, event.lon);
+        Self::new(
+            relation,
+            event.magnitude,
+            event.depth_km,
+            event.lat,
+            event.lon,
+        )
+    }
+
+    /// Orient the long axis (degrees clockwise from north). Ignored by circular relations.
+    pub fn with_long_axis_azimuth(mut self, azimuth_deg: f64) -> Self {
+        let az = azimuth_deg.rem_euclid(180.0);
+        self.long_axis_azimuth_deg = Some(az);
+        self.axis = az.to_radians().sin_cos();
+        self
+    }
+
+    /// Orient the long axis along a fault strike (degrees clockwise from north).
+    pub fn with_strike(self, strike_deg: f64) -> Self {
+        self.with_long_axis_azimuth(strike_deg)
+    }
+
+    /// Whether predictions depend on azimuth (an elliptical relation with an orientation).
+    pub fn is_elliptical(&self) -> bool {
+        self.relation.elliptical().is_some() && self.long_axis_azimuth_deg.is_some()
+    }
+
+    /// Predicted intensity at the epicentre.
+    pub fn epicentral_intensity(&self) -> f64 {
+        self.i0
+    }
+
+    /// Radii of the isoseismal for `intensity` (all zero above the epicentral intensity).
+    pub fn radii(&self, intensity: f64) -> Radii {
+        match self.relation.elliptical() {
+            Some(c) => {
+                let (long_km, short_km) = axis_radii(c, self.magnitude, intensity);
+                Radii {
+                    long_km,
+                    short_km,
+                    equivalent_km: (long_km * short_km).sqrt(),
+                }
+            }
+            None => {
+                let r = self.aww_radius(intensity);
+                Radii {
+                    long_km: r,
+                    short_km: r,
+                    equivalent_km: r,
+                }
+            }
+        }
+    }
+
+    /// The farthest epicentral distance (km) at which `intensity` is reached in any direction.
+    pub fn max_radius_km(&self, intensity: f64) -> f64 {
+        let r = self.radii(intensity);
+        if self.is_elliptical() {
+            r.long_km
+        } else {
+            r.equivalent_km
+        }
+    }
+
+    /// The highest intensity predicted at epicentral distance `distance_km` in any direction
+    /// (along the long axis when elliptical). Non-increasing in distance, so it bounds every
+    /// point of a region no nearer than `distance_km`.
+    pub fn max_intensity_at_distance(&self, distance_km: f64) -> f64 {
+        if self.is_elliptical() {
+            self.intensity_at_offset(distance_km.max(0.0), 0.0)
+        } else {
+            self.intensity_at_offset(0.0, distance_km.max(0.0))
+        }
+    }
+
+    /// Predicted intensity at a point given in the event's frame: `along_km` along the long axis,
+    /// `across_km` across it (only the distance matters for a circular model).
+    pub fn intensity_at_offset(&self, along_km: f64, across_km: f64) -> f64 {
+        match self.relation.elliptical() {
+            None => {
+                let r = along_km.hypot(across_km);
+                AWW2012_HYPO.intensity(self.magnitude, r.hypot(self.depth_km))
+            }
+            Some(c) if self.long_axis_azimuth_deg.is_some() => {
+                solve_elliptical(c, self.magnitude, self.i0, along_km, across_km)
+            }
+            Some(c) => solve_circular(c, self.magnitude, self.i0, along_km.hypot(across_km)),
+        }
+    }
+
+    /// Predicted intensity at a point.
+    pub fn intensity_at(&self, lat: f64, lon: f64) -> f64 {
+        self.sample(lat, lon).intensity
+    }
+
+    /// Distance from the epicentre and predicted intensity at a point.
+    pub fn sample(&self, lat: f64, lon: f64) -> Sample {
+        let (distance_km, east, north) = self.frame.offset(lat, lon);
+        let (s, c) = self.axis;
+        // Unit direction (east, north) projected on the long axis (sin az, cos az) and across it.
+        let along = distance_km * (east * s + north * c);
+        let across = distance_km * (east * c - north * s);
+        Sample {
+            distance_km,
+            intensity: self.intensity_at_offset(along, across),
+        }
+    }
+
+    /// The isoseismal for `intensity` as a closed ring of `points` (lat, lon) vertices, for map
+    /// rings; empty above the epicentral intensity.
+    pub fn isoseismal(&self, intensity: f64, points: usize) -> Vec<(f64, f64)> {
+        let r = self.radii(intensity);
+        if r.long_km <= 0.0 || points < 3 {
+            return Vec::new();
+        }
+        let (a, b) = if self.is_elliptical() {
+            (r.long_km, r.short_km)
+        } else {
+            (r.equivalent_km, r.equivalent_km)
+        };
+        let az0 = self.long_axis_azimuth_deg.unwrap_or(0.0).to_radians();
+        (0..=points)
+            .map(|k| {
+                let t = std::f64::consts::TAU * (k % points) as f64 / points as f64;
+                let (x, y) = (a * t.cos(), b * t.sin());
+                let d = x.hypot(y);
+                let az = az0 + y.atan2(x);
+                destination(self.lat, self.lon, az.to_degrees(), d)
+            })
+            .collect()
+    }
+
+    fn aww_radius(&self, intensity: f64) -> f64 {
+        if intensity > self.i0 {
+            return 0.0;
+        }
+        // MMI decreases monotonically with distance (c2 < 0, |c2| > c4): bisect.
+        let f = |r: f64| AWW2012_HYPO.intensity(self.magnitude, r.hypot(self.depth_km));
+        let (mut lo, mut hi) = (0.0, 1.0);
+        while f(hi) >= intensity && hi < 40_000.0 {
+            lo = hi;
+            hi *= 2.0;
+        }
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if f(mid) >= intensity {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            if hi - lo < 1e-9 {
+                break;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+}
+
+/// Long- and short-axis radii (short capped at long).
+fn axis_radii(c: &EllipticalCoefficients, m: f64, intensity: f64) -> (f64, f64) {
+    let ra = c.long.radius(m, intensity);
+    let rb = c.short.radius(m, intensity).min(ra);
+    (ra, rb)
+}
+
+/// `ln R(I)` and its derivative for one axis (R > 0 assumed).
+fn ln_radius_and_slope(c: &AxisCoefficients, m: f64, i: f64) -> (f64, f64) {
+    let p = 10f64.powf((c.a + c.b * m - i) / c.c); // R + r0
+    let r = p - c.r0;
+    // dR/dI = −(ln 10 / c)·(R + r0)
+    (r.ln(), -std::f64::consts::LN_10 / c.c * p / r)
+}
+
+/// Solve `phi(I) = 0` for I in (i0 − SOLVE_SPAN, i0) where `phi` increases with I and is +∞ at i0.
+/// Newton steps from `guess`, falling back to bisection when a step leaves the bracket.
+fn solve(i0: f64, guess: f64, phi: impl Fn(f64) -> (f64, f64)) -> f64 {
+    let (mut lo, mut hi) = (i0 - SOLVE_SPAN, i0);
+    if phi(lo).0 >= 0.0 {
+        return lo;
+    }
+    let mut i = guess.clamp(lo, hi);
+    for _ in 0..100 {
+        if i <= lo || i >= hi {
+            i = 0.5 * (lo + hi);
+        }
+        let (v, d) = phi(i);
+        if !v.is_finite() || v > 0.0 {
+            hi = i;
+        } else {
+            lo = i;
+        }
+        if v == 0.0 || hi - lo < SOLVE_TOL {
+            return i;
+        }
+        let next = if v.is_finite() && d > 0.0 {
+            i - v / d
+        } else {
+            f64::NAN
+        };
+        if (next - i).abs() < SOLVE_TOL && next > lo && next < hi {
+            return next;
+        }
+        i = if next > lo && next < hi {
+            next
+        } else {
+            0.5 * (lo + hi)
+        };
+    }
+    i
+}
+
+/// Intensity of the isoseismal ellipse through (x along, y across).
+fn solve_elliptical(c: &EllipticalCoefficients, m: f64, i0: f64, x: f64, y: f64) -> f64 {
+    let (x2, y2) = (x * x, y * y);
+    if x2 + y2 == 0.0 {
+        return i0;
+    }
+    // phi(I) = ln((x/Ra)² + (y/Rb)²); Rb is capped at Ra.
+    let phi = |i: f64| {
+        let (la, sa) = ln_radius_and_slope(&c.long, m, i);
+        let (lb0, sb0) = ln_radius_and_slope(&c.short, m, i);
+        let (lb, sb) = if lb0 > la || lb0.is_nan() && !la.is_nan() {
+            (la, sa)
+        } else {
+            (lb0, sb0)
+        };
+        // A zero coordinate contributes nothing, even where its radius is 0 (0·∞).
+        let ta = if x2 == 0.0 {
+            0.0
+        } else {
+            x2 * (-2.0 * la).exp()
+        };
+        let tb = if y2 == 0.0 {
+            0.0
+        } else {
+            y2 * (-2.0 * lb).exp()
+        };
+        let q = ta + tb;
+        // d/dI ln q = (−2·ta·sa − 2·tb·sb) / q
+        let dq = if ta > 0.0 { -2.0 * ta * sa } else { 0.0 }
+            + if tb > 0.0 { -2.0 * tb * sb } else { 0.0 };
+        (q.ln(), dq / q)
+    };
+    let d = (x2 + y2).sqrt();
+    let guess = 0.5 * (c.long.intensity(m, d) + c.short.intensity(m, d));
+    solve(i0, guess, phi)
+}
+
+/// Intensity at distance `d` of the equal-area circular model: `Ra(I)·Rb(I) = d²`.
+fn solve_circular(c: &EllipticalCoefficients, m: f64, i0: f64, d: f64) -> f64 {
+    if d <= 0.0 {
+        return i0;
+    }
+    let ld = 2.0 * d.ln();
+    // phi(I) = 2 ln d − ln Ra − ln Rb (increasing in I).
+    let phi = |i: f64| {
+        let (la, sa) = ln_radius_and_slope(&c.long, m, i);
+        let (lb0, sb0) = ln_radius_and_slope(&c.short, m, i);
+        let (lb, sb) = if lb0 > la || lb0.is_nan() && !la.is_nan() {
+            (la, sa)
+        } else {
+            (lb0, sb0)
+        };
+        (ld - la - lb, -sa - sb)
+    };
+    let guess = 0.5 * (c.long.intensity(m, d) + c.short.intensity(m, d));
+    solve(i0, guess, phi)
+}
+
+/// The level of a predicted intensity: `⌊I⌋` clamped to 0..=12 (0: below I).
+pub fn level(intensity: f64) -> u8 {
+    if intensity.is_nan() {
+        return 0;
+    }
+    intensity.floor().clamp(0.0, 12.0) as u8
+}
+
+/// Roman numeral of an intensity level 1..=12.
+pub fn roman(level: u8) -> Option<&'static str> {
+    const R: [&str; 12] = [
+        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII",
+    ];
+    R.get(usize::from(level).checked_sub(1)?).copied()
+}
+
+/// Parse a level written as a Roman numeral (`VI`) or an integer (`6`).
+pub fn parse_level(s: &str) -> Option<u8> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u8>() {
+        return (1..=12).contains(&n).then_some(n);
+    }
+    (1..=12u8).find(|&l| roman(l).is_some_and(|r| r.eq_ignore_ascii_case(t)))
+}
+
+/// Great-circle distance in km (haversine on the mean sphere).
+pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let h = (dp * 0.5).sin().powi(2) + p1.cos() * p2.cos() * (dl * 0.5).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+/// The point `distance_km` from (lat, lon) along initial azimuth `azimuth_deg`; longitude in
+/// -180..=180.
+pub fn destination(lat: f64, lon: f64, azimuth_deg: f64, distance_km: f64) -> (f64, f64) {
+    let d = distance_km / EARTH_RADIUS_KM;
+    let (p1, l1, az) = (lat.to_radians(), lon.to_radians(), azimuth_deg.to_radians());
+    let p2 = (p1.sin() * d.cos() + p1.cos() * d.sin() * az.cos())
+        .clamp(-1.0, 1.0)
+        .asin();
+    let l2 = l1 + (az.sin() * d.sin() * p1.cos()).atan2(d.cos() - p1.sin() * p2.sin());
+    let mut lon2 = l2.to_degrees();
+    lon2 = (lon2 + 180.0).rem_euclid(360.0) - 180.0;
+    (p2.to_degrees(), lon2)
+}
+
+/// The epicentre's local frame: its unit vector and the east/north unit vectors there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Frame {
+    e: [f64; 3],
+    east: [f64; 3],
+    north: [f64; 3],
+}
+
+impl Frame {
+    fn new(lat: f64, lon: f64) -> Self {
+        let (sp, cp) = lat.to_radians().sin_cos();
+        let (sl, cl) = lon.to_radians().sin_cos();
+        Frame {
+            e: [cp * cl, cp * sl, sp],
+            east: [-sl, cl, 0.0],
+            north: [-sp * cl, -sp * sl, cp],
+        }
+    }
+
+    /// Great-circle distance (km) to a point and the unit direction (east, north) towards it.
+    /// At the poles "north" is the direction of the epicentre's meridian; at the epicentre the
+    /// direction is (0, 1).
+    fn offset(&self, lat: f64, lon: f64) -> (f64, f64, f64) {
+        let (sp, cp) = lat.to_radians().sin_cos();
+        let (sl, cl) = lon.to_radians().sin_cos();
+        let p = [cp * cl, cp * sl, sp];
+        let dot = |a: &[f64; 3], b: &[f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+        let (x, y, z) = (dot(&p, &self.east), dot(&p, &self.north), dot(&p, &self.e));
+        let s = x.hypot(y);
+        let d = s.atan2(z) * EARTH_RADIUS_KM;
+        if s == 0.0 {
+            (d, 0.0, 1.0)
+        } else {
+            (d, x / s, y / s)
+        }
+    }
+}
+
+/// Whether an epicentre is in mainland China (Natural Earth 1:110m outline, mainland and Hainan)
+/// or, on the coastal side (east of 107°E, south of 41°N), within [`CHINA_OFFSHORE_MARGIN_KM`]
+/// of it.
+pub fn in_mainland_china(lat: f64, lon: f64) -> bool {
+    // Cheap reject: the outline's bounding box grown by the margin.
+    if !(17.0..=55.0).contains(&lat) || !(72.0..=136.5).contains(&lon) {
+        return false;
+    }
+    let coastal = lon >= 107.0 && lat <= 41.0;
+    [CHINA_MAINLAND, CHINA_HAINAN].iter().any(|ring| {
+        point_in_ring(lon, lat, ring)
+            || coastal && ring_distance_km(lat, lon, ring) <= CHINA_OFFSHORE_MARGIN_KM
+    })
+}
+
+fn point_in_ring(x: f64, y: f64, ring: &[(f64, f64)]) -> bool {
+    let mut inside = false;
+    let mut j = ring.len() - 1;
+    for i in 0..ring.len() {
+        let ((xi, yi), (xj, yj)) = (ring[i], ring[j]);
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
+/// Approximate distance (km) from a point to a ring's edges, in a local equirectangular plane
+/// (good to a few per cent at the 100 km scale it is used for).
+fn ring_distance_km(lat: f64, lon: f64, ring: &[(f64, f64)]) -> f64 {
+    let kx = lat.to_radians().cos() * EARTH_RADIUS_KM.to_radians();
+    let ky = EARTH_RADIUS_KM.to_radians();
+    let to_xy = |(lo, la): (f64, f64)| ((lo - lon) * kx, (la - lat) * ky);
+    let mut best = f64::INFINITY;
+    let mut j = ring.len() - 1;
+    for i in 0..ring.len() {
+        let (ax, ay) = to_xy(ring[j]);
+        let (bx, by) = to_xy(ring[i]);
+        let (dx, dy) = (bx - ax, by - ay);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 > 0.0 {
+            (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        best = best.min((ax + t * dx).hypot(ay + t * dy));
+        j = i;
+    }
+    best
+}
+
+// Natural Earth 1:110m admin-0 "China" (world-atlas countries-110m.json, id 156), (lon, lat).
+#[rustfmt::skip]
+const CHINA_HAINAN: &[(f64, f64)] = &[(109.48, 18.20), (108.65, 18.51), (108.63, 19.37), (109.12, 19.82), (110.21, 20.10), (110.79, 20.08), (111.01, 19.70), (110.57, 19.26), (110.34, 18.68)];
+#[rustfmt::skip]
+const CHINA_MAINLAND: &[(f64, f64)] = &[(80.26, 42.35), (80.18, 42.92), (80.87, 43.18), (79.97, 44.92), (81.95, 45.32), (82.46, 45.54), (83.18, 47.33), (85.16, 47.00), (85.72, 47.45), (85.77, 48.46), (86.60, 48.55), (87.36, 49.22), (87.75, 49.30), (88.02, 48.60), (88.85, 48.07), (90.28, 47.69), (90.97, 46.89), (90.59, 45.72), (90.95, 45.29), (92.13, 45.12), (93.48, 44.98), (94.69, 44.35), (95.31, 44.24), (95.76, 43.32), (96.35, 42.73), (97.45, 42.75), (99.52, 42.52), (100.85, 42.66), (101.83, 42.51), (103.31, 41.91), (104.52, 41.91), (104.96, 41.60), (106.13, 42.14), (107.74, 42.48), (109.24, 42.52), (110.41, 42.87), (111.13, 43.41), (111.83, 43.74), (111.67, 44.07), (111.35, 44.46), (111.87, 45.10), (112.43, 45.01), (113.46, 44.81), (114.46, 45.34), (115.98, 45.73), (116.72, 46.39), (117.42, 46.67), (118.87, 46.80), (119.66, 46.69), (119.77, 47.05), (118.87, 47.75), (118.06, 48.07), (117.29, 47.70), (116.31, 47.85), (115.74, 47.73), (115.48, 48.14), (116.19, 49.13), (116.68, 49.89), (117.88, 49.51), (119.29, 50.14), (119.28, 50.58), (120.18, 51.64), (120.74, 51.96), (120.73, 52.52), (120.18, 52.75), (121.00, 53.25), (122.24, 53.43), (123.57, 53.46), (125.07, 53.16), (125.95, 52.79), (126.56, 51.78), (126.94, 51.35), (127.29, 50.74), (127.66, 49.76), (129.40, 49.44), (130.58, 48.73), (130.99, 47.79), (132.51, 47.79), (133.37, 48.18), (135.02, 48.48), (134.50, 47.58), (134.11, 47.21), (133.77, 46.12), (133.10, 45.14), (131.88, 45.32), (131.03, 44.97), (131.29, 44.11), (131.14, 42.93), (130.63, 42.90), (130.64, 42.40), (130.00, 42.98), (129.60, 42.42), (128.05, 41.99), (128.21, 41.47), (127.34, 41.50), (126.87, 41.82), (126.18, 41.11), (125.08, 40.57), (124.26, 39.93), (122.87, 39.64), (122.13, 39.17), (121.05, 38.90), (121.59, 39.36), (121.38, 39.75), (122.17, 40.42), (121.64, 40.95), (120.77, 40.59), (119.64, 39.90), (119.02, 39.25), (118.04, 39.20), (117.53, 38.74), (118.06, 38.06), (118.88, 37.90), (118.91, 37.45), (119.70, 37.16), (120.82, 37.87), (121.71, 37.48), (122.36, 37.46), (122.52, 36.93), (121.10, 36.65), (120.64, 36.11), (119.66, 35.61), (119.15, 34.91), (120.23, 34.36), (120.62, 33.38), (121.23, 32.46), (121.91, 31.69), (121.89, 30.95), (121.27, 30.68), (121.50, 30.14), (122.09, 29.83), (121.94, 29.02), (121.68, 28.23), (121.13, 28.14), (120.39, 27.05), (119.58, 25.74), (118.66, 24.55), (117.28, 23.63), (115.89, 22.78), (114.76, 22.67), (114.15, 22.22), (113.81, 22.55), (113.24, 22.05), (111.84, 21.55), (110.79, 21.40), (110.44, 20.34), (109.89, 20.28), (109.63, 21.01), (109.86, 21.39), (108.52, 21.71), (108.05, 21.55), (107.04, 21.81), (106.57, 22.22), (106.72, 22.79), (105.81, 22.98), (105.33, 23.35), (104.48, 22.82), (103.50, 22.70), (102.71, 22.71), (102.17, 22.46), (101.65, 22.32), (101.80, 21.17), (101.27, 21.20), (101.18, 21.44), (101.15, 21.85), (100.42, 21.56), (99.98, 21.74), (99.24, 22.12), (99.53, 22.95), (98.90, 23.14), (98.66, 24.06), (97.61, 23.90), (97.72, 25.08), (98.67, 25.92), (98.71, 26.74), (98.68, 27.51), (98.25, 27.75), (97.91, 28.34), (97.33, 28.26), (96.25, 28.41), (96.59, 28.83), (96.12, 29.45), (95.41, 29.03), (94.57, 29.28), (93.41, 28.64), (92.50, 27.90), (91.70, 27.77), (91.26, 28.04), (90.73, 28.06), (90.02, 28.30), (89.48, 28.04), (88.81, 27.30), (88.73, 28.09), (88.12, 27.88), (86.95, 27.97), (85.82, 28.20), (85.01, 28.64), (84.24, 28.84), (83.90, 29.32), (83.34, 29.46), (82.33, 30.11), (81.52, 30.42), (81.11, 30.18), (79.72, 30.88), (78.74, 31.52), (78.46, 32.62), (79.18, 32.48), (79.21, 32.99), (78.81, 33.51), (78.91, 34.32), (77.84, 35.49), (76.19, 35.90), (75.90, 36.67), (75.16, 37.13), (74.98, 37.42), (74.83, 37.99), (74.86, 38.38), (74.26, 38.61), (73.93, 38.51), (73.68, 39.43), (73.96, 39.66), (73.82, 39.89), (74.78, 40.37), (75.47, 40.56), (76.53, 40.43), (76.91, 41.07), (78.19, 41.19), (78.54, 41.58), (80.12, 42.12)];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LUDING: (f64, f64, f64, f64) = (29.59, 102.08, 16.0, 6.8);
+
+    fn luding() -> IntensityModel {
+        let (lat, lon, depth, m) = LUDING;
+        IntensityModel::new(Relation::for_epicenter(lat, lon), m, depth, lat, lon)
+    }
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn chinese_coefficients_agree_at_the_epicentre() {
+        // Both axes of each published pair give the same intensity at R = 0: a check that the
+        // coefficients were transcribed correctly.
+        for (c, m, i0) in [(CHINA_WEST, 6.8, 8.8675), (CHINA_EAST, 6.8, 9.1432)] {
+            let a = c.long.intensity(m, 0.0);
+            let b = c.short.intensity(m, 0.0);
+            assert!(close(a, b, 2e-4), "{a} vs {b}");
+            assert!(close(a, i0, 1e-3), "{a} vs {i0}");
+        }
+    }
+
+    #[test]
+    fn luding_radii_by_hand() {
+        // Hand: Ra(6) = 10^((5.253 + 1.398·6.8 − 6)/4.164) − 26 = 100.9411 km,
+        //       Rb(6) = 10^((2.019 + 1.398·6.8 − 6)/2.943) − 8 = 67.4175 km.
+        let m = luding();
+        assert_eq!(m.relation, Relation::ChinaWest);
+        let r6 = m.radii(6.0);
+        assert!(close(r6.long_km, 100.9411, 1e-3), "{r6:?}");
+        assert!(close(r6.short_km, 67.4175, 1e-3), "{r6:?}");
+        assert!(close(r6.equivalent_km, 82.4936, 1e-3), "{r6:?}");
+        // The observed VI area of the 2022 Luding event was 19,089 km² (195 × 122 km axes); the
+        // relation's ellipse is π·100.9·67.4 ≈ 21,380 km².
+        let area = std::f64::consts::PI * r6.long_km * r6.short_km;
+        assert!((19_000.0..24_000.0).contains(&area), "{area}");
+        let r8 = m.radii(8.0);
+        assert!(close(r8.long_km, 16.0044, 1e-3) && close(r8.short_km, 7.7722, 1e-3));
+        // Below IV the short axis would exceed the long one: it is capped.
+        let r3 = m.radii(3.0);
+        assert!(
+            close(r3.long_km, 640.9041, 1e-3) && r3.short_km == r3.long_km,
+            "{r3:?}"
+        );
+        assert!(close(m.epicentral_intensity(), 8.8675, 1e-3));
+        assert_eq!(
+            m.radii(9.5),
+            Radii {
+                long_km: 0.0,
+                short_km: 0.0,
+                equivalent_km: 0.0
+            }
+        );
+    }
+
+    #[test]
+    fn aww2012_by_hand() {
+        // Hand: R_M = −0.209 + 2.042·e^1.8 = 12.1446; at the epicentre R_hyp = 16 km:
+        // 2.085 + 1.428·6.8 − 1.402·ln √(16² + 12.1446²) = 7.5893.
+        let m = IntensityModel::new(Relation::Aww2012Hypo, 6.8, 16.0, 35.0, 139.0);
+        assert!(close(m.epicentral_intensity(), 7.5893, 1e-4));
+        // 100 km away: R_hyp = 101.27 km, plus 0.078·ln(101.27/50): 5.3663.
+        assert!(close(m.intensity_at_offset(100.0, 0.0), 5.3663, 1e-4));
+        assert!(close(m.intensity_at_offset(0.0, 100.0), 5.3663, 1e-4));
+        // M6.0, depth 10, 30 km: 5.7909. M5.0, depth 10, 200 km: 1.9032.
+        let m6 = IntensityModel::new(Relation::Aww2012Hypo, 6.0, 10.0, 0.0, 0.0);
+        assert!(close(m6.intensity_at_offset(30.0, 0.0), 5.7909, 1e-4));
+        let m5 = IntensityModel::new(Relation::Aww2012Hypo, 5.0, 10.0, 0.0, 0.0);
+        assert!(close(m5.intensity_at_offset(200.0, 0.0), 1.9032, 1e-4));
+        // The radius of a level inverts the equation.
+        let r = m.radii(5.0).long_km;
+        assert!(close(m.intensity_at_offset(r, 0.0), 5.0, 1e-6), "{r}");
+        assert!(close(AWW2012_HYPO.sigma(0.0), 1.19, 1e-9));
+    }
+
+    #[test]
+    fn elliptical_intensity_on_and_off_the_axes() {
+        let m = luding().with_long_axis_azimuth(40.0);
+        assert!(m.is_elliptical());
+        for level in [4.0, 5.0, 6.0, 7.0, 8.0] {
+            let r = m.radii(level);
+            assert!(close(m.intensity_at_offset(r.long_km, 0.0), level, 1e-6));
+            assert!(close(m.intensity_at_offset(0.0, r.short_km), level, 1e-6));
+            // Halfway round the ellipse (parametric angle 45°) is on the same isoseismal.
+            let t = std::f64::consts::FRAC_PI_4;
+            let (x, y) = (r.long_km * t.cos(), r.short_km * t.sin());
+            assert!(close(m.intensity_at_offset(x, y), level, 1e-6));
+            assert!(close(m.intensity_at_offset(-x, -y), level, 1e-6));
+        }
+        // At equal distance the long axis is the most shaken direction.
+        let d = 80.0;
+        let along = m.intensity_at_offset(d, 0.0);
+        let diag = m.intensity_at_offset(d * 0.6, d * 0.8);
+        let across = m.intensity_at_offset(0.0, d);
+        assert!(along > diag && diag > across, "{along} {diag} {across}");
+        assert!(close(m.max_intensity_at_distance(d), along, 1e-12));
+        assert_eq!(m.intensity_at_offset(0.0, 0.0), m.epicentral_intensity());
+    }
+
+    #[test]
+    fn newton_matches_bisection() {
+        let m = luding().with_long_axis_azimuth(0.0);
+        let c = &CHINA_WEST;
+        for &(x, y) in &[
+            (1.0, 0.5),
+            (20.0, 33.0),
+            (150.0, 10.0),
+            (5.0, 400.0),
+            (700.0, 700.0),
+        ] {
+            let got = m.intensity_at_offset(x, y);
+            let (mut lo, mut hi) = (
+                m.epicentral_intensity() - SOLVE_SPAN,
+                m.epicentral_intensity(),
+            );
+            for _ in 0..200 {
+                let mid = 0.5 * (lo + hi);
+                let (ra, rb) = axis_radii(c, 6.8, mid);
+                if (x / ra).powi(2) + (y / rb).powi(2) > 1.0 {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            assert!(close(got, lo, 1e-7), "({x},{y}): {got} vs {lo}");
+        }
+    }
+
+    #[test]
+    fn circular_uses_the_equal_area_radius() {
+        let m = luding();
+        assert!(!m.is_elliptical());
+        for level in [3.0, 4.5, 6.0, 7.0] {
+            let r = m.radii(level).equivalent_km;
+            assert!(close(m.intensity_at_offset(r, 0.0), level, 1e-6), "{level}");
+            assert!(close(m.intensity_at_offset(0.0, r), level, 1e-6), "{level}");
+            assert!(close(m.max_radius_km(level), r, 1e-12));
+        }
+    }
+
+    #[test]
+    fn orientation_rotates_the_ellipse() {
+        let (lat, lon, ..) = LUDING;
+        let north = luding().with_long_axis_azimuth(0.0);
+        let east = luding().with_strike(90.0);
+        let p_north = destination(lat, lon, 0.0, 90.0);
+        let p_east = destination(lat, lon, 90.0, 90.0);
+        let a = north.intensity_at(p_north.0, p_north.1);
+        let b = east.intensity_at(p_east.0, p_east.1);
+        assert!(close(a, b, 1e-6), "{a} {b}");
+        assert!(north.intensity_at(p_east.0, p_east.1) < a - 0.3);
+        // Azimuths 10° and 190° are the same axis.
+        assert_eq!(
+            luding().with_long_axis_azimuth(190.0).long_axis_azimuth_deg,
+            Some(10.0)
+        );
+    }
+
+    #[test]
+    fn relation_by_region() {
+        assert_eq!(Relation::for_epicenter(29.59, 102.08), Relation::ChinaWest); // Luding
+        assert_eq!(Relation::for_epicenter(39.63, 118.18), Relation::ChinaEast); // Tangshan
+        assert_eq!(Relation::for_epicenter(43.9, 87.6), Relation::ChinaWest); // Ürümqi
+        assert_eq!(Relation::for_epicenter(19.2, 109.7), Relation::ChinaEast); // Hainan
+        assert_eq!(Relation::for_epicenter(38.8, 119.8), Relation::ChinaEast); // Bohai Sea
+        assert_eq!(Relation::for_epicenter(21.0, 112.0), Relation::ChinaEast); // off Guangdong
+        assert_eq!(Relation::for_epicenter(35.7, 139.7), Relation::Aww2012Hypo); // Tokyo
+        assert_eq!(Relation::for_epicenter(47.9, 106.9), Relation::Aww2012Hypo); // Ulaanbaatar
+        assert_eq!(Relation::for_epicenter(28.2, 84.7), Relation::Aww2012Hypo); // Gorkha, Nepal
+        assert_eq!(Relation::for_epicenter(37.2, 37.0), Relation::Aww2012Hypo); // Kahramanmaraş
+        for r in [
+            Relation::ChinaWest,
+            Relation::ChinaEast,
+            Relation::Aww2012Hypo,
+        ] {
+            assert_eq!(Relation::from_key(r.key()), Some(r));
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.key())
+            );
+        }
+    }
+
+    #[test]
+    fn levels_and_numerals() {
+        assert_eq!(level(5.999), 5);
+        assert_eq!(level(6.0), 6);
+        assert_eq!(level(-1.0), 0);
+        assert_eq!(level(13.2), 12);
+        assert_eq!(roman(6), Some("VI"));
+        assert_eq!(roman(12), Some("XII"));
+        assert_eq!(roman(0), None);
+        assert_eq!(roman(13), None);
+        assert_eq!(parse_level("viii"), Some(8));
+        assert_eq!(parse_level("3"), Some(3));
+        assert_eq!(parse_level("XIII"), None);
+    }
+
+    #[test]
+    fn geodesy() {
+        // Beijing – Shanghai, ≈1067 km.
+        let d = distance_km(39.9042, 116.4074, 31.2304, 121.4737);
+        assert!((1060.0..1075.0).contains(&d), "{d}");
+        // Across the antimeridian and over the pole the distances stay short.
+        assert!(close(distance_km(0.0, 179.9, 0.0, -179.9), 22.24, 0.01));
+        assert!(close(distance_km(89.9, 0.0, 89.9, 180.0), 22.24, 0.01));
+        let (la, lo) = destination(0.0, 179.95, 90.0, 11.1195);
+        assert!(
+            close(la, 0.0, 1e-9) && close(lo, -179.95, 1e-4),
+            "{la} {lo}"
+        );
+        // The model frame agrees with the haversine.
+        let m = luding();
+        let s = m.sample(31.23, 121.47);
+        assert!(close(
+            s.distance_km,
+            distance_km(29.59, 102.08, 31.23, 121.47),
+            1e-6
+        ));
+    }
+
+    #[test]
+    fn isoseismal_ring_lies_on_its_level() {
+        let m = luding().with_long_axis_azimuth(35.0);
+        let ring = m.isoseismal(6.0, 36);
+        assert_eq!(ring.len(), 37);
+        assert_eq!(ring.first(), ring.last());
+        for &(lat, lon) in &ring {
+            assert!(close(m.intensity_at(lat, lon), 6.0, 0.01), "{lat} {lon}");
+        }
+        assert!(m.isoseismal(10.0, 36).is_empty());
+    }
+}
