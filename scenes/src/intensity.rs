@@ -273,6 +273,17 @@ pub struct Radii {
     pub equivalent_km: f64,
 }
 
+/// A point in an event's frame.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Offset {
+    /// Great-circle distance from the epicentre, km.
+    pub distance_km: f64,
+    /// Along the long axis (north when circular), km.
+    pub along_km: f64,
+    /// Across the long axis, km.
+    pub across_km: f64,
+}
+
 /// A prediction at one point.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
@@ -299,11 +310,21 @@ pub struct IntensityModel {
     axis: (f64, f64),
     /// Intensity at the epicentre.
     i0: f64,
+    /// Circular Chinese model at `TABLE_N` log-spaced distances: Newton's first guess (empty for
+    /// other relations).
+    table: Vec<f64>,
 }
 
 /// Bisection/Newton bracket below the epicentral intensity, intensity units.
 const SOLVE_SPAN: f64 = 40.0;
 const SOLVE_TOL: f64 = 1e-9;
+const NEWTON_STOP: f64 = 1e-7;
+
+/// The first-guess table of the circular Chinese model: intensity at `TABLE_N` distances evenly
+/// spaced in ln(km) from `TABLE_LN_MIN` (0.01 km) to `TABLE_LN_MAX` (≈40,000 km).
+const TABLE_N: usize = 256;
+const TABLE_LN_MIN: f64 = -4.6;
+const TABLE_LN_MAX: f64 = 10.6;
 
 impl IntensityModel {
     /// A model for an explicit relation.
@@ -318,6 +339,7 @@ impl IntensityModel {
             frame: Frame::new(lat, lon),
             axis: (0.0, 1.0),
             i0: 0.0,
+            table: Vec::new(),
         };
         m.i0 = match relation.elliptical() {
             Some(c) => c
@@ -326,7 +348,28 @@ impl IntensityModel {
                 .min(c.short.intensity(magnitude, 0.0)),
             None => AWW2012_HYPO.intensity(magnitude, m.depth_km),
         };
+        if let Some(c) = relation.elliptical() {
+            let step = (TABLE_LN_MAX - TABLE_LN_MIN) / (TABLE_N - 1) as f64;
+            m.table = (0..TABLE_N)
+                .map(|k| {
+                    let d = (TABLE_LN_MIN + step * k as f64).exp();
+                    solve_circular(c, magnitude, m.i0, d, None)
+                })
+                .collect();
+        }
         m
+    }
+
+    /// The circular model's intensity at distance `d_km`, interpolated from the table.
+    fn table_guess(&self, d_km: f64) -> Option<f64> {
+        if self.table.len() != TABLE_N || d_km <= 0.0 {
+            return None;
+        }
+        let step = (TABLE_LN_MAX - TABLE_LN_MIN) / (TABLE_N - 1) as f64;
+        let t = ((d_km.ln() - TABLE_LN_MIN) / step).clamp(0.0, (TABLE_N - 1) as f64);
+        let k = (t.floor() as usize).min(TABLE_N - 2);
+        let f = t - k as f64;
+        Some(self.table[k] * (1.0 - f) + self.table[k + 1] * f)
     }
 
     /// The model for an event, with the relation chosen from its epicentre
@@ -417,9 +460,26 @@ impl IntensityModel {
                 AWW2012_HYPO.intensity(self.magnitude, r.hypot(self.depth_km))
             }
             Some(c) if self.long_axis_azimuth_deg.is_some() => {
-                solve_elliptical(c, self.magnitude, self.i0, along_km, across_km)
+                // First guess: the circular level at the distance where the equal-area circle
+                // meets this direction of an ellipse of the circular guess's aspect ratio.
+                let d = along_km.hypot(across_km);
+                let guess = self.table_guess(d).map(|g| {
+                    let (ra, rb) = axis_radii(c, self.magnitude, g);
+                    if ra > 0.0 && rb > 0.0 && d > 0.0 {
+                        let q = rb / ra;
+                        let (cos, sin) = (along_km / d, across_km / d);
+                        let k = (q * cos * cos + sin * sin / q).sqrt();
+                        self.table_guess(d * k).unwrap_or(g)
+                    } else {
+                        g
+                    }
+                });
+                solve_elliptical(c, self.magnitude, self.i0, along_km, across_km, guess)
             }
-            Some(c) => solve_circular(c, self.magnitude, self.i0, along_km.hypot(across_km)),
+            Some(c) => {
+                let d = along_km.hypot(across_km);
+                solve_circular(c, self.magnitude, self.i0, d, self.table_guess(d))
+            }
         }
     }
 
@@ -430,14 +490,36 @@ impl IntensityModel {
 
     /// Distance from the epicentre and predicted intensity at a point.
     pub fn sample(&self, lat: f64, lon: f64) -> Sample {
+        let o = self.offset(lat, lon);
+        Sample {
+            distance_km: o.distance_km,
+            intensity: self.intensity_at_offset(o.along_km, o.across_km),
+        }
+    }
+
+    /// Where a point lies in the event's frame (no intensity computed).
+    pub fn offset(&self, lat: f64, lon: f64) -> Offset {
         let (distance_km, east, north) = self.frame.offset(lat, lon);
         let (s, c) = self.axis;
         // Unit direction (east, north) projected on the long axis (sin az, cos az) and across it.
-        let along = distance_km * (east * s + north * c);
-        let across = distance_km * (east * c - north * s);
-        Sample {
+        Offset {
             distance_km,
-            intensity: self.intensity_at_offset(along, across),
+            along_km: distance_km * (east * s + north * c),
+            across_km: distance_km * (east * c - north * s),
+        }
+    }
+
+    /// Whether a point is inside the isoseismal with radii `r` (from [`IntensityModel::radii`]),
+    /// by geometry alone: a cheap test before [`IntensityModel::intensity_at_offset`]. Agrees
+    /// with comparing the intensity to that level except within ~1e-9 km of the isoseismal.
+    pub fn inside(&self, o: &Offset, r: &Radii) -> bool {
+        if self.is_elliptical() {
+            if r.short_km <= 0.0 {
+                return false;
+            }
+            (o.along_km / r.long_km).powi(2) + (o.across_km / r.short_km).powi(2) <= 1.0
+        } else {
+            o.distance_km <= r.equivalent_km
         }
     }
 
@@ -500,7 +582,7 @@ fn axis_radii(c: &EllipticalCoefficients, m: f64, intensity: f64) -> (f64, f64) 
 
 /// `ln R(I)` and its derivative for one axis (R > 0 assumed).
 fn ln_radius_and_slope(c: &AxisCoefficients, m: f64, i: f64) -> (f64, f64) {
-    let p = 10f64.powf((c.a + c.b * m - i) / c.c); // R + r0
+    let p = ((c.a + c.b * m - i) * (std::f64::consts::LN_10 / c.c)).exp(); // R + r0
     let r = p - c.r0;
     // dR/dI = −(ln 10 / c)·(R + r0)
     (r.ln(), -std::f64::consts::LN_10 / c.c * p / r)
@@ -510,11 +592,8 @@ fn ln_radius_and_slope(c: &AxisCoefficients, m: f64, i: f64) -> (f64, f64) {
 /// Newton steps from `guess`, falling back to bisection when a step leaves the bracket.
 fn solve(i0: f64, guess: f64, phi: impl Fn(f64) -> (f64, f64)) -> f64 {
     let (mut lo, mut hi) = (i0 - SOLVE_SPAN, i0);
-    if phi(lo).0 >= 0.0 {
-        return lo;
-    }
     let mut i = guess.clamp(lo, hi);
-    for _ in 0..100 {
+    for _ in 0..200 {
         if i <= lo || i >= hi {
             i = 0.5 * (lo + hi);
         }
@@ -532,7 +611,9 @@ fn solve(i0: f64, guess: f64, phi: impl Fn(f64) -> (f64, f64)) -> f64 {
         } else {
             f64::NAN
         };
-        if (next - i).abs() < SOLVE_TOL && next > lo && next < hi {
+        // Newton converges quadratically here: a step below NEWTON_STOP leaves an error of
+        // order NEWTON_STOP² (≈1e-14), far below SOLVE_TOL.
+        if (next - i).abs() < NEWTON_STOP && next > lo && next < hi {
             return next;
         }
         i = if next > lo && next < hi {
@@ -545,7 +626,14 @@ fn solve(i0: f64, guess: f64, phi: impl Fn(f64) -> (f64, f64)) -> f64 {
 }
 
 /// Intensity of the isoseismal ellipse through (x along, y across).
-fn solve_elliptical(c: &EllipticalCoefficients, m: f64, i0: f64, x: f64, y: f64) -> f64 {
+fn solve_elliptical(
+    c: &EllipticalCoefficients,
+    m: f64,
+    i0: f64,
+    x: f64,
+    y: f64,
+    guess: Option<f64>,
+) -> f64 {
     let (x2, y2) = (x * x, y * y);
     if x2 + y2 == 0.0 {
         return i0;
@@ -577,12 +665,12 @@ fn solve_elliptical(c: &EllipticalCoefficients, m: f64, i0: f64, x: f64, y: f64)
         (q.ln(), dq / q)
     };
     let d = (x2 + y2).sqrt();
-    let guess = 0.5 * (c.long.intensity(m, d) + c.short.intensity(m, d));
+    let guess = guess.unwrap_or_else(|| 0.5 * (c.long.intensity(m, d) + c.short.intensity(m, d)));
     solve(i0, guess, phi)
 }
 
 /// Intensity at distance `d` of the equal-area circular model: `Ra(I)·Rb(I) = d²`.
-fn solve_circular(c: &EllipticalCoefficients, m: f64, i0: f64, d: f64) -> f64 {
+fn solve_circular(c: &EllipticalCoefficients, m: f64, i0: f64, d: f64, guess: Option<f64>) -> f64 {
     if d <= 0.0 {
         return i0;
     }
@@ -598,7 +686,7 @@ fn solve_circular(c: &EllipticalCoefficients, m: f64, i0: f64, d: f64) -> f64 {
         };
         (ld - la - lb, -sa - sb)
     };
-    let guess = 0.5 * (c.long.intensity(m, d) + c.short.intensity(m, d));
+    let guess = guess.unwrap_or_else(|| 0.5 * (c.long.intensity(m, d) + c.short.intensity(m, d)));
     solve(i0, guess, phi)
 }
 
@@ -880,6 +968,33 @@ mod tests {
     }
 
     #[test]
+    fn circular_solve_matches_bisection_at_all_distances() {
+        let m = luding();
+        let c = &CHINA_WEST;
+        let mut prev = f64::INFINITY;
+        for k in 0..400 {
+            let d = 0.05 * 1.03f64.powi(k); // 0.05 km … ≈7,000 km
+            let got = m.intensity_at_offset(d, 0.0);
+            let (mut lo, mut hi) = (
+                m.epicentral_intensity() - SOLVE_SPAN,
+                m.epicentral_intensity(),
+            );
+            for _ in 0..200 {
+                let mid = 0.5 * (lo + hi);
+                let (ra, rb) = axis_radii(c, 6.8, mid);
+                if ra * rb > d * d {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            assert!(close(got, lo, 1e-7), "{d}: {got} vs {lo}");
+            assert!(got < prev, "not decreasing at {d}");
+            prev = got;
+        }
+    }
+
+    #[test]
     fn circular_uses_the_equal_area_radius() {
         let m = luding();
         assert!(!m.is_elliptical());
@@ -931,6 +1046,24 @@ mod tests {
                 serde_json::to_string(&r).unwrap(),
                 format!("\"{}\"", r.key())
             );
+        }
+    }
+
+    #[test]
+    fn inside_agrees_with_intensity() {
+        for m in [luding(), luding().with_long_axis_azimuth(30.0)] {
+            let r = m.radii(4.0);
+            for k in 0..360 {
+                let az = f64::from(k);
+                for d in [10.0, 200.0, 340.0, 352.0, 356.0, 400.0] {
+                    let (la, lo) = destination(29.59, 102.08, az, d);
+                    let o = m.offset(la, lo);
+                    let i = m.intensity_at_offset(o.along_km, o.across_km);
+                    if (i - 4.0).abs() > 1e-6 {
+                        assert_eq!(m.inside(&o, &r), i >= 4.0, "az {az} d {d} i {i}");
+                    }
+                }
+            }
         }
     }
 
