@@ -551,16 +551,13 @@ fn assign_cells(rows: &[UserRow], recs: &mut [SpillRec], res: Resolution) -> Res
             .zip(recs.chunks_mut(chunk))
             .map(|(r, o)| s.spawn(move || fill(r, o)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(AudienceError::Config(
-                        "cell assignment thread panicked".into(),
-                    ))
-                })
+        handles.into_iter().try_for_each(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(AudienceError::Config(
+                    "cell assignment thread panicked".into(),
+                ))
             })
-            .collect::<Result<()>>()
+        })
     })
 }
 
@@ -990,18 +987,31 @@ impl UserIndex {
         })
     }
 
-    /// Read every record once, in file order: the memory-bandwidth floor any selection is
-    /// compared with. Returns a checksum so the work cannot be optimised away.
-    pub fn scan(&self) -> u64 {
-        let mut acc = 0u64;
-        for chunk in self
-            .record_bytes(0, self.header.users as usize)
-            .chunks_exact(RECORD_LEN)
-        {
-            let r = decode_record(chunk);
-            acc = acc.wrapping_add(r.id ^ u64::from(r.lat.to_bits()) ^ u64::from(r.lon.to_bits()));
-        }
-        acc
+    /// Read every record once, in file order, on `threads` threads: the memory-bandwidth floor
+    /// a selection is compared with (it decodes each record as the selection does, and does
+    /// nothing else). Returns a checksum so the work cannot be optimised away.
+    pub fn scan(&self, threads: usize) -> u64 {
+        let n = self.header.users as usize;
+        let per = n.div_ceil(threads.max(1)).max(1);
+        let sum = |a: usize, b: usize| {
+            let mut acc = 0u64;
+            for chunk in self.record_bytes(a, b).chunks_exact(RECORD_LEN) {
+                let r = decode_record(chunk);
+                acc = acc
+                    .wrapping_add(r.id ^ u64::from(r.lat.to_bits()) ^ u64::from(r.lon.to_bits()));
+            }
+            acc
+        };
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .step_by(per)
+                .map(|a| s.spawn(move || sum(a, (a + per).min(n))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or(0))
+                .fold(0u64, u64::wrapping_add)
+        })
     }
 }
 

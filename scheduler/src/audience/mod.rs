@@ -53,6 +53,9 @@ pub enum AudienceCmd {
             default_value = "audience/users.qcx"
         )]
         index: PathBuf,
+        /// Threads (default: all cores, as `select` uses).
+        #[arg(long, env = "QUAKECAST_AUDIENCE_THREADS")]
+        threads: Option<usize>,
     },
 }
 
@@ -274,16 +277,18 @@ pub fn run(cmd: AudienceCmd) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
-        AudienceCmd::Scan { index } => {
+        AudienceCmd::Scan { index, threads } => {
             let ix = UserIndex::open(&index)?;
+            let threads = threads.unwrap_or_else(|| SelectOptions::default().threads);
             let t = Instant::now();
-            let checksum = ix.scan();
+            let checksum = ix.scan(threads);
             let secs = t.elapsed().as_secs_f64();
             println!(
                 "{}",
                 serde_json::json!({
                     "users": ix.users(),
                     "bytes": ix.users() * index::RECORD_LEN as u64,
+                    "threads": threads,
                     "secs": secs,
                     "checksum": checksum,
                 })
