@@ -197,7 +197,7 @@ pub(crate) fn mix(mut z: u64) -> u64 {
 }
 
 /// A record on its way through the build.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct SpillRec {
     cell: u64,
     id: u64,
@@ -364,35 +364,54 @@ pub fn build_from(
     };
     let spill_dir = tempdir_in(&tmp_dir)?;
 
-    // Pass 1: read, assign cells, spill by base cell, fingerprint partitions.
-    let mut spills = Spills::new(&spill_dir.path)?;
-    let mut prints: std::collections::HashMap<u64, Fingerprint> = Default::default();
-    let mut rows = Vec::new();
-    let mut recs: Vec<SpillRec> = Vec::new();
-    let mut users = 0u64;
-    while next(&mut rows)? {
-        recs.clear();
-        recs.resize(
-            rows.len(),
-            SpillRec {
-                cell: 0,
-                id: 0,
-                lat: 0.0,
-                lon: 0.0,
-                seen: 0,
-            },
-        );
-        assign_cells(&rows, &mut recs, opts.cell_res)?;
-        for r in &recs {
-            prints
-                .entry(bits::parent(r.cell, part_res))
-                .or_default()
-                .add(r);
-            spills.push(r)?;
-        }
-        users += rows.len() as u64;
-    }
-    spills.finish()?;
+    // Pass 1: read, assign cells, spill by base cell, fingerprint partitions. Pipelined: while
+    // a spill thread fingerprints and writes batch n, this thread decodes batch n+1 and assigns
+    // its cells on all cores (cell assignment is most of the CPU time).
+    let spills = Spills::new(&spill_dir.path)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<SpillRec>>(2);
+    let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Vec<SpillRec>>(3);
+    let (users, spills, prints) = std::thread::scope(|s| -> Result<_> {
+        let writer = s.spawn(move || -> Result<_> {
+            let mut spills = spills;
+            let mut prints: std::collections::HashMap<u64, Fingerprint> = Default::default();
+            for recs in rx {
+                for r in &recs {
+                    prints
+                        .entry(bits::parent(r.cell, part_res))
+                        .or_default()
+                        .add(r);
+                    spills.push(r)?;
+                }
+                // The reader may have stopped early; a closed return channel is fine.
+                let _ = back_tx.try_send(recs);
+            }
+            spills.finish()?;
+            Ok((spills, prints))
+        });
+        let mut rows = Vec::new();
+        let mut users = 0u64;
+        let read = (|| -> Result<()> {
+            while next(&mut rows)? {
+                let mut recs = back_rx.try_recv().unwrap_or_default();
+                recs.clear();
+                recs.resize(rows.len(), SpillRec::default());
+                assign_cells(&rows, &mut recs, opts.cell_res)?;
+                users += rows.len() as u64;
+                if tx.send(recs).is_err() {
+                    break; // the writer failed; its error is reported below
+                }
+            }
+            Ok(())
+        })();
+        drop(tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(AudienceError::Config("spill thread panicked".into())));
+        read?;
+        let (spills, prints) = written?;
+        Ok((users, spills, prints))
+    })?;
+    let mut spills = spills;
     let secs_read = started.elapsed().as_secs_f64();
 
     // The previous index, if compatible.
@@ -454,7 +473,34 @@ pub fn build_from(
         ..Default::default()
     };
     let mut parts: Vec<Partition> = Vec::new();
-    for base in 0..spills.files.len() {
+    let mut by_base: Vec<Vec<u64>> = vec![Vec::new(); spills.files.len()];
+    for &parent in prints.keys() {
+        by_base[usize::from(bits::base_cell(parent))].push(parent);
+    }
+    for (base, keys) in by_base.iter_mut().enumerate() {
+        // A base cell whose partitions are all unchanged is copied without reading its spill.
+        keys.sort_unstable();
+        if let Some(ix) = previous
+            .as_ref()
+            .filter(|_| !keys.is_empty() && keys.iter().all(|k| reusable.contains_key(k)))
+        {
+            spills.discard(base);
+            for parent in keys.iter() {
+                let old = &reusable[parent];
+                let (first_cell, first_record) = (w.cells, w.records);
+                w.copy_partition(ix, old)?;
+                report.partitions_reused += 1;
+                parts.push(Partition {
+                    parent: *parent,
+                    first_cell,
+                    cells: w.cells - first_cell,
+                    first_record,
+                    records: w.records - first_record,
+                    fingerprint: old.fingerprint,
+                });
+            }
+            continue;
+        }
         let mut bucket = spills.load(base)?;
         if bucket.is_empty() {
             continue;
@@ -634,6 +680,13 @@ impl Spills {
             }
         }
         Ok(())
+    }
+
+    /// Forget a base cell's spill (its partitions are copied from the previous index).
+    fn discard(&mut self, base: usize) {
+        if self.files[base].take().is_some() {
+            let _ = std::fs::remove_file(self.path(base));
+        }
     }
 
     fn load(&mut self, base: usize) -> Result<Vec<SpillRec>> {
