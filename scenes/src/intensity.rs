@@ -453,16 +453,22 @@ impl IntensityModel {
 
     /// Predicted intensity at a point given in the event's frame: `along_km` along the long axis,
     /// `across_km` across it (only the distance matters for a circular model).
+    ///
+    /// (Plain `sqrt(x² + y²)` rather than `hypot` in this hot path: glibc's `hypot` was 7 % of a
+    /// selection's time, and no overflow is possible at terrestrial distances.)
     pub fn intensity_at_offset(&self, along_km: f64, across_km: f64) -> f64 {
         match self.relation.elliptical() {
             None => {
-                let r = along_km.hypot(across_km);
-                AWW2012_HYPO.intensity(self.magnitude, r.hypot(self.depth_km))
+                let r = (along_km * along_km + across_km * across_km).sqrt();
+                AWW2012_HYPO.intensity(
+                    self.magnitude,
+                    (r * r + self.depth_km * self.depth_km).sqrt(),
+                )
             }
             Some(c) if self.long_axis_azimuth_deg.is_some() => {
                 // First guess: the circular level at the distance where the equal-area circle
                 // meets this direction of an ellipse of the circular guess's aspect ratio.
-                let d = along_km.hypot(across_km);
+                let d = (along_km * along_km + across_km * across_km).sqrt();
                 let guess = self.table_guess(d).map(|g| {
                     let (ra, rb) = axis_radii(c, self.magnitude, g);
                     if ra > 0.0 && rb > 0.0 && d > 0.0 {
@@ -477,7 +483,7 @@ impl IntensityModel {
                 solve_elliptical(c, self.magnitude, self.i0, along_km, across_km, guess)
             }
             Some(c) => {
-                let d = along_km.hypot(across_km);
+                let d = (along_km * along_km + across_km * across_km).sqrt();
                 solve_circular(c, self.magnitude, self.i0, d, self.table_guess(d))
             }
         }
@@ -766,7 +772,7 @@ impl Frame {
         let p = [cp * cl, cp * sl, sp];
         let dot = |a: &[f64; 3], b: &[f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
         let (x, y, z) = (dot(&p, &self.east), dot(&p, &self.north), dot(&p, &self.e));
-        let s = x.hypot(y);
+        let s = (x * x + y * y).sqrt();
         let d = s.atan2(z) * EARTH_RADIUS_KM;
         if s == 0.0 {
             (d, 0.0, 1.0)

@@ -22,7 +22,7 @@ use parquet::file::properties::WriterProperties;
 use quakecast_scenes::intensity::{level, IntensityModel};
 use serde::Serialize;
 
-use super::cells::{grow, intensity_upper_bound, resolution_for, Tiers};
+use super::cells::{grow, may_reach, resolution_for, Tiers};
 use super::error::{AudienceError, Result};
 use super::index::{decode_record, UserIndex, RECORD_LEN};
 
@@ -120,7 +120,7 @@ pub fn select(
         .map_err(|e| AudienceError::Config(format!("epicentre: {e}")))?
         .to_cell(res);
     let (kept, visited) = grow(model, res, |cell: CellIndex| {
-        intensity_upper_bound(model, cell, epicentre_cell) >= i_min
+        may_reach(model, cell, epicentre_cell, i_min)
     })?;
     let mut ranges: Vec<(usize, usize)> = kept
         .iter()
