@@ -180,3 +180,37 @@ fn bad_sources_are_refused_with_the_source_named() {
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn gazetteer_gives_simplified_chinese_labels() {
+    let places = &assets().places;
+    assert!(places.len() > 20_000, "{} places", places.len());
+    assert!(places
+        .windows(2)
+        .all(|w| w[0].population >= w[1].population));
+    let label = |name: &str, cc: &str| {
+        places
+            .iter()
+            .find(|p| p.name == name && p.country == cc)
+            .and_then(|p| p.label_zh())
+            .map(str::to_string)
+    };
+    assert_eq!(label("Beijing", "CN").as_deref(), Some("北京"));
+    assert_eq!(label("Shenzhen", "CN").as_deref(), Some("深圳"));
+    assert_eq!(label("Mianyang", "CN").as_deref(), Some("绵阳"));
+    assert_eq!(label("Xiamen", "CN").as_deref(), Some("厦门"));
+    assert_eq!(label("Chengdu", "CN").as_deref(), Some("成都"));
+    // Every label of a place in mainland China is in simplified characters.
+    let traditional: Vec<&str> = places
+        .iter()
+        .filter(|p| p.country == "CN")
+        .filter_map(|p| p.label_zh())
+        .filter(|l| !l.chars().all(quakecast_scenes::places::is_gb2312_hanzi))
+        .collect();
+    assert!(
+        traditional.len() * 50 < places.iter().filter(|p| p.country == "CN").count(),
+        "{} traditional labels: {:?}",
+        traditional.len(),
+        &traditional[..traditional.len().min(20)]
+    );
+}

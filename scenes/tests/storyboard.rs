@@ -496,3 +496,56 @@ fn far_continents_do_not_flood_an_ocean_view() {
     let f = land_area_fraction(&sb.frame(sb.total_frames - 100, a, &FixedMeasure));
     assert!(f > 0.9, "Sichuan: land covers {:.0} %", f * 100.0);
 }
+
+/// Place labels: 22-unit text inside the map panel (the status badge above it is 22 too).
+fn is_place_label(t: &quakecast_scenes::Text) -> bool {
+    t.size == 22.0 && t.y > MAP_PANEL[1] && t.y < MAP_PANEL[1] + MAP_PANEL[3]
+}
+
+#[test]
+fn place_labels_name_nearby_towns_without_overlap() {
+    let a = assets();
+    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let list = sb.frame(sb.total_frames - 100, a, &FixedMeasure);
+    let labels: Vec<&quakecast_scenes::Text> = list
+        .prims
+        .iter()
+        .filter_map(|p| match p {
+            Prim::Text(t) if is_place_label(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&str> = labels.iter().map(|t| t.text.as_str()).collect();
+    assert!(names.len() >= 3, "{names:?}");
+    assert!(
+        names.contains(&"成都") || names.contains(&"眉山"),
+        "{names:?}"
+    );
+    let boxes: Vec<[f32; 4]> = labels.iter().map(|t| text_box(t, &FixedMeasure)).collect();
+    for (i, a) in boxes.iter().enumerate() {
+        assert!(
+            a[0] >= MAP_PANEL[0] && a[2] <= MAP_PANEL[0] + MAP_PANEL[2],
+            "{names:?}"
+        );
+        for b in &boxes[i + 1..] {
+            let apart = a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1];
+            assert!(apart, "labels overlap: {a:?} {b:?}");
+        }
+    }
+    // No labels without a gazetteer, and none while the camera is still moving.
+    let bare = Assets {
+        map: a.map.clone(),
+        ..Default::default()
+    };
+    let none = sb.frame(sb.total_frames - 100, &bare, &FixedMeasure);
+    assert!(!none
+        .prims
+        .iter()
+        .any(|p| matches!(p, Prim::Text(t) if is_place_label(t))));
+    let (start, _) = map_span(&sb);
+    let moving = sb.frame(start + 30, a, &FixedMeasure);
+    assert!(!moving
+        .prims
+        .iter()
+        .any(|p| matches!(p, Prim::Text(t) if is_place_label(t))));
+}

@@ -128,7 +128,12 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     draw_geography(x, &view, panel, out);
     let t_rings = ease_out_cubic(progress(x.t, RINGS_IN_SECS, RINGS_FADE_SECS));
     if t_rings > 0.0 {
-        draw_rings(x, &view, panel, t_rings, out);
+        // Boxes already taken, so place labels do not cover the marker or the ring labels.
+        let (mx, my) = view.project(x.e.lon, x.e.lat);
+        let r = c.len(34.0);
+        let mut taken = vec![[mx as f32 - r, my as f32 - r, mx as f32 + r, my as f32 + r]];
+        draw_rings(x, &view, panel, t_rings, &mut taken, out);
+        draw_places(x, &view, panel, t_rings, &mut taken, out);
     }
     draw_marker(x, &view, out);
     out.push(Prim::Clip(None));
@@ -272,7 +277,14 @@ impl Geo<'_> {
     }
 }
 
-fn draw_rings(x: &Ctx, view: &View, panel: Rect, a: f32, out: &mut Vec<Prim>) {
+fn draw_rings(
+    x: &Ctx,
+    view: &View,
+    panel: Rect,
+    a: f32,
+    taken: &mut Vec<Rect>,
+    out: &mut Vec<Prim>,
+) {
     let c = &x.c;
     let e = x.e;
     let size = 20.0;
@@ -302,6 +314,7 @@ fn draw_rings(x: &Ctx, view: &View, panel: Rect, a: f32, out: &mut Vec<Prim>) {
         if bx < panel[0] || by < panel[1] || bx + bw > panel[2] || by + bh > panel[3] {
             continue;
         }
+        taken.push([bx, by, bx + bw, by + bh]);
         out.push(Prim::Rect {
             x: bx,
             y: by,
@@ -317,6 +330,83 @@ fn draw_rings(x: &Ctx, view: &View, panel: Rect, a: f32, out: &mut Vec<Prim>) {
             size: c.len(size),
             color: style::TEXT.fade(a),
             align: Align::Center,
+        }));
+    }
+}
+
+/// At most this many place labels.
+pub const MAX_PLACE_LABELS: usize = 6;
+const PLACE_SIZE: f32 = 22.0;
+
+/// Labels for the largest places in view (from [`crate::Assets::places`], largest first),
+/// skipping any that would overlap the marker, a ring label, another label or the panel edge.
+fn draw_places(
+    x: &Ctx,
+    view: &View,
+    panel: Rect,
+    a: f32,
+    taken: &mut Vec<Rect>,
+    out: &mut Vec<Prim>,
+) {
+    let c = &x.c;
+    let size = c.len(PLACE_SIZE);
+    let pad = c.len(6.0);
+    let inset = c.len(4.0);
+    let half_diag = f64::from((panel[2] - panel[0]).hypot(panel[3] - panel[1]) / 2.0);
+    let cos_reach = (half_diag * view.km_per_px / EARTH_RADIUS_KM)
+        .min(1.5)
+        .cos() as f32;
+    let cu = view.center_unit();
+    let cu = [cu[0] as f32, cu[1] as f32, cu[2] as f32];
+    let overlaps = |b: &Rect, taken: &[Rect]| {
+        taken.iter().any(|t| {
+            b[0] < t[2] + pad && t[0] < b[2] + pad && b[1] < t[3] + pad && t[1] < b[3] + pad
+        })
+    };
+    let mut shown = 0;
+    for p in &x.assets.places {
+        if shown == MAX_PLACE_LABELS {
+            break;
+        }
+        if p.unit[0] * cu[0] + p.unit[1] * cu[1] + p.unit[2] * cu[2] < cos_reach {
+            continue;
+        }
+        let Some(label) = p.label_zh() else { continue };
+        let [px, py] = view.project_f32(p.unit);
+        let w = x.m.width(label, size);
+        let gap = c.len(9.0);
+        let (y0, y1) = (py - size / 2.0, py + size / 2.0);
+        let right = [px - gap, y0, px + gap + w, y1];
+        let left = [px - gap - w, y0, px + gap, y1];
+        let fits = |b: &Rect| {
+            b[0] >= panel[0] + inset
+                && b[2] <= panel[2] - inset
+                && b[1] >= panel[1] + inset
+                && b[3] <= panel[3] - inset
+        };
+        let (b, align, tx) = if fits(&right) && !overlaps(&right, taken) {
+            (right, Align::Left, px + gap)
+        } else if fits(&left) && !overlaps(&left, taken) {
+            (left, Align::Right, px - gap)
+        } else {
+            continue;
+        };
+        taken.push(b);
+        shown += 1;
+        out.push(Prim::Circle {
+            cx: px,
+            cy: py,
+            r: c.len(3.5),
+            stroke: None,
+            color: style::TEXT.fade(a * 0.9),
+        });
+        out.push(Prim::Text(Text {
+            text: label.to_string(),
+            x: tx,
+            y: y0,
+            size,
+            color: style::TEXT.fade(a * 0.85),
+            align,
         }));
     }
 }
