@@ -15,6 +15,7 @@ pub mod layout;
 pub mod map;
 pub mod measure;
 pub mod narration;
+pub mod places;
 pub mod projection;
 pub mod scene;
 pub mod storyboard;
