@@ -4,6 +4,11 @@
 //! Pipeline: `parse_report` → `Event` → `Storyboard::new` → `Storyboard::frame(n, …)`.
 //! No I/O, clocks, GPU or async here: map data and text measurement are passed in
 //! ([`Assets`], [`TextMeasure`]), so every function is deterministic and fast to test.
+//!
+//! The I/O layer builds [`Assets`] once: [`Assets::from_sources`] with the contents of
+//! [`ASSET_FILES`] (world-atlas countries and land TopoJSON, ECharts `china.js`), optionally
+//! [`Assets::with_places`] with `geonames/cities1000.json` for map labels. Tests and tools measure
+//! text with [`FixedMeasure`]; production passes the renderer's font measure. No feature flags.
 
 pub mod clip;
 pub mod draw;
