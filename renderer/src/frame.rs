@@ -1,0 +1,888 @@
+//! [`FrameRenderer`]: draw lists → RGBA8 or I420 frames on a shared device, with long-lived
+//! pipelines and a small ring of readback buffers so that reading frame n back overlaps
+//! rendering frame n+1.
+//!
+//! Anti-aliasing is 4× MSAA resolved to the output (1× where the adapter cannot). MSAA was
+//! chosen over analytic (fringe) AA because adjacent map polygons then share edges without
+//! seams, one-pixel borders keep a steady weight, and on lavapipe the 4× target costs little
+//! next to the per-primitive overhead. Each primitive's samples are blended once (see
+//! [`crate::tessellate`] for the depth trick), in sRGB space, into an `Rgba8Unorm` target,
+//! so pixel values equal the draw list's colours.
+use std::collections::VecDeque;
+use std::sync::mpsc;
+
+use quakecast_scenes::DrawList;
+
+use crate::atlas::GlyphAtlas;
+use crate::error::RenderError;
+use crate::font::Font;
+use crate::gpu::{poll_error, GpuContext};
+use crate::tessellate::{Mesh, Tessellator, VERTEX_BYTES};
+use crate::yuv::yuv420p_len;
+
+/// Samples per pixel of the render target (when the adapter supports it).
+pub const MSAA_SAMPLES: u32 = 4;
+/// Frames in flight in the pipelined API: one being read back while the next renders.
+pub const PIPELINE_DEPTH: usize = 2;
+
+const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+const YUV_GROUP: u32 = 64;
+const MAX_GROUPS_X: u32 = 32768;
+
+/// What a frame is read back as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readback {
+    /// Tightly packed RGBA8, sRGB values as in the draw list (for PNGs and goldens).
+    Rgba,
+    /// Planar I420 (Y, U, V), BT.709 limited range, converted on the GPU (for ffmpeg).
+    Yuv420p,
+}
+
+/// The WGSL sources this crate compiles, by name (validated with naga in the tests).
+pub const SHADERS: &[(&str, &str)] = &[
+    ("draw.wgsl", include_str!("shaders/draw.wgsl")),
+    ("yuv.wgsl", include_str!("shaders/yuv.wgsl")),
+];
+
+struct InFlight {
+    slot: usize,
+    format: Readback,
+    submission: wgpu::SubmissionIndex,
+    mapped: mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
+}
+
+/// Renders draw lists of one size. Create one per worker thread; all may share a
+/// [`GpuContext`]. Holds its font (for text and for [`quakecast_scenes::TextMeasure`]) and
+/// a glyph atlas that persists across frames.
+pub struct FrameRenderer {
+    ctx: GpuContext,
+    font: Font,
+    width: u32,
+    height: u32,
+    samples: u32,
+    draw_pipeline: wgpu::RenderPipeline,
+    draw_layout: wgpu::BindGroupLayout,
+    globals: wgpu::Buffer,
+    /// One clip rectangle per batch, each at a multiple of `clip_stride` (dynamic offsets).
+    clips: wgpu::Buffer,
+    clip_stride: u64,
+    atlas: GlyphAtlas,
+    atlas_texture: wgpu::Texture,
+    draw_bind: wgpu::BindGroup,
+    msaa_view: Option<wgpu::TextureView>,
+    resolve: wgpu::Texture,
+    resolve_view: wgpu::TextureView,
+    depth_view: wgpu::TextureView,
+    vertices: wgpu::Buffer,
+    indices: wgpu::Buffer,
+    yuv_pipeline: wgpu::ComputePipeline,
+    yuv_bind: wgpu::BindGroup,
+    yuv_out: wgpu::Buffer,
+    yuv_groups: (u32, u32),
+    /// Readback buffers, one per frame in flight, each large enough for either format.
+    slots: Vec<wgpu::Buffer>,
+    in_flight: VecDeque<InFlight>,
+    mesh: Mesh,
+}
+
+fn padded_row(width: u32) -> u32 {
+    (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
+}
+
+fn yuv_words(width: u32, height: u32) -> u32 {
+    (yuv420p_len(width, height) as u32).div_ceil(4)
+}
+
+impl FrameRenderer {
+    /// Build the pipelines and targets for `width × height` frames.
+    pub fn new(
+        ctx: &GpuContext,
+        width: u32,
+        height: u32,
+        font: &Font,
+    ) -> Result<FrameRenderer, RenderError> {
+        let max = ctx.device().limits().max_texture_dimension_2d;
+        if width == 0 || height == 0 || width > max || height > max {
+            return Err(RenderError::invalid(
+                "frame size",
+                format!("{width}x{height}: expected 1..={max} on each side"),
+            ));
+        }
+        ctx.scoped(|| Ok(Self::build(ctx, width, height, font)))
+    }
+
+    fn build(ctx: &GpuContext, width: u32, height: u32, font: &Font) -> FrameRenderer {
+        let device = ctx.device();
+        let supports = |f: wgpu::TextureFormat| {
+            ctx.adapter()
+                .get_texture_format_features(f)
+                .flags
+                .sample_count_supported(MSAA_SAMPLES)
+        };
+        let samples = if supports(COLOR_FORMAT) && supports(DEPTH_FORMAT) {
+            MSAA_SAMPLES
+        } else {
+            1
+        };
+        let size = wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        };
+        let target = |label, format, samples, usage| {
+            device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(label),
+                size,
+                mip_level_count: 1,
+                sample_count: samples,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage,
+                view_formats: &[],
+            })
+        };
+        let resolve = target(
+            "frame",
+            COLOR_FORMAT,
+            1,
+            wgpu::TextureUsages::RENDER_ATTACHMENT
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::TEXTURE_BINDING,
+        );
+        let resolve_view = resolve.create_view(&Default::default());
+        let msaa_view = (samples > 1).then(|| {
+            target(
+                "frame msaa",
+                COLOR_FORMAT,
+                samples,
+                wgpu::TextureUsages::RENDER_ATTACHMENT,
+            )
+            .create_view(&Default::default())
+        });
+        let depth_view = target(
+            "depth",
+            DEPTH_FORMAT,
+            samples,
+            wgpu::TextureUsages::RENDER_ATTACHMENT,
+        )
+        .create_view(&Default::default());
+
+        // Draw pipeline.
+        let draw_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("draw.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADERS[0].1.into()),
+        });
+        let draw_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("draw"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::VERTEX,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: true,
+                        min_binding_size: wgpu::BufferSize::new(16),
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let draw_pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("draw"),
+            bind_group_layouts: &[Some(&draw_layout)],
+            immediate_size: 0,
+        });
+        let draw_pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("draw"),
+            layout: Some(&draw_pl),
+            vertex: wgpu::VertexState {
+                module: &draw_module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[Some(wgpu::VertexBufferLayout {
+                    array_stride: VERTEX_BYTES,
+                    step_mode: wgpu::VertexStepMode::Vertex,
+                    attributes: &wgpu::vertex_attr_array![
+                        0 => Float32x2, 1 => Float32, 2 => Float32x2, 3 => Unorm8x4
+                    ],
+                })],
+            },
+            primitive: wgpu::PrimitiveState {
+                topology: wgpu::PrimitiveTopology::TriangleList,
+                cull_mode: None,
+                ..Default::default()
+            },
+            depth_stencil: Some(wgpu::DepthStencilState {
+                format: DEPTH_FORMAT,
+                depth_write_enabled: Some(true),
+                depth_compare: Some(wgpu::CompareFunction::Less),
+                stencil: Default::default(),
+                bias: Default::default(),
+            }),
+            multisample: wgpu::MultisampleState {
+                count: samples,
+                mask: !0,
+                alpha_to_coverage_enabled: false,
+            },
+            fragment: Some(wgpu::FragmentState {
+                module: &draw_module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: COLOR_FORMAT,
+                    // Straight-alpha "over" in sRGB space; destination alpha accumulates
+                    // coverage (frames are opaque once the clear colour is).
+                    blend: Some(wgpu::BlendState {
+                        color: wgpu::BlendComponent {
+                            src_factor: wgpu::BlendFactor::SrcAlpha,
+                            dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
+                            operation: wgpu::BlendOperation::Add,
+                        },
+                        alpha: wgpu::BlendComponent {
+                            src_factor: wgpu::BlendFactor::One,
+                            dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
+                            operation: wgpu::BlendOperation::Add,
+                        },
+                    }),
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let globals = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("globals"),
+            size: 16,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let g = [width as f32, height as f32, 0.0, 0.0];
+        ctx.queue()
+            .write_buffer(&globals, 0, bytemuck::cast_slice(&g));
+        let atlas = GlyphAtlas::new(device.limits().max_texture_dimension_2d);
+        let atlas_texture = Self::atlas_texture(device, &atlas);
+        let clip_stride = u64::from(device.limits().min_uniform_buffer_offset_alignment).max(16);
+        let clips = Self::clip_buffer(device, clip_stride * 64);
+        let draw_bind = Self::draw_bind(device, &draw_layout, &globals, &atlas_texture, &clips);
+
+        // YUV pipeline.
+        let yuv_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("yuv.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADERS[1].1.into()),
+        });
+        let yuv_pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("yuv"),
+            layout: None,
+            module: &yuv_module,
+            entry_point: Some("cs_main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let words = yuv_words(width, height);
+        let yuv_out = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("yuv out"),
+            size: u64::from(words) * 4,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let groups = words.div_ceil(YUV_GROUP);
+        let yuv_groups = (groups.min(MAX_GROUPS_X), groups.div_ceil(MAX_GROUPS_X));
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("yuv params"),
+            size: 16,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let p = [width, height, words, yuv_groups.0 * YUV_GROUP];
+        ctx.queue()
+            .write_buffer(&params, 0, bytemuck::cast_slice(&p));
+        let yuv_bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("yuv"),
+            layout: &yuv_pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(&resolve_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: yuv_out.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: params.as_entire_binding(),
+                },
+            ],
+        });
+        let slot_size = u64::from(padded_row(width)) * u64::from(height);
+        let slot_size = slot_size.max(u64::from(words) * 4);
+        let slots = (0..PIPELINE_DEPTH)
+            .map(|_| {
+                device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("readback"),
+                    size: slot_size,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                })
+            })
+            .collect();
+        let geometry = |label, usage: wgpu::BufferUsages, size| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size,
+                usage: usage | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        };
+        FrameRenderer {
+            ctx: ctx.clone(),
+            font: font.clone(),
+            width,
+            height,
+            samples,
+            draw_pipeline,
+            draw_layout,
+            globals,
+            clips,
+            clip_stride,
+            atlas,
+            atlas_texture,
+            draw_bind,
+            msaa_view,
+            resolve,
+            resolve_view,
+            depth_view,
+            vertices: geometry("vertices", wgpu::BufferUsages::VERTEX, 1 << 20),
+            indices: geometry("indices", wgpu::BufferUsages::INDEX, 1 << 20),
+            yuv_pipeline,
+            yuv_bind,
+            yuv_out,
+            yuv_groups,
+            slots,
+            in_flight: VecDeque::new(),
+            mesh: Mesh::default(),
+        }
+    }
+
+    fn atlas_texture(device: &wgpu::Device, atlas: &GlyphAtlas) -> wgpu::Texture {
+        device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("glyph atlas"),
+            size: wgpu::Extent3d {
+                width: atlas.width,
+                height: atlas.height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::R8Unorm,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        })
+    }
+
+    fn clip_buffer(device: &wgpu::Device, size: u64) -> wgpu::Buffer {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("clips"),
+            size,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    fn draw_bind(
+        device: &wgpu::Device,
+        layout: &wgpu::BindGroupLayout,
+        globals: &wgpu::Buffer,
+        atlas: &wgpu::Texture,
+        clips: &wgpu::Buffer,
+    ) -> wgpu::BindGroup {
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("draw"),
+            layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: globals.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::TextureView(
+                        &atlas.create_view(&Default::default()),
+                    ),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: clips,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(16),
+                    }),
+                },
+            ],
+        })
+    }
+
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Samples per pixel in use (4, or 1 where the adapter lacks 4× MSAA).
+    pub fn samples(&self) -> u32 {
+        self.samples
+    }
+
+    /// The font text is drawn (and should be measured) with.
+    pub fn font(&self) -> &Font {
+        &self.font
+    }
+
+    /// Frames submitted and not yet taken with [`FrameRenderer::next_frame`].
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Render one frame and read it back as tightly packed RGBA8 (straight sRGB values).
+    /// The pipeline must be empty.
+    pub fn render_rgba(&mut self, list: &DrawList) -> Result<Vec<u8>, RenderError> {
+        self.render_one(list, Readback::Rgba)
+    }
+
+    /// Render one frame and read it back as I420 (BT.709 limited range), converted on the
+    /// GPU. Width and height must be even. The pipeline must be empty.
+    pub fn render_yuv420p(&mut self, list: &DrawList) -> Result<Vec<u8>, RenderError> {
+        self.render_one(list, Readback::Yuv420p)
+    }
+
+    fn render_one(&mut self, list: &DrawList, format: Readback) -> Result<Vec<u8>, RenderError> {
+        if !self.in_flight.is_empty() {
+            return Err(RenderError::Pipeline(
+                "render_rgba/render_yuv420p called with frames in flight; take them with next_frame first",
+            ));
+        }
+        self.submit(list, format)?;
+        self.next_frame()?
+            .ok_or(RenderError::Pipeline("submitted frame vanished"))
+    }
+
+    /// Render every draw list of `lists` in order, handing each frame to `sink` in the same
+    /// order, with up to [`PIPELINE_DEPTH`] frames in flight: the next draw list is built and
+    /// rendered while the previous frame is read back and consumed.
+    pub fn render_frames<I, F>(
+        &mut self,
+        lists: I,
+        format: Readback,
+        mut sink: F,
+    ) -> Result<(), RenderError>
+    where
+        I: IntoIterator<Item = DrawList>,
+        F: FnMut(Vec<u8>) -> Result<(), RenderError>,
+    {
+        let result = (|| {
+            for list in lists {
+                if self.in_flight.len() >= PIPELINE_DEPTH {
+                    if let Some(frame) = self.next_frame()? {
+                        sink(frame)?;
+                    }
+                }
+                self.submit(&list, format)?;
+            }
+            while let Some(frame) = self.next_frame()? {
+                sink(frame)?;
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            self.discard_in_flight();
+        }
+        result
+    }
+
+    /// Drop frames in flight (after an error), leaving the renderer usable.
+    pub fn discard_in_flight(&mut self) {
+        while let Some(f) = self.in_flight.pop_front() {
+            let _ = self.ctx.device().poll(wgpu::PollType::Wait {
+                submission_index: Some(f.submission),
+                timeout: None,
+            });
+            if let Ok(Ok(())) = f.mapped.try_recv() {
+                self.slots[f.slot].unmap();
+            }
+        }
+    }
+
+    /// Queue `list` for rendering and readback as `format`; take the result, in submission
+    /// order, with [`FrameRenderer::next_frame`]. At most [`PIPELINE_DEPTH`] frames may be in
+    /// flight.
+    pub fn submit(&mut self, list: &DrawList, format: Readback) -> Result<(), RenderError> {
+        if (list.width, list.height) != (self.width, self.height) {
+            return Err(RenderError::invalid(
+                "draw list size",
+                format!(
+                    "{}x{}, but this renderer makes {}x{} frames",
+                    list.width, list.height, self.width, self.height
+                ),
+            ));
+        }
+        if format == Readback::Yuv420p && (!self.width.is_multiple_of(2) || !self.height.is_multiple_of(2)) {
+            return Err(RenderError::invalid(
+                "frame size",
+                format!(
+                    "{}x{}: yuv420p needs even width and height",
+                    self.width, self.height
+                ),
+            ));
+        }
+        if self.in_flight.len() >= PIPELINE_DEPTH {
+            return Err(RenderError::Pipeline(
+                "submit with a full pipeline; take a frame with next_frame first",
+            ));
+        }
+        let slot = (0..PIPELINE_DEPTH)
+            .find(|s| self.in_flight.iter().all(|f| f.slot != *s))
+            .ok_or(RenderError::Pipeline("no free readback buffer"))?;
+        let ctx = self.ctx.clone();
+        let submission = ctx.scoped(|| self.encode(list, format, slot))?;
+        let size = self.readback_size(format);
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.slots[slot].map_async(wgpu::MapMode::Read, 0..size, move |r| {
+            let _ = tx.send(r);
+        });
+        self.in_flight.push_back(InFlight {
+            slot,
+            format,
+            submission,
+            mapped: rx,
+        });
+        Ok(())
+    }
+
+    fn readback_size(&self, format: Readback) -> u64 {
+        match format {
+            Readback::Rgba => u64::from(padded_row(self.width)) * u64::from(self.height),
+            Readback::Yuv420p => u64::from(yuv_words(self.width, self.height)) * 4,
+        }
+    }
+
+    /// Wait for the oldest frame in flight and return its bytes (`None` when none is).
+    pub fn next_frame(&mut self) -> Result<Option<Vec<u8>>, RenderError> {
+        let Some(f) = self.in_flight.pop_front() else {
+            return Ok(None);
+        };
+        let mut mapped = None;
+        for _ in 0..3 {
+            match f.mapped.try_recv() {
+                Ok(r) => {
+                    mapped = Some(r);
+                    break;
+                }
+                Err(mpsc::TryRecvError::Empty) => {
+                    self.ctx
+                        .device()
+                        .poll(wgpu::PollType::Wait {
+                            submission_index: Some(f.submission.clone()),
+                            timeout: None,
+                        })
+                        .map_err(poll_error)?;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => break,
+            }
+        }
+        let map_err = |message: String| RenderError::Gpu {
+            kind: "readback",
+            message,
+            retryable: true,
+        };
+        match mapped {
+            Some(Ok(())) => {}
+            Some(Err(e)) => return Err(map_err(e.to_string())),
+            None => return Err(map_err("buffer mapping never completed".into())),
+        }
+        let buf = &self.slots[f.slot];
+        let size = self.readback_size(f.format);
+        let out = {
+            let view = buf
+                .get_mapped_range(0..size)
+                .map_err(|e| map_err(e.to_string()))?;
+            match f.format {
+                Readback::Rgba => {
+                    let row = (self.width * 4) as usize;
+                    let padded = padded_row(self.width) as usize;
+                    let mut out = Vec::with_capacity(row * self.height as usize);
+                    for r in view.chunks_exact(padded) {
+                        out.extend_from_slice(&r[..row]);
+                    }
+                    out
+                }
+                Readback::Yuv420p => view[..yuv420p_len(self.width, self.height)].to_vec(),
+            }
+        };
+        buf.unmap();
+        Ok(Some(out))
+    }
+
+    /// Tessellate, upload, record and submit one frame into readback slot `slot`.
+    fn encode(
+        &mut self,
+        list: &DrawList,
+        format: Readback,
+        slot: usize,
+    ) -> Result<wgpu::SubmissionIndex, RenderError> {
+        self.atlas.begin_frame();
+        Tessellator::new(
+            &mut self.mesh,
+            &self.font,
+            &mut self.atlas,
+            self.width,
+            self.height,
+        )
+        .run(list)?;
+        let device = self.ctx.device().clone();
+        let queue = self.ctx.queue().clone();
+
+        // Clip rectangles, one per batch.
+        let batches = self.mesh.batches.len() as u64;
+        let mut rebind = false;
+        if batches * self.clip_stride > self.clips.size() {
+            self.clips =
+                Self::clip_buffer(&device, (batches * self.clip_stride).next_power_of_two());
+            rebind = true;
+        }
+        if batches > 0 {
+            let stride = (self.clip_stride / 4) as usize;
+            let mut data = vec![0f32; batches as usize * stride];
+            for (i, b) in self.mesh.batches.iter().enumerate() {
+                let [x, y, w, h] = b.scissor.map(|v| v as f32);
+                data[i * stride..i * stride + 4].copy_from_slice(&[x, y, x + w, y + h]);
+            }
+            queue.write_buffer(&self.clips, 0, bytemuck::cast_slice(&data));
+        }
+
+        // Glyphs rasterized this frame (the whole atlas when it grew).
+        if let Some((y0, y1)) = self.atlas.take_dirty() {
+            if self.atlas_texture.height() != self.atlas.height {
+                self.atlas_texture = Self::atlas_texture(&device, &self.atlas);
+                rebind = true;
+            }
+            let y1 = y1.min(self.atlas.height);
+            if y1 > y0 {
+                let w = self.atlas.width;
+                queue.write_texture(
+                    wgpu::TexelCopyTextureInfo {
+                        texture: &self.atlas_texture,
+                        mip_level: 0,
+                        origin: wgpu::Origin3d { x: 0, y: y0, z: 0 },
+                        aspect: wgpu::TextureAspect::All,
+                    },
+                    &self.atlas.data[(y0 * w) as usize..(y1 * w) as usize],
+                    wgpu::TexelCopyBufferLayout {
+                        offset: 0,
+                        bytes_per_row: Some(w),
+                        rows_per_image: None,
+                    },
+                    wgpu::Extent3d {
+                        width: w,
+                        height: y1 - y0,
+                        depth_or_array_layers: 1,
+                    },
+                );
+            }
+        }
+
+        if rebind {
+            self.draw_bind = Self::draw_bind(
+                &device,
+                &self.draw_layout,
+                &self.globals,
+                &self.atlas_texture,
+                &self.clips,
+            );
+        }
+
+        let vbytes: &[u8] = bytemuck::cast_slice(&self.mesh.verts);
+        let ibytes: &[u8] = bytemuck::cast_slice(&self.mesh.indices);
+        let grow = |buf: &mut wgpu::Buffer, need: usize, usage, label| {
+            if need as u64 > buf.size() {
+                *buf = device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(label),
+                    size: (need as u64).next_power_of_two(),
+                    usage: usage | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+            }
+        };
+        grow(
+            &mut self.vertices,
+            vbytes.len(),
+            wgpu::BufferUsages::VERTEX,
+            "vertices",
+        );
+        grow(
+            &mut self.indices,
+            ibytes.len(),
+            wgpu::BufferUsages::INDEX,
+            "indices",
+        );
+        if !vbytes.is_empty() {
+            queue.write_buffer(&self.vertices, 0, vbytes);
+            queue.write_buffer(&self.indices, 0, ibytes);
+        }
+
+        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("frame"),
+        });
+        let c = list.clear;
+        let passes = self.mesh.passes();
+        for pass in 0..passes {
+            let load = if pass == 0 {
+                wgpu::LoadOp::Clear(wgpu::Color {
+                    r: f64::from(c.r),
+                    g: f64::from(c.g),
+                    b: f64::from(c.b),
+                    a: f64::from(c.a),
+                })
+            } else {
+                wgpu::LoadOp::Load
+            };
+            let (view, resolve_target) = match &self.msaa_view {
+                Some(msaa) => (msaa, Some(&self.resolve_view)),
+                None => (&self.resolve_view, None),
+            };
+            let mut rp = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("draw"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view,
+                    depth_slice: None,
+                    resolve_target,
+                    ops: wgpu::Operations {
+                        load,
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &self.depth_view,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(1.0),
+                        store: wgpu::StoreOp::Discard,
+                    }),
+                    stencil_ops: None,
+                }),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            let batches: Vec<_> = self
+                .mesh
+                .batches
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.pass == pass)
+                .collect();
+            if batches.is_empty() {
+                continue;
+            }
+            rp.set_pipeline(&self.draw_pipeline);
+            rp.set_vertex_buffer(0, self.vertices.slice(..vbytes.len() as u64));
+            rp.set_index_buffer(
+                self.indices.slice(..ibytes.len() as u64),
+                wgpu::IndexFormat::Uint32,
+            );
+            for (i, b) in batches {
+                let [x, y, w, h] = b.scissor;
+                let offset = (i as u64 * self.clip_stride) as u32;
+                rp.set_bind_group(0, &self.draw_bind, &[offset]);
+                rp.set_scissor_rect(x, y, w, h);
+                rp.draw_indexed(b.indices.clone(), 0, 0..1);
+            }
+        }
+
+        let slot_buf = &self.slots[slot];
+        match format {
+            Readback::Rgba => enc.copy_texture_to_buffer(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &self.resolve,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d::ZERO,
+                    aspect: wgpu::TextureAspect::All,
+                },
+                wgpu::TexelCopyBufferInfo {
+                    buffer: slot_buf,
+                    layout: wgpu::TexelCopyBufferLayout {
+                        offset: 0,
+                        bytes_per_row: Some(padded_row(self.width)),
+                        rows_per_image: None,
+                    },
+                },
+                wgpu::Extent3d {
+                    width: self.width,
+                    height: self.height,
+                    depth_or_array_layers: 1,
+                },
+            ),
+            Readback::Yuv420p => {
+                {
+                    let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: Some("yuv"),
+                        timestamp_writes: None,
+                    });
+                    cp.set_pipeline(&self.yuv_pipeline);
+                    cp.set_bind_group(0, &self.yuv_bind, &[]);
+                    cp.dispatch_workgroups(self.yuv_groups.0, self.yuv_groups.1, 1);
+                }
+                enc.copy_buffer_to_buffer(
+                    &self.yuv_out,
+                    0,
+                    slot_buf,
+                    0,
+                    self.readback_size(Readback::Yuv420p),
+                );
+            }
+        }
+        Ok(queue.submit([enc.finish()]))
+    }
+}
+
+impl Drop for FrameRenderer {
+    fn drop(&mut self) {
+        self.discard_in_flight();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readback_rows_are_padded_to_256_bytes() {
+        assert_eq!(padded_row(180), 768);
+        assert_eq!(padded_row(720), 3072);
+        assert_eq!(padded_row(64), 256);
+        assert_eq!(yuv_words(720, 1280), 720 * 1280 * 3 / 2 / 4);
+        assert_eq!(yuv_words(2, 2), 2, "6 bytes round up to two words");
+    }
+}

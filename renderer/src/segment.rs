@@ -1,0 +1,104 @@
+//! One segment of a bulletin: storyboard frames → GPU → I420 → ffmpeg → `<out>` (MP4).
+use std::ops::Range;
+use std::path::Path;
+use std::time::Instant;
+
+use quakecast_scenes::{Assets, Storyboard};
+
+use crate::encode::{EncodeSettings, SegmentEncoder, SegmentReport};
+use crate::error::RenderError;
+use crate::font::Font;
+use crate::frame::{FrameRenderer, Readback};
+use crate::gpu::GpuContext;
+
+/// Render frames `frames` of `storyboard` and encode them into `out`; what workers call.
+///
+/// Any worker can render any range: a frame depends only on the storyboard and its number.
+/// `progress` is called with each frame number once its frame is handed to the encoder.
+/// On error nothing is left at `out` (nor at `<out>.partial`).
+#[allow(clippy::too_many_arguments)] // the worker's one call; a struct would only rename these
+pub fn render_segment(
+    gpu: &GpuContext,
+    font: &Font,
+    storyboard: &Storyboard,
+    assets: &Assets,
+    frames: Range<u32>,
+    encode: &EncodeSettings,
+    out: &Path,
+    progress: impl FnMut(u32),
+) -> Result<SegmentReport, RenderError> {
+    let mut renderer = FrameRenderer::new(gpu, encode.width, encode.height, font)?;
+    render_segment_with(
+        &mut renderer,
+        storyboard,
+        assets,
+        frames,
+        encode,
+        out,
+        progress,
+    )
+}
+
+/// [`render_segment`] with a renderer kept between segments (pipelines and glyph atlas
+/// reused). The renderer's size must match `encode`.
+pub fn render_segment_with(
+    renderer: &mut FrameRenderer,
+    storyboard: &Storyboard,
+    assets: &Assets,
+    frames: Range<u32>,
+    encode: &EncodeSettings,
+    out: &Path,
+    mut progress: impl FnMut(u32),
+) -> Result<SegmentReport, RenderError> {
+    let s = storyboard.settings;
+    if (s.width, s.height) != (encode.width, encode.height)
+        || (renderer.width(), renderer.height()) != (encode.width, encode.height)
+    {
+        return Err(RenderError::invalid(
+            "encode settings",
+            format!(
+                "{}x{} encoder, but the storyboard is {}x{} and the renderer {}x{}",
+                encode.width,
+                encode.height,
+                s.width,
+                s.height,
+                renderer.width(),
+                renderer.height()
+            ),
+        ));
+    }
+    if s.fps != encode.fps {
+        return Err(RenderError::invalid(
+            "encode settings",
+            format!("{} fps encoder, storyboard at {} fps", encode.fps, s.fps),
+        ));
+    }
+    if frames.is_empty() || frames.end > storyboard.total_frames {
+        return Err(RenderError::invalid(
+            "frames",
+            format!(
+                "{frames:?}: expected a non-empty range within 0..{}",
+                storyboard.total_frames
+            ),
+        ));
+    }
+    let t0 = Instant::now();
+    let mut encoder = SegmentEncoder::start(encode, out)?;
+    let font = renderer.font().clone();
+    let mut next = frames.start;
+    let lists = frames.clone().map(|n| storyboard.frame(n, assets, &font));
+    renderer.render_frames(lists, Readback::Yuv420p, |yuv| {
+        encoder.write_frame(&yuv)?;
+        progress(next);
+        next += 1;
+        Ok(())
+    })?;
+    let summary = encoder.finish()?;
+    let total = t0.elapsed().as_secs_f64();
+    Ok(SegmentReport {
+        frames: summary.frames,
+        render_secs: (total - summary.wait_secs).max(0.0),
+        encode_wait_secs: summary.wait_secs,
+        bytes: summary.bytes,
+    })
+}
