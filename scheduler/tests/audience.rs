@@ -804,6 +804,17 @@ fn rebuild_copies_unchanged_partitions_and_equals_a_full_build() {
 }
 
 #[test]
+fn an_empty_snapshot_gives_an_empty_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let ix = index_of(dir.path(), &[]);
+    assert_eq!(ix.users(), 0);
+    assert_eq!(ix.cell_count(), 0);
+    let sel = select(&ix, &luding(), &SelectOptions::default()).unwrap();
+    assert!(sel.users.is_empty());
+    assert_eq!(sel.tier_counts, vec![0, 0, 0]);
+}
+
+#[test]
 fn corrupt_index_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let ix = index_of(dir.path(), &synthetic(&test_places(), 1_000));
