@@ -1,1 +1,3 @@
 //! Benchmark bodies; `benches/*.rs` are thin criterion wrappers.
+
+pub mod audience;
