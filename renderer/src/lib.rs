@@ -1,7 +1,7 @@
 //! Draw lists → pixels with wgpu offscreen; frames → H.264 segments through ffmpeg.
 //!
 //! Video pipeline: [`GpuContext`] (one shared wgpu device; lavapipe allowed by
-//! [`AdapterPolicy`]) → [`FrameRenderer`] (draw list → CPU tessellation → 4× MSAA render →
+//! [`AdapterPolicy`]) → [`FrameRenderer`] (draw list → CPU tessellation with analytic AA →
 //! GPU RGBA→I420 → pipelined readback) → [`SegmentEncoder`] (system ffmpeg, libx264, MP4
 //! segments joinable with `-c copy`). [`render_segment`] ties them together for one frame range
 //! of a [`quakecast_scenes::Storyboard`]. Text uses [`Font`], which is also the
@@ -11,8 +11,8 @@
 //! Environment: `QUAKECAST_FFMPEG` (ffmpeg path), `WGPU_BACKEND` (e.g. `gl`), and for tests
 //! `QUAKECAST_UPDATE_GOLDEN=1`. No cargo features.
 
-pub mod audio;
 mod atlas;
+pub mod audio;
 pub mod encode;
 pub mod error;
 pub mod font;
@@ -20,8 +20,8 @@ pub mod frame;
 pub mod golden;
 pub mod gpu;
 pub mod segment;
-pub mod testscene;
 mod tessellate;
+pub mod testscene;
 pub mod yuv;
 
 pub use encode::{EncodeSettings, SegmentEncoder, SegmentReport};

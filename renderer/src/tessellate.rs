@@ -1,12 +1,18 @@
 //! Draw list → one triangle mesh per frame (CPU), split into scissor batches.
 //!
-//! Every primitive gets its own depth value, decreasing in painter's order, and the pipeline
-//! draws with depth test `Less` and depth writes on. A sample is therefore written at most once
-//! per primitive: where a translucent polyline's segment quads and join wedges overlap, or a
-//! ring's triangles meet, the colour is blended once, as an SVG stroke would be. Later
-//! primitives have smaller depth and always pass. This lets the tessellator use simple,
-//! overlapping geometry (quads per segment plus join wedges) without double-blending seams.
-//! Each glyph is its own "primitive" so neighbouring glyph boxes do not clip each other.
+//! **Anti-aliasing** is analytic: every edge of a shape gets a fringe one pixel wide, centred
+//! on the true edge, whose vertex alpha falls from the colour's alpha (inside) to 0 (outside).
+//! The opaque "core" is the shape inset by half a pixel; outlines are offset along mitred
+//! vertex normals. Lines are a core of half-width `w/2 − ½` plus a fringe on each side out to
+//! `w/2 + ½`; lines under 1 px are drawn 1 px wide with proportionally less alpha.
+//!
+//! **Blend once per primitive.** Every primitive gets its own depth value, decreasing in
+//! painter's order, and the pipeline draws with depth test `Less` and depth writes on, so a
+//! pixel is written at most once per primitive. A primitive's core triangles are emitted before
+//! its fringe, so the fringe only reaches pixels the core did not cover; where segment quads,
+//! join wedges or fringes of one translucent polyline overlap, the colour is still blended
+//! once, as an SVG stroke would be. Later primitives have smaller depth and always pass. Each
+//! glyph is its own "primitive" so neighbouring glyph boxes do not clip each other.
 use std::ops::Range;
 
 use quakecast_scenes::{Align, Color, DrawList, Fill, Prim, Text};
@@ -29,6 +35,10 @@ pub(crate) const IDS_PER_PASS: u32 = 1 << 22;
 const MITER_LIMIT: f32 = 2.5;
 /// Largest distance between a true curve and its polygon, in pixels.
 const CURVE_TOLERANCE: f32 = 0.2;
+/// Half the width of the anti-aliasing fringe, in pixels.
+const AA: f32 = 0.5;
+/// Outline offsets at sharp vertices are capped at this many times the edge offset.
+const MAX_OFFSET_SCALE: f32 = 4.0;
 
 /// Triangles of one scissor rectangle, drawn in one call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +63,14 @@ impl Mesh {
     }
 }
 
+/// How the core of a filled outline is triangulated.
+enum Core<'a> {
+    /// Convex: a fan from the centroid.
+    Fan,
+    /// Triangles as indices into the outline (from ear clipping).
+    Indices(&'a [usize]),
+}
+
 pub(crate) struct Tessellator<'a> {
     mesh: &'a mut Mesh,
     font: &'a Font,
@@ -65,13 +83,24 @@ pub(crate) struct Tessellator<'a> {
     z: f32,
     scissor: Option<[u32; 4]>,
     batch_start: u32,
+    /// Fringe triangles of the current primitive, appended after its core.
+    fringe: Vec<u32>,
     glyphs: Vec<PlacedGlyph>,
     scratch: Vec<[f32; 2]>,
+    offsets: Vec<[f32; 2]>,
+    inner_offsets: Vec<[f32; 2]>,
+    ring: Vec<[f32; 2]>,
+    inner_ring: Vec<[f32; 2]>,
 }
 
 fn pack(c: Color) -> u32 {
     let q = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u32;
     q(c.r) | q(c.g) << 8 | q(c.b) << 16 | q(c.a) << 24
+}
+
+/// The same colour, fully transparent (the outer edge of a fringe).
+fn clear_of(packed: u32) -> u32 {
+    packed & 0x00ff_ffff
 }
 
 fn lerp(a: Color, b: Color, t: f32) -> Color {
@@ -94,7 +123,7 @@ fn circle_segments(r: f32) -> u32 {
 }
 
 /// Lines thinner than a pixel are drawn one pixel wide with proportionally less alpha, which
-/// reads as the right weight and does not break up into MSAA dots.
+/// reads as the right weight and does not break up.
 fn hairline(width: f32, color: Color) -> (f32, Color) {
     if width < 1.0 {
         (1.0, color.fade(width.max(0.0)))
@@ -110,6 +139,68 @@ fn positive(v: f32) -> bool {
 
 fn finite(points: &[[f32; 2]]) -> bool {
     points.iter().all(|p| p[0].is_finite() && p[1].is_finite())
+}
+
+fn add(p: [f32; 2], v: [f32; 2], k: f32) -> [f32; 2] {
+    [p[0] + v[0] * k, p[1] + v[1] * k]
+}
+
+/// Twice the signed area of a closed outline (positive: clockwise on screen, y down).
+fn signed_area2(ring: &[[f32; 2]]) -> f32 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum()
+}
+
+/// Per vertex of a closed outline, the outward offset that moves both adjacent edges out by
+/// one unit (a mitre, capped at [`MAX_OFFSET_SCALE`]). Empty for a degenerate outline.
+fn ring_offsets(ring: &[[f32; 2]], out: &mut Vec<[f32; 2]>) {
+    out.clear();
+    let n = ring.len();
+    let area = signed_area2(ring);
+    if n < 3 || area.abs() < 1e-6 {
+        return;
+    }
+    let s = area.signum();
+    let normal = |a: [f32; 2], b: [f32; 2]| {
+        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+        let l = dx.hypot(dy).max(1e-12);
+        [s * dy / l, -s * dx / l]
+    };
+    for i in 0..n {
+        let (prev, p, next) = (ring[(i + n - 1) % n], ring[i], ring[(i + 1) % n]);
+        let (n0, n1) = (normal(prev, p), normal(p, next));
+        let m = [n0[0] + n1[0], n0[1] + n1[1]];
+        let ml = m[0].hypot(m[1]);
+        if ml < 1e-6 {
+            out.push(n0); // a spike folding back on itself
+            continue;
+        }
+        let m = [m[0] / ml, m[1] / ml];
+        let cos = (m[0] * n0[0] + m[1] * n0[1]).max(1.0 / MAX_OFFSET_SCALE);
+        out.push([m[0] / cos, m[1] / cos]);
+    }
+}
+
+/// Points of an ellipse (`n` of them) with semi-axes `ax`, `ay`, rotated by (`sin`, `cos`).
+fn ellipse_points(
+    c: [f32; 2],
+    ax: f32,
+    ay: f32,
+    (sin, cos): (f32, f32),
+    n: u32,
+    out: &mut Vec<[f32; 2]>,
+) {
+    out.clear();
+    for k in 0..n {
+        let t = std::f32::consts::TAU * k as f32 / n as f32;
+        let (x, y) = (ax * t.cos(), ay * t.sin());
+        out.push([c[0] + x * cos - y * sin, c[1] + x * sin + y * cos]);
+    }
 }
 
 impl<'a> Tessellator<'a> {
@@ -135,8 +226,13 @@ impl<'a> Tessellator<'a> {
             z: 1.0,
             scissor: Some([0, 0, width, height]),
             batch_start: 0,
+            fringe: Vec::new(),
             glyphs: Vec::new(),
             scratch: Vec::new(),
+            offsets: Vec::new(),
+            inner_offsets: Vec::new(),
+            ring: Vec::new(),
+            inner_ring: Vec::new(),
         }
     }
 
@@ -150,6 +246,7 @@ impl<'a> Tessellator<'a> {
     pub fn run(mut self, list: &DrawList) -> Result<(), RenderError> {
         for prim in &list.prims {
             self.prim(prim)?;
+            self.mesh.indices.append(&mut self.fringe);
         }
         self.close_batch();
         Ok(())
@@ -171,6 +268,7 @@ impl<'a> Tessellator<'a> {
 
     /// Start a primitive: its own depth value (and a new pass when ids run out).
     fn begin(&mut self) {
+        self.mesh.indices.append(&mut self.fringe);
         if self.id >= self.ids_per_pass {
             self.close_batch();
             self.pass += 1;
@@ -197,8 +295,14 @@ impl<'a> Tessellator<'a> {
         self.vert(p, WHITE_UV, color)
     }
 
+    /// A core triangle.
     fn tri(&mut self, a: u32, b: u32, c: u32) {
         self.mesh.indices.extend_from_slice(&[a, b, c]);
+    }
+
+    /// A fringe quad `a b c d` (drawn after the primitive's core).
+    fn fringe_quad(&mut self, a: u32, b: u32, c: u32, d: u32) {
+        self.fringe.extend_from_slice(&[a, b, c, a, c, d]);
     }
 
     fn prim(&mut self, prim: &Prim) -> Result<(), RenderError> {
@@ -264,6 +368,48 @@ impl<'a> Tessellator<'a> {
         (x1 > x0 && y1 > y0).then_some([x0, y0, x1 - x0, y1 - y0])
     }
 
+    /// Fill the closed outline in `self.ring` with an anti-aliased edge: the core is the
+    /// outline inset by half a pixel, the fringe runs to the outline outset by half a pixel.
+    /// `color_at(y)` gives the colour at height `y` (vertical gradients).
+    fn fill_ring(&mut self, core: Core<'_>, color_at: &dyn Fn(f32) -> u32) {
+        let ring = std::mem::take(&mut self.ring);
+        let mut offsets = std::mem::take(&mut self.offsets);
+        ring_offsets(&ring, &mut offsets);
+        if !offsets.is_empty() {
+            let first = self.mesh.verts.len() as u32;
+            for (p, o) in ring.iter().zip(&offsets) {
+                let q = add(*p, *o, -AA);
+                self.solid(q, color_at(q[1]));
+                let q = add(*p, *o, AA);
+                self.solid(q, clear_of(color_at(q[1])));
+            }
+            let n = ring.len() as u32;
+            let inner = |i: u32| first + 2 * i;
+            match core {
+                Core::Fan => {
+                    let (sx, sy) = ring
+                        .iter()
+                        .fold((0.0, 0.0), |(x, y), p| (x + p[0], y + p[1]));
+                    let c = [sx / n as f32, sy / n as f32];
+                    let centre = self.solid(c, color_at(c[1]));
+                    for i in 0..n {
+                        self.tri(centre, inner(i), inner((i + 1) % n));
+                    }
+                }
+                Core::Indices(tris) => self
+                    .mesh
+                    .indices
+                    .extend(tris.iter().map(|&i| inner(i as u32))),
+            }
+            for i in 0..n {
+                let j = (i + 1) % n;
+                self.fringe_quad(inner(i), inner(j), inner(j) + 1, inner(i) + 1);
+            }
+        }
+        self.ring = ring;
+        self.offsets = offsets;
+    }
+
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, radius: f32, fill: Fill) {
         if !(positive(w) && positive(h) && finite(&[[x, y], [w, h]])) {
             return;
@@ -278,40 +424,41 @@ impl<'a> Tessellator<'a> {
         self.begin();
         let at = |py: f32| pack(lerp(top, bottom, (py - y) / h));
         let r = radius.max(0.0).min(w / 2.0).min(h / 2.0);
+        let mut ring = std::mem::take(&mut self.ring);
+        ring.clear();
         if r < 0.05 {
-            let (ct, cb) = (pack(top), pack(bottom));
-            let a = self.solid([x, y], ct);
-            let b = self.solid([x + w, y], ct);
-            let c = self.solid([x + w, y + h], cb);
-            let d = self.solid([x, y + h], cb);
-            self.tri(a, b, c);
-            self.tri(a, c, d);
-            return;
-        }
-        // Convex outline with quarter-circle corners, fanned from the centre. Colours are
-        // linear in y, which barycentric interpolation reproduces exactly.
-        let n = (circle_segments(r) / 4).max(2);
-        let corners = [
-            ([x + w - r, y + r], -90.0f32),
-            ([x + w - r, y + h - r], 0.0),
-            ([x + r, y + h - r], 90.0),
-            ([x + r, y + r], 180.0),
-        ];
-        let centre = [x + w / 2.0, y + h / 2.0];
-        let c0 = self.solid(centre, at(centre[1]));
-        let first = self.mesh.verts.len() as u32;
-        for (c, start) in corners {
-            for k in 0..=n {
-                let a = (start + 90.0 * k as f32 / n as f32).to_radians();
-                let p = [c[0] + r * a.cos(), c[1] + r * a.sin()];
-                self.solid(p, at(p[1]));
+            ring.extend_from_slice(&[[x, y], [x + w, y], [x + w, y + h], [x, y + h]]);
+        } else {
+            // Quarter circles at the corners; colours are linear in y, which barycentric
+            // interpolation reproduces exactly.
+            let n = (circle_segments(r) / 4).max(2);
+            let corners = [
+                ([x + w - r, y + r], -90.0f32),
+                ([x + w - r, y + h - r], 0.0),
+                ([x + r, y + h - r], 90.0),
+                ([x + r, y + r], 180.0),
+            ];
+            for (c, start) in corners {
+                for k in 0..=n {
+                    let a = (start + 90.0 * k as f32 / n as f32).to_radians();
+                    let p = [c[0] + r * a.cos(), c[1] + r * a.sin()];
+                    if ring
+                        .last()
+                        .is_none_or(|q| (p[0] - q[0]).hypot(p[1] - q[1]) > 1e-3)
+                    {
+                        ring.push(p);
+                    }
+                }
+            }
+            if ring.len() > 2 {
+                let (f, l) = (ring[0], ring[ring.len() - 1]);
+                if (f[0] - l[0]).hypot(f[1] - l[1]) <= 1e-3 {
+                    ring.pop();
+                }
             }
         }
-        let last = self.mesh.verts.len() as u32;
-        for i in first..last {
-            let j = if i + 1 == last { first } else { i + 1 };
-            self.tri(c0, i, j);
-        }
+        self.ring = ring;
+        self.fill_ring(Core::Fan, &at);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -330,53 +477,58 @@ impl<'a> Tessellator<'a> {
         {
             return;
         }
-        let (sin, cos) = angle.sin_cos();
-        let point = |t: f32, ax: f32, ay: f32| {
-            let (x, y) = (ax * t.cos(), ay * t.sin());
-            [c[0] + x * cos - y * sin, c[1] + x * sin + y * cos]
+        let rot = angle.sin_cos();
+        let Some(s) = stroke else {
+            self.begin();
+            let col = pack(color);
+            let mut ring = std::mem::take(&mut self.ring);
+            ellipse_points(c, rx, ry, rot, circle_segments(rx.max(ry)), &mut ring);
+            self.ring = ring;
+            self.fill_ring(Core::Fan, &|_| col);
+            return;
         };
-        match stroke {
-            None => {
-                self.begin();
-                let col = pack(color);
-                let n = circle_segments(rx.max(ry));
-                let centre = self.solid(c, col);
-                let first = self.mesh.verts.len() as u32;
-                for k in 0..n {
-                    let t = std::f32::consts::TAU * k as f32 / n as f32;
-                    self.solid(point(t, rx, ry), col);
-                }
-                for k in 0..n {
-                    self.tri(centre, first + k, first + (k + 1) % n);
-                }
+        if !positive(s) {
+            return;
+        }
+        let (s, color) = hairline(s, color);
+        let (ix, iy) = (rx - s / 2.0, ry - s / 2.0);
+        if ix <= AA || iy <= AA {
+            return self.ellipse(c, rx + s / 2.0, ry + s / 2.0, angle, None, color);
+        }
+        self.begin();
+        let col = pack(color);
+        let (ox, oy) = (rx + s / 2.0, ry + s / 2.0);
+        let n = circle_segments(ox.max(oy));
+        let mut outer = std::mem::take(&mut self.ring);
+        let mut inner = std::mem::take(&mut self.inner_ring);
+        let mut oo = std::mem::take(&mut self.offsets);
+        let mut io = std::mem::take(&mut self.inner_offsets);
+        ellipse_points(c, ox, oy, rot, n, &mut outer);
+        ellipse_points(c, ix, iy, rot, n, &mut inner);
+        ring_offsets(&outer, &mut oo);
+        ring_offsets(&inner, &mut io);
+        if oo.len() == n as usize && io.len() == n as usize {
+            // Per step: outer edge out (clear), outer core edge, inner core edge, inner edge
+            // in (clear). A 1-px ring has its two core edges on the same circle.
+            let first = self.mesh.verts.len() as u32;
+            for k in 0..n as usize {
+                self.solid(add(outer[k], oo[k], AA), clear_of(col));
+                self.solid(add(outer[k], oo[k], -AA), col);
+                self.solid(add(inner[k], io[k], AA), col);
+                self.solid(add(inner[k], io[k], -AA), clear_of(col));
             }
-            Some(s) => {
-                if !positive(s) {
-                    return;
-                }
-                let (s, color) = hairline(s, color);
-                let (ix, iy) = (rx - s / 2.0, ry - s / 2.0);
-                if ix <= 0.0 || iy <= 0.0 {
-                    return self.ellipse(c, rx + s / 2.0, ry + s / 2.0, angle, None, color);
-                }
-                self.begin();
-                let col = pack(color);
-                let (ox, oy) = (rx + s / 2.0, ry + s / 2.0);
-                let n = circle_segments(ox.max(oy));
-                let first = self.mesh.verts.len() as u32;
-                for k in 0..n {
-                    let t = std::f32::consts::TAU * k as f32 / n as f32;
-                    self.solid(point(t, ix, iy), col);
-                    self.solid(point(t, ox, oy), col);
-                }
-                for k in 0..n {
-                    let (i0, o0) = (first + 2 * k, first + 2 * k + 1);
-                    let (i1, o1) = (first + 2 * ((k + 1) % n), first + 2 * ((k + 1) % n) + 1);
-                    self.tri(i0, o0, o1);
-                    self.tri(i0, o1, i1);
-                }
+            let v = |k: u32, j: u32| first + 4 * (k % n) + j;
+            for k in 0..n {
+                self.tri(v(k, 1), v(k + 1, 1), v(k + 1, 2));
+                self.tri(v(k, 1), v(k + 1, 2), v(k, 2));
+                self.fringe_quad(v(k, 1), v(k, 0), v(k + 1, 0), v(k + 1, 1));
+                self.fringe_quad(v(k, 2), v(k + 1, 2), v(k + 1, 3), v(k, 3));
             }
         }
+        self.ring = outer;
+        self.inner_ring = inner;
+        self.offsets = oo;
+        self.inner_offsets = io;
     }
 
     /// Copy `points` into the scratch buffer without consecutive duplicates (and without a
@@ -416,7 +568,10 @@ impl<'a> Tessellator<'a> {
     fn stroke(&mut self, p: &[[f32; 2]], width: f32, color: Color, closed: bool) {
         let (width, color) = hairline(width, color);
         let hw = width / 2.0;
+        // Core half-width and fringe half-width.
+        let (hc, hf) = ((hw - AA).max(0.0), hw + AA);
         let col = pack(color);
+        let clear = clear_of(col);
         self.begin();
         let n = p.len();
         let segs = if closed { n } else { n - 1 };
@@ -426,28 +581,78 @@ impl<'a> Tessellator<'a> {
             let l = dx.hypot(dy);
             [dx / l, dy / l]
         };
+        // Open ends are pulled in by half a pixel so that their fringe is centred on the end.
+        let end_at = |i: usize| {
+            let q = p[i];
+            if closed || (i != 0 && i != n - 1) {
+                return q;
+            }
+            let (other, sign) = if i == 0 {
+                (p[1], 1.0)
+            } else {
+                (p[n - 2], -1.0)
+            };
+            let len = (other[0] - q[0]).hypot(other[1] - q[1]);
+            let d = if i == 0 { dir(0) } else { dir(n - 2) };
+            add(q, d, sign * AA.min(len / 2.0))
+        };
         for i in 0..segs {
-            let (a, b) = (p[i], p[(i + 1) % n]);
+            let (a, b) = (end_at(i), end_at((i + 1) % n));
             let d = dir(i);
-            let nrm = [-d[1] * hw, d[0] * hw];
-            let v0 = self.solid([a[0] + nrm[0], a[1] + nrm[1]], col);
-            let v1 = self.solid([b[0] + nrm[0], b[1] + nrm[1]], col);
-            let v2 = self.solid([b[0] - nrm[0], b[1] - nrm[1]], col);
-            let v3 = self.solid([a[0] - nrm[0], a[1] - nrm[1]], col);
-            self.tri(v0, v1, v2);
-            self.tri(v0, v2, v3);
+            let nrm = [-d[1], d[0]];
+            let v = [
+                self.solid(add(a, nrm, hf), clear),
+                self.solid(add(a, nrm, hc), col),
+                self.solid(add(a, nrm, -hc), col),
+                self.solid(add(a, nrm, -hf), clear),
+                self.solid(add(b, nrm, hf), clear),
+                self.solid(add(b, nrm, hc), col),
+                self.solid(add(b, nrm, -hc), col),
+                self.solid(add(b, nrm, -hf), clear),
+            ];
+            if hc > 0.0 {
+                self.tri(v[1], v[5], v[6]);
+                self.tri(v[1], v[6], v[2]);
+            }
+            self.fringe_quad(v[1], v[0], v[4], v[5]);
+            self.fringe_quad(v[2], v[6], v[7], v[3]);
         }
-        let joins = if closed { 0..n } else { 1..n - 1 };
-        for j in joins {
-            let d0 = dir((j + n - 1) % n);
-            let d1 = dir(j);
-            self.join(p[j], d0, d1, hw, col);
+        if closed {
+            for (j, &c) in p.iter().enumerate() {
+                self.join(c, dir((j + n - 1) % n), dir(j), hc, hf, col);
+            }
+        } else {
+            for (j, &c) in p.iter().enumerate().take(n - 1).skip(1) {
+                self.join(c, dir(j - 1), dir(j), hc, hf, col);
+            }
+            let d0 = dir(0);
+            self.cap(end_at(0), [-d0[0], -d0[1]], hc, hf, col);
+            self.cap(end_at(n - 1), dir(n - 2), hc, hf, col);
         }
     }
 
+    /// Fringe beyond an open end at `c`, facing `out` (unit vector away from the line).
+    fn cap(&mut self, c: [f32; 2], out: [f32; 2], hc: f32, hf: f32, col: u32) {
+        let nrm = [-out[1], out[0]];
+        let clear = clear_of(col);
+        let e = 2.0 * AA;
+        let a = self.solid(add(c, nrm, hc), col);
+        let b = self.solid(add(c, nrm, -hc), col);
+        let a_out = self.solid(add(add(c, nrm, hc), out, e), clear);
+        let b_out = self.solid(add(add(c, nrm, -hc), out, e), clear);
+        let a_side = self.solid(add(c, nrm, hf), clear);
+        let b_side = self.solid(add(c, nrm, -hf), clear);
+        let a_corner = self.solid(add(add(c, nrm, hf), out, e), clear);
+        let b_corner = self.solid(add(add(c, nrm, -hf), out, e), clear);
+        self.fringe_quad(a, b, b_out, a_out);
+        self.fringe_quad(a, a_out, a_corner, a_side);
+        self.fringe_quad(b, b_side, b_corner, b_out);
+    }
+
     /// Fill the wedge on the outer side of the corner at `c` between a segment arriving in
-    /// direction `d0` and one leaving in `d1` (unit vectors).
-    fn join(&mut self, c: [f32; 2], d0: [f32; 2], d1: [f32; 2], hw: f32, col: u32) {
+    /// direction `d0` and one leaving in `d1` (unit vectors): core out to `hc`, fringe from
+    /// `hc` (opaque) to `hf` (clear).
+    fn join(&mut self, c: [f32; 2], d0: [f32; 2], d1: [f32; 2], hc: f32, hf: f32, col: u32) {
         let cross = d0[0] * d1[1] - d0[1] * d1[0];
         let dot = d0[0] * d1[0] + d0[1] * d1[1];
         if cross.abs() < 1e-4 && dot > 0.0 {
@@ -462,51 +667,70 @@ impl<'a> Tessellator<'a> {
             1.0
         };
         let (o0, o1) = ([s * n0[0], s * n0[1]], [s * n1[0], s * n1[1]]);
-        let at = |v: [f32; 2], k: f32| [c[0] + v[0] * k, c[1] + v[1] * k];
         let m = [o0[0] + o1[0], o0[1] + o1[1]];
         let ml = m[0].hypot(m[1]);
-        let centre = self.solid(c, col);
-        let a = self.solid(at(o0, hw), col);
+        // The outer path at distance r is `point(j, r)` for j in 0..count.
+        let mut tip = None;
         if ml > 1e-4 {
             let m = [m[0] / ml, m[1] / ml];
             let cos_half = m[0] * o0[0] + m[1] * o0[1];
             if cos_half > 1.0 / MITER_LIMIT {
-                let tip = self.solid(at(m, hw / cos_half), col);
-                let b = self.solid(at(o1, hw), col);
-                self.tri(centre, a, tip);
-                self.tri(centre, tip, b);
-                return;
+                tip = Some([m[0] / cos_half, m[1] / cos_half]);
             }
         }
-        if hw < 1.5 {
-            let b = self.solid(at(o1, hw), col);
-            self.tri(centre, a, b);
-            return;
+        let (a0, mut sweep) = (o0[1].atan2(o0[0]), 0.0f32);
+        let count = match tip {
+            Some(_) => 3,
+            None if hf < 2.0 => 2,
+            None => {
+                // Round: sweep from o0 to o1 the short way; for a U-turn, the way through d0.
+                sweep = o1[1].atan2(o1[0]) - a0;
+                while sweep > std::f32::consts::PI {
+                    sweep -= std::f32::consts::TAU;
+                }
+                while sweep <= -std::f32::consts::PI {
+                    sweep += std::f32::consts::TAU;
+                }
+                let mid = a0 + sweep / 2.0;
+                if (std::f32::consts::PI - sweep.abs()) < 1e-3
+                    && mid.cos() * d0[0] + mid.sin() * d0[1] < 0.0
+                {
+                    sweep = -sweep;
+                }
+                let steps = (circle_segments(hf) as f32 * sweep.abs() / std::f32::consts::TAU)
+                    .ceil()
+                    .max(1.0) as usize;
+                steps + 1
+            }
+        };
+        let point = |j: usize, r: f32| -> [f32; 2] {
+            match (tip, count) {
+                (Some(t), _) => add(c, [o0, t, o1][j], r),
+                (None, 2) => add(c, [o0, o1][j], r),
+                _ => {
+                    let a = a0 + sweep * j as f32 / (count - 1) as f32;
+                    add(c, [a.cos(), a.sin()], r)
+                }
+            }
+        };
+        let clear = clear_of(col);
+        let first = self.mesh.verts.len() as u32;
+        for j in 0..count {
+            self.solid(point(j, hc), col);
+            self.solid(point(j, hf), clear);
         }
-        // Round: sweep from o0 to o1 the short way; for a U-turn, the way through d0.
-        let a0 = o0[1].atan2(o0[0]);
-        let mut sweep = o1[1].atan2(o1[0]) - a0;
-        while sweep > std::f32::consts::PI {
-            sweep -= std::f32::consts::TAU;
+        let (inner, outer) = (
+            |j: usize| first + 2 * j as u32,
+            |j: usize| first + 2 * j as u32 + 1,
+        );
+        if hc > 0.0 {
+            let centre = self.solid(c, col);
+            for j in 0..count - 1 {
+                self.tri(centre, inner(j), inner(j + 1));
+            }
         }
-        while sweep <= -std::f32::consts::PI {
-            sweep += std::f32::consts::TAU;
-        }
-        let mid = a0 + sweep / 2.0;
-        if (std::f32::consts::PI - sweep.abs()) < 1e-3
-            && mid.cos() * d0[0] + mid.sin() * d0[1] < 0.0
-        {
-            sweep = -sweep;
-        }
-        let steps = ((circle_segments(hw) as f32 * sweep.abs() / std::f32::consts::TAU).ceil()
-            as u32)
-            .max(1);
-        let mut prev = a;
-        for k in 1..=steps {
-            let t = a0 + sweep * k as f32 / steps as f32;
-            let v = self.solid(at([t.cos(), t.sin()], hw), col);
-            self.tri(centre, prev, v);
-            prev = v;
+        for j in 0..count - 1 {
+            self.fringe_quad(inner(j), outer(j), outer(j + 1), inner(j + 1));
         }
     }
 
@@ -524,13 +748,11 @@ impl<'a> Tessellator<'a> {
                 Ok(tris) if !tris.is_empty() => {
                     self.begin();
                     let col = pack(color);
-                    let first = self.mesh.verts.len() as u32;
-                    for q in &p {
-                        self.solid(*q, col);
-                    }
-                    self.mesh
-                        .indices
-                        .extend(tris.iter().map(|&i| first + i as u32));
+                    let mut ring = std::mem::take(&mut self.ring);
+                    ring.clear();
+                    ring.extend_from_slice(&p);
+                    self.ring = ring;
+                    self.fill_ring(Core::Indices(&tris), &|_| col);
                 }
                 Ok(_) => {}
                 Err(e) => tracing::debug!(points = p.len(), error = ?e, "polygon not drawn"),
@@ -612,15 +834,25 @@ mod tests {
         mesh
     }
 
-    fn area(mesh: &Mesh, idx: &[u32]) -> f32 {
-        let p = |i: u32| {
-            let v = mesh.verts[i as usize];
-            (f32::from_bits(v[0]), f32::from_bits(v[1]))
-        };
-        idx.chunks(3)
+    fn pos(mesh: &Mesh, i: u32) -> [f32; 2] {
+        let v = mesh.verts[i as usize];
+        [f32::from_bits(v[0]), f32::from_bits(v[1])]
+    }
+
+    fn alpha(mesh: &Mesh, i: u32) -> f32 {
+        (mesh.verts[i as usize][5] >> 24) as f32 / 255.0
+    }
+
+    /// Coverage: the alpha-weighted area of the triangles (exact for alpha linear over each
+    /// triangle), i.e. how much paint the primitive puts down, in pixels.
+    fn coverage(mesh: &Mesh) -> f32 {
+        mesh.indices
+            .chunks(3)
             .map(|t| {
-                let (a, b, c) = (p(t[0]), p(t[1]), p(t[2]));
-                ((b.0 - a.0) * (c.1 - a.1) - (c.0 - a.0) * (b.1 - a.1)).abs() / 2.0
+                let (a, b, c) = (pos(mesh, t[0]), pos(mesh, t[1]), pos(mesh, t[2]));
+                let area =
+                    ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0;
+                area * (alpha(mesh, t[0]) + alpha(mesh, t[1]) + alpha(mesh, t[2])) / 3.0
             })
             .sum()
     }
@@ -637,14 +869,21 @@ mod tests {
     }
 
     #[test]
-    fn rect_is_two_triangles_with_decreasing_depth() {
+    fn rect_core_is_inset_by_half_a_pixel_and_fringe_comes_after() {
         let m = run(vec![rect(0.0, 1.0), rect(20.0, 1.0)], IDS_PER_PASS);
-        assert_eq!(m.verts.len(), 8);
-        assert_eq!(m.indices.len(), 12);
+        // Per rect: 4 inner + 4 outer + centre; 4 core and 8 fringe triangles.
+        assert_eq!(m.verts.len(), 18);
+        assert_eq!(m.indices.len(), 2 * 12 * 3);
         let z = |i: usize| f32::from_bits(m.verts[i][2]);
-        assert!(z(0) < 1.0 && z(4) < z(0));
+        assert!(z(0) < 1.0 && z(9) < z(0), "later prims are nearer");
         assert_eq!(m.verts[0][5], 0xff00_00ff, "RGBA8 with red in the low byte");
-        assert_eq!(area(&m, &m.indices[..6]), 100.0);
+        assert_eq!(m.verts[1][5], 0x0000_00ff, "outer fringe edge is clear red");
+        assert_eq!(pos(&m, 0), [0.5, 0.5]);
+        assert_eq!(pos(&m, 1), [-0.5, -0.5]);
+        // The first 4 triangles (core) use only opaque vertices.
+        assert!(m.indices[..12].iter().all(|&i| alpha(&m, i) == 1.0));
+        let one = run(vec![rect(0.0, 1.0)], IDS_PER_PASS);
+        assert!((coverage(&one) - 100.0).abs() < 0.5, "{}", coverage(&one));
     }
 
     #[test]
@@ -695,33 +934,36 @@ mod tests {
             scissors,
             vec![[0, 0, 100, 80], [10, 5, 30, 75], [0, 0, 100, 80]]
         );
-        assert_eq!(m.verts.len(), 12, "the prim in the empty clip is dropped");
+        assert_eq!(m.verts.len(), 27, "the prim in the empty clip is dropped");
     }
 
     #[test]
-    fn concave_polygon_area_is_exact() {
-        // An L shape: 10x10 square minus a 5x5 corner = 75.
-        let m = run(
-            vec![Prim::Polygon {
-                points: vec![
-                    [0.0, 0.0],
-                    [10.0, 0.0],
-                    [10.0, 5.0],
-                    [5.0, 5.0],
-                    [5.0, 10.0],
-                    [0.0, 10.0],
-                    [0.0, 0.0],
-                ],
-                color: Color::hex(0x336699),
-            }],
-            IDS_PER_PASS,
-        );
-        assert_eq!(m.verts.len(), 6, "closing point dropped");
-        assert!((area(&m, &m.indices) - 75.0).abs() < 1e-3);
+    fn concave_polygon_coverage_is_its_area() {
+        // An L shape: 10x10 square minus a 5x5 corner = 75, in either winding.
+        let l = [
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 5.0],
+            [5.0, 5.0],
+            [5.0, 10.0],
+            [0.0, 10.0],
+            [0.0, 0.0],
+        ];
+        for points in [l.to_vec(), l.iter().rev().copied().collect()] {
+            let m = run(
+                vec![Prim::Polygon {
+                    points,
+                    color: Color::hex(0x336699),
+                }],
+                IDS_PER_PASS,
+            );
+            assert_eq!(m.verts.len(), 12, "closing point dropped; inner + outer");
+            assert!((coverage(&m) - 75.0).abs() < 0.5, "{}", coverage(&m));
+        }
     }
 
     #[test]
-    fn rounded_rect_and_disc_areas_match_geometry() {
+    fn rounded_rect_disc_and_ring_coverage_match_geometry() {
         let m = run(
             vec![Prim::Rect {
                 x: 0.0,
@@ -736,29 +978,38 @@ mod tests {
         // Inscribed arcs lose at most the chord tolerance along the corners' length.
         let want = 800.0 - (4.0 - std::f32::consts::PI) * 25.0;
         let slack = CURVE_TOLERANCE * std::f32::consts::TAU * 5.0;
-        let got = area(&m, &m.indices);
-        assert!(
-            got <= want && want - got < slack,
-            "{}",
-            area(&m, &m.indices)
-        );
-        let m = run(
-            vec![Prim::Circle {
-                cx: 50.0,
-                cy: 40.0,
-                r: 30.0,
-                stroke: Some(4.0),
-                color: Color::hex(0xffffff),
-            }],
-            IDS_PER_PASS,
-        );
-        let want = std::f32::consts::PI * (32.0f32.powi(2) - 28.0f32.powi(2));
-        assert!((area(&m, &m.indices) - want).abs() / want < 0.01);
+        let got = coverage(&m);
+        assert!(got <= want + 0.5 && want - got < slack, "{got} vs {want}");
+        let ring = |r: f32, s: f32| {
+            run(
+                vec![Prim::Circle {
+                    cx: 50.0,
+                    cy: 40.0,
+                    r,
+                    stroke: Some(s),
+                    color: Color::hex(0xffffff),
+                }],
+                IDS_PER_PASS,
+            )
+        };
+        let annulus =
+            |r: f32, s: f32| std::f32::consts::PI * ((r + s / 2.0).powi(2) - (r - s / 2.0).powi(2));
+        for (r, s) in [(30.0, 4.0), (30.0, 1.0), (12.0, 2.5)] {
+            let got = coverage(&ring(r, s));
+            assert!(
+                (got - annulus(r, s)).abs() / annulus(r, s) < 0.02,
+                "r {r} s {s}: {got}"
+            );
+        }
+        // A 0.5 px ring puts down half the paint of a 1 px one.
+        let thin = coverage(&ring(30.0, 0.5));
+        assert!((thin - annulus(30.0, 1.0) / 2.0).abs() < 2.0, "{thin}");
     }
 
     #[test]
-    fn polyline_joins_fill_corners_with_a_miter() {
-        // A right angle, 4 px wide: two 10x4 quads plus a 2x2 miter corner square = 84.
+    fn polyline_coverage_is_length_times_width() {
+        // A right angle, 4 px wide: two 10x4 rectangles plus a 2x2 miter corner = 84; the
+        // pulled-in ends and their fringes keep the length.
         let m = run(
             vec![Prim::Polyline {
                 points: vec![[10.0, 10.0], [20.0, 10.0], [20.0, 20.0]],
@@ -768,16 +1019,27 @@ mod tests {
             }],
             IDS_PER_PASS,
         );
-        assert!(
-            (area(&m, &m.indices) - 84.0).abs() < 1e-3,
-            "{}",
-            area(&m, &m.indices)
-        );
+        assert!((coverage(&m) - 84.0).abs() < 1.0, "{}", coverage(&m));
         let xs: Vec<f32> = m.verts.iter().map(|v| f32::from_bits(v[0])).collect();
         assert!(
-            xs.iter().any(|&x| (x - 22.0).abs() < 1e-4),
-            "miter tip at x = 22"
+            xs.iter().any(|&x| (x - 22.5).abs() < 1e-4),
+            "outer miter tip at 22.5"
         );
+        // Hairlines: 0.5 px wide draws like 1 px at half alpha.
+        let line = |w: f32| {
+            coverage(&run(
+                vec![Prim::Polyline {
+                    points: vec![[10.0, 10.0], [60.0, 10.0]],
+                    width: w,
+                    color: Color::hex(0xffffff),
+                    closed: false,
+                }],
+                IDS_PER_PASS,
+            ))
+        };
+        assert!((line(1.0) - 50.0).abs() < 0.5, "{}", line(1.0));
+        assert!((line(0.5) - 25.0).abs() < 0.5, "{}", line(0.5));
+        assert!((line(3.0) - 150.0).abs() < 0.5, "{}", line(3.0));
     }
 
     #[test]
@@ -786,6 +1048,22 @@ mod tests {
         let passes: Vec<u32> = m.batches.iter().map(|b| b.pass).collect();
         assert_eq!(passes, vec![0, 1, 2]);
         assert_eq!(m.passes(), 3);
+    }
+
+    #[test]
+    fn offsets_follow_winding_and_cap_spikes() {
+        let square = [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0]];
+        let mut o = Vec::new();
+        ring_offsets(&square, &mut o);
+        assert_eq!(o[0], [-1.0, -1.0], "outward at the top-left corner");
+        let rev: Vec<_> = square.iter().rev().copied().collect();
+        ring_offsets(&rev, &mut o);
+        assert_eq!(o[3], [-1.0, -1.0], "same for the other winding");
+        let spike = [[0.0, 0.0], [100.0, 1.0], [0.0, 2.0]];
+        ring_offsets(&spike, &mut o);
+        assert!(o
+            .iter()
+            .all(|v| v[0].hypot(v[1]) <= MAX_OFFSET_SCALE + 1e-4));
     }
 
     #[test]

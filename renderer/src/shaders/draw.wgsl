@@ -12,10 +12,6 @@ struct Globals {
 
 @group(0) @binding(0) var<uniform> g: Globals;
 @group(0) @binding(1) var atlas: texture_2d<f32>;
-// The batch's clip rectangle (x0, y0, x1, y1) in pixels, bound with a dynamic offset. The
-// scissor rectangle already restricts drawing, but lavapipe applies it to MSAA samples half a
-// pixel off, so the fragment test on the pixel centre makes clipping exact everywhere.
-@group(0) @binding(2) var<uniform> clip: vec4<f32>;
 
 struct VertexIn {
     @location(0) pos: vec2<f32>,
@@ -42,9 +38,6 @@ fn vs_main(v: VertexIn) -> VertexOut {
 
 @fragment
 fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
-    if (in.pos.x < clip.x || in.pos.y < clip.y || in.pos.x >= clip.z || in.pos.y >= clip.w) {
-        discard;
-    }
     let dims = vec2<i32>(textureDimensions(atlas));
     let texel = clamp(vec2<i32>(floor(in.uv)), vec2<i32>(0, 0), dims - vec2<i32>(1, 1));
     let coverage = textureLoad(atlas, texel, 0).r;
