@@ -1,3 +1,4 @@
 //! Benchmark bodies; `benches/*.rs` are thin criterion wrappers.
 
 pub mod audience;
+pub mod render;
