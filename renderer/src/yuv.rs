@@ -19,7 +19,10 @@ fn luma(r: f32, g: f32, b: f32) -> f32 {
     0.2126 * r + 0.7152 * g + 0.0722 * b
 }
 
-/// Convert tightly packed RGBA8 to planar I420. `width` and `height` must be even.
+/// Convert tightly packed RGBA8 to planar I420.
+///
+/// # Panics
+/// If `width` or `height` is odd or `rgba` is not `width × height × 4` bytes.
 pub fn rgba_to_yuv420p(rgba: &[u8], width: u32, height: u32) -> Vec<u8> {
     let (w, h) = (width as usize, height as usize);
     assert!(
