@@ -1,4 +1,6 @@
-//! Benchmark bodies; `benches/*.rs` are thin criterion wrappers.
+//! Benchmark bodies; `benches/*.rs` are thin wrappers (criterion or a one-run ratio report).
 
 pub mod audience;
+pub mod audio;
+pub mod e2e;
 pub mod render;

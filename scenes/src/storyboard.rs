@@ -61,6 +61,10 @@ pub struct Storyboard {
     pub event: Event,
     pub scenes: Vec<SceneSpan>,
     pub total_frames: u32,
+    /// Subtitles burned into the frames (empty: none), times in seconds from the start; see
+    /// [`Storyboard::with_subtitles`].
+    #[serde(default)]
+    pub subtitles: Vec<crate::narration::TimedCue>,
 }
 
 impl Storyboard {
@@ -101,7 +105,16 @@ impl Storyboard {
             event: event.clone(),
             scenes,
             total_frames: start,
+            subtitles: Vec::new(),
         }
+    }
+
+    /// This storyboard with `cues` burned in: each cue's lines show at the bottom of the safe
+    /// area from its `start_secs` to its `end_secs` (the measured speech, so the text is on
+    /// screen exactly while the voice speaks).
+    pub fn with_subtitles(mut self, cues: Vec<crate::narration::TimedCue>) -> Self {
+        self.subtitles = cues;
+        self
     }
 
     /// Length in seconds.
@@ -168,6 +181,11 @@ impl Storyboard {
                 radius: 0.0,
                 fill: Fill::Vertical(style::BG_TOP.fade(1.0 - k), style::BG_BOTTOM.fade(1.0 - k)),
             });
+        }
+        // Subtitles stay on top of the dips between scenes: speech may run across a cut.
+        let t_abs = f64::from(n) / fps;
+        if let Some(cue) = crate::narration::active_cue(&self.subtitles, t_abs) {
+            scene::subtitle::draw(&ctx, cue, t_abs, &mut prims);
         }
         DrawList {
             width,

@@ -549,3 +549,101 @@ fn place_labels_name_nearby_towns_without_overlap() {
         .iter()
         .any(|p| matches!(p, Prim::Text(t) if is_place_label(t))));
 }
+
+/// Subtitles from the event's own script, one cue per scene, each spoken for most of its scene.
+fn with_script_subtitles(e: &quakecast_scenes::Event, settings: RenderSettings) -> Storyboard {
+    use quakecast_scenes::narration::{break_lines, script, TimedCue, SUBTITLE_MAX_CHARS};
+    let sb = Storyboard::new(e, settings);
+    let fps = f64::from(settings.fps);
+    let cues = script(e)
+        .cues
+        .iter()
+        .filter_map(|c| {
+            let span = sb.scenes.iter().find(|s| s.kind == c.scene)?;
+            let start = f64::from(span.start) / fps + 0.4;
+            Some(TimedCue {
+                scene: c.scene,
+                start_secs: start,
+                end_secs: start + f64::from(span.frames) / fps * 0.6,
+                lines: break_lines(&c.subtitle, SUBTITLE_MAX_CHARS),
+            })
+        })
+        .collect();
+    sb.with_subtitles(cues)
+}
+
+#[test]
+fn subtitles_show_while_spoken_in_the_safe_band_below_the_content() {
+    use quakecast_scenes::scene::SUBTITLE_TOP;
+    let a = assets();
+    let m = FixedMeasure;
+    let mut shown = 0;
+    for e in stress_events() {
+        for settings in [SMALL, LARGE] {
+            let sb = with_script_subtitles(&e, settings);
+            assert!(!sb.subtitles.is_empty());
+            let plain = Storyboard::new(&e, settings);
+            let [sx, sy, sw, sh] = Canvas::safe_px(settings.width, settings.height);
+            let c = Canvas::new(settings.width, settings.height);
+            let band_top = c.y(SUBTITLE_TOP);
+            let fps = f64::from(settings.fps);
+            for n in (0..sb.total_frames).step_by(7) {
+                let t = f64::from(n) / fps;
+                let cue = sb
+                    .subtitles
+                    .iter()
+                    .find(|q| q.start_secs <= t && t < q.end_secs);
+                let with = sb.frame(n, a, &m).prims;
+                let without = plain.frame(n, a, &m).prims;
+                // The scene's own primitives are untouched; the subtitle only adds.
+                assert_eq!(&with[..without.len()], &without[..], "frame {n}");
+                let extra: Vec<_> = with[without.len()..]
+                    .iter()
+                    .filter_map(|p| match p {
+                        Prim::Text(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                match cue {
+                    None => assert!(extra.is_empty(), "frame {n}: subtitle outside its cue"),
+                    Some(q) => {
+                        let joined: String = extra.iter().map(|t| t.text.as_str()).collect();
+                        let pages: Vec<String> = q
+                            .lines
+                            .chunks(quakecast_scenes::scene::PAGE_LINES)
+                            .map(|p| p.concat().replace(' ', ""))
+                            .collect();
+                        assert!(
+                            pages.contains(&joined.replace(' ', "")),
+                            "frame {n}: {joined:?} is not a page of {:?}",
+                            q.lines
+                        );
+                        for t in &extra {
+                            let [x0, y0, x1, y1] = text_box(t, &m);
+                            assert!(
+                                x0 >= sx - 0.01 && x1 <= sx + sw + 0.01 && y1 <= sy + sh + 0.01,
+                                "{:?} outside the safe area",
+                                t.text
+                            );
+                            assert!(y0 >= band_top - 0.01, "{:?} above the band", t.text);
+                        }
+                        shown += 1;
+                    }
+                }
+                // No scene text reaches into the band.
+                for p in &without {
+                    if let Prim::Text(t) = p {
+                        let [_, _, _, y1] = text_box(t, &m);
+                        assert!(
+                            y1 <= band_top + 0.5,
+                            "{:?} in the subtitle band: frame {n} {:?} y1 {y1} band {band_top}",
+                            t.text,
+                            sb.scene_at(n).0.kind
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(shown > 100, "only {shown} subtitled frames");
+}

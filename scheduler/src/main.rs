@@ -1,1 +1,148 @@
-fn main() {}
+//! `quakecast`: render quake bulletins (and, later, serve the farm).
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use quakecast::config::RenderFlags;
+use quakecast::pipeline::{render_bulletin, Progress, RenderEnv};
+use quakecast::store::LocalDirStore;
+
+#[derive(Parser)]
+#[command(
+    name = "quakecast",
+    version,
+    about = "Earthquake quick report → vertical bulletin video"
+)]
+struct Cli {
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true, env = "QUAKECAST_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render one report (CENC JSON or a USGS GeoJSON feature) into a bulletin MP4.
+    Render {
+        /// The report file.
+        event_file: PathBuf,
+        #[command(flatten)]
+        flags: RenderFlags,
+    },
+    /// Render the bundled sample (CENC official M4.8 Hanyuan, Ya'an, 2022-05-20).
+    Demo {
+        #[command(flatten)]
+        flags: RenderFlags,
+    },
+    /// Check a report and print the parsed event; renders nothing.
+    Validate { event_file: PathBuf },
+    /// The push audience: user index, selection by predicted intensity, tier cells.
+    #[command(subcommand)]
+    Audience(quakecast::audience::AudienceCmd),
+}
+
+/// Exit status for a refused report (bad input), distinct from failures while working.
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let bad_input = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<quakecast::Error>(),
+                    Some(quakecast::Error::Report(_))
+                )
+            });
+            ExitCode::from(if bad_input { EXIT_BAD_INPUT } else { 1 })
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUAKECAST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn run(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Render { event_file, flags } => {
+            let report = std::fs::read(&event_file)
+                .with_context(|| format!("reading report {}", event_file.display()))?;
+            render(&report, &flags)
+        }
+        Command::Demo { flags } => render(quakecast::SAMPLE_REPORT, &flags),
+        Command::Audience(cmd) => quakecast::audience::run(cmd),
+        Command::Validate { event_file } => {
+            let report = std::fs::read(&event_file)
+                .with_context(|| format!("reading report {}", event_file.display()))?;
+            let event = quakecast::pipeline::validate(&report)
+                .with_context(|| format!("in {}", event_file.display()))?;
+            println!("{}", serde_json::to_string_pretty(&event)?);
+            Ok(())
+        }
+    }
+}
+
+fn render(report: &[u8], flags: &RenderFlags) -> anyhow::Result<()> {
+    let config = flags.validate()?;
+    // Refuse bad input before touching the GPU or the output directory.
+    quakecast::pipeline::validate(report)?;
+    let assets = quakecast::assets::load_assets(&config.data)?;
+    let font = quakecast_renderer::Font::load(config.font.as_deref())?;
+    let gpu = quakecast_renderer::GpuContext::new(config.adapter)?;
+    let summary = gpu.summary().clone();
+    tracing::info!(adapter = %summary.name, backend = %summary.backend, device_type = %summary.device_type, "GPU adapter");
+    let env = RenderEnv {
+        gpu: Arc::new(gpu),
+        font: Arc::new(font),
+        assets: Arc::new(assets),
+    };
+    let store = LocalDirStore::new(&config.out)?;
+    let progress = |p: Progress| match p {
+        Progress::Planned { segments, frames } => {
+            tracing::info!(segments, frames, "planned")
+        }
+        Progress::Frames { done, total } => tracing::info!("rendered {done}/{total} frames"),
+        Progress::SegmentDone { index, secs } => {
+            tracing::info!(index, secs = format!("{secs:.2}"), "segment done")
+        }
+        Progress::Stitched => tracing::info!("stitched"),
+        Progress::Stored { key } => tracing::info!(%key, "stored"),
+    };
+    let outcome = render_bulletin(
+        &env,
+        report,
+        &config.request,
+        &store,
+        &config.out,
+        &progress,
+    )?;
+    let path = store.path(&outcome.video.key)?;
+    let m = &outcome.manifest_doc;
+    eprintln!(
+        "bulletin: {} frames, {:.2} s, {}x{}, rendered in {:.1} s (manifest: {})",
+        m.video.frames,
+        m.video.duration_secs,
+        m.video.width,
+        m.video.height,
+        m.timings.total_secs,
+        store.path(&outcome.manifest.key)?.display()
+    );
+    println!("{}", path.display());
+    Ok(())
+}

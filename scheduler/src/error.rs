@@ -1,0 +1,51 @@
+//! Scheduler errors.
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The report was refused; nothing was rendered or stored.
+    #[error("invalid report: {0}")]
+    Report(#[from] quakecast_scenes::ReportError),
+    #[error("invalid object key `{key}`: {reason}")]
+    Key { key: String, reason: &'static str },
+    #[error("object store: {op} `{key}`: {source}")]
+    Store {
+        op: &'static str,
+        key: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("missing data file {path}: {hint}")]
+    Data { path: String, hint: String },
+    #[error("{tool} failed: {message}")]
+    Tool { tool: &'static str, message: String },
+    #[error("render: {0}")]
+    Render(#[from] quakecast_renderer::RenderError),
+    #[error("I/O on {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// True when retrying the same work may succeed (transient I/O, a worker's GPU loss).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Store { .. } | Error::Io { .. } => true,
+            Error::Render(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,299 @@
+//! One bulletin, end to end on this machine: report → storyboard → segments rendered by local
+//! workers → stitched MP4 → object store, with a manifest.
+//!
+//! The segment plan and the worker loop are the same ones the distributed farm uses; here the
+//! "queue" is an atomic counter over the plan and the workers are threads sharing one GPU device.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use quakecast_renderer::{EncodeSettings, Font, GpuContext};
+use quakecast_scenes::{parse_report, Assets, Event, RenderSettings, Storyboard};
+
+use crate::error::{Error, Result};
+use crate::manifest::{
+    EncoderSummary, Manifest, SegmentRecord, StoryboardSummary, Timings, ToolVersions, VideoSummary,
+};
+use crate::media;
+use crate::plan::{plan_segments, Segment};
+use crate::store::{sha256_file, sha256_hex, BulletinKeys, ObjectStore, StoredObject};
+
+/// Long-lived things a renderer process holds: the GPU, the font, the decoded map.
+#[derive(Clone)]
+pub struct RenderEnv {
+    pub gpu: Arc<GpuContext>,
+    pub font: Arc<Font>,
+    pub assets: Arc<Assets>,
+}
+
+/// What to render and how.
+#[derive(Clone, Debug)]
+pub struct RenderRequest {
+    pub settings: RenderSettings,
+    /// Upper bound on the number of segments (each at least one second long).
+    pub segments: u32,
+    /// Local worker threads rendering segments concurrently.
+    pub workers: u32,
+    pub encode: EncodeSettings,
+}
+
+/// Progress of a bulletin, reported as work happens.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    Planned { segments: u32, frames: u32 },
+    Frames { done: u32, total: u32 },
+    SegmentDone { index: u32, secs: f64 },
+    Stitched,
+    Stored { key: String },
+}
+
+/// The result: where the bulletin is and what the manifest says.
+#[derive(Clone, Debug)]
+pub struct RenderOutcome {
+    pub event: Event,
+    pub video: StoredObject,
+    pub manifest: StoredObject,
+    pub manifest_doc: Manifest,
+}
+
+/// Parse and validate a report (nothing is rendered or written when this fails).
+pub fn validate(report: &[u8]) -> Result<Event> {
+    Ok(parse_report(report)?)
+}
+
+/// Render `report` into `store`. `work_dir` holds segments while they are joined; it is removed
+/// afterwards. On any error nothing is written to the store.
+pub fn render_bulletin(
+    env: &RenderEnv,
+    report: &[u8],
+    req: &RenderRequest,
+    store: &dyn ObjectStore,
+    work_dir: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<RenderOutcome> {
+    let t0 = Instant::now();
+    let event = validate(report)?;
+    let storyboard = Storyboard::new(&event, req.settings);
+    let storyboard_secs = t0.elapsed().as_secs_f64();
+    let fps = req.settings.fps;
+    let plan = plan_segments(storyboard.total_frames, req.segments, fps, fps);
+    progress(Progress::Planned {
+        segments: plan.len() as u32,
+        frames: storyboard.total_frames,
+    });
+
+    std::fs::create_dir_all(work_dir).map_err(|e| Error::io(work_dir, e))?;
+    let work = WorkDir::new(work_dir, &event)?;
+
+    let t_render = Instant::now();
+    let records = render_segments(env, &storyboard, &plan, req, &work.path, progress)?;
+    let render_wall_secs = t_render.elapsed().as_secs_f64();
+
+    let t_stitch = Instant::now();
+    let seg_paths: Vec<PathBuf> = plan.iter().map(|s| segment_path(&work.path, s)).collect();
+    let video_path = work.path.join("bulletin.mp4");
+    media::stitch(&seg_paths, None, &video_path)?;
+    let probe = media::probe(&video_path)?;
+    if probe.frames != storyboard.total_frames {
+        return Err(Error::Tool {
+            tool: "stitch",
+            message: format!(
+                "stitched video has {} frames, storyboard has {}",
+                probe.frames, storyboard.total_frames
+            ),
+        });
+    }
+    let stitch_secs = t_stitch.elapsed().as_secs_f64();
+    progress(Progress::Stitched);
+
+    let t_store = Instant::now();
+    let keys = BulletinKeys::new(&event, req.settings.width, req.settings.height);
+    let (video_bytes, video_sha) = sha256_file(&video_path)?;
+    let adapter = env.gpu.summary().clone();
+    let mut manifest = Manifest {
+        schema: "quakecast-manifest/1",
+        quakecast_version: env!("CARGO_PKG_VERSION"),
+        created_at: crate::clock::now(),
+        input_report: serde_json::from_slice(report)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(report).into())),
+        input_sha256: sha256_hex(report),
+        event: event.clone(),
+        settings: req.settings,
+        storyboard: StoryboardSummary {
+            total_frames: storyboard.total_frames,
+            duration_secs: f64::from(storyboard.total_frames) / f64::from(fps),
+            scenes: storyboard.scenes.clone(),
+        },
+        encoder: EncoderSummary {
+            codec: "h264 (libx264)",
+            preset: req.encode.preset.clone(),
+            crf: req.encode.crf,
+            pix_fmt: "yuv420p",
+            container: "mp4 (+faststart)",
+            note: "preset chosen from the encode-floor bench; see README",
+        },
+        segments: records,
+        outputs: Vec::new(),
+        video: VideoSummary {
+            frames: probe.frames,
+            duration_secs: probe.duration,
+            width: probe.width,
+            height: probe.height,
+            codec: probe.codec.clone(),
+            pix_fmt: probe.pix_fmt.clone(),
+            sha256: video_sha,
+            bytes: video_bytes,
+        },
+        tools: ToolVersions {
+            ffmpeg: media::ffmpeg_version().unwrap_or_else(|e| format!("unknown: {e}")),
+            adapter: adapter.name.clone(),
+            adapter_backend: adapter.backend.clone(),
+            adapter_device_type: adapter.device_type.clone(),
+            font: env.font.path().display().to_string(),
+        },
+        timings: Timings {
+            storyboard_secs,
+            render_wall_secs,
+            audio_secs: 0.0,
+            stitch_secs,
+            store_secs: 0.0,
+            total_secs: 0.0,
+        },
+    };
+    let video = store.put_file(&keys.video(), &video_path, "video/mp4")?;
+    progress(Progress::Stored {
+        key: video.key.clone(),
+    });
+    manifest.outputs.push(video.clone());
+    manifest.timings.store_secs = t_store.elapsed().as_secs_f64();
+    manifest.timings.total_secs = t0.elapsed().as_secs_f64();
+    let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Tool {
+        tool: "manifest",
+        message: e.to_string(),
+    })?;
+    let manifest_obj = store.put_bytes(&keys.manifest(), &manifest_bytes, "application/json")?;
+    Ok(RenderOutcome {
+        event,
+        video,
+        manifest: manifest_obj,
+        manifest_doc: manifest,
+    })
+}
+
+fn segment_path(dir: &Path, s: &Segment) -> PathBuf {
+    dir.join(format!("seg{:04}.mp4", s.index))
+}
+
+/// Render every segment of `plan` into `dir` with `req.workers` threads pulling from a shared
+/// cursor (the local stand-in for the work queue).
+pub fn render_segments(
+    env: &RenderEnv,
+    storyboard: &Storyboard,
+    plan: &[Segment],
+    req: &RenderRequest,
+    dir: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<SegmentRecord>> {
+    let next = AtomicU32::new(0);
+    let done_frames = AtomicU32::new(0);
+    let total = storyboard.total_frames;
+    let records: Mutex<Vec<SegmentRecord>> = Mutex::new(Vec::new());
+    let first_error: Mutex<Option<Error>> = Mutex::new(None);
+    let workers = req.workers.clamp(1, plan.len().max(1) as u32);
+    std::thread::scope(|scope| {
+        for worker in 0..workers {
+            let (next, done_frames, records, first_error) =
+                (&next, &done_frames, &records, &first_error);
+            scope.spawn(move || loop {
+                if first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
+                    return;
+                }
+                let i = next.fetch_add(1, Ordering::SeqCst) as usize;
+                let Some(seg) = plan.get(i) else { return };
+                let out = segment_path(dir, seg);
+                let t = Instant::now();
+                let res = quakecast_renderer::render_segment(
+                    &env.gpu,
+                    &env.font,
+                    storyboard,
+                    &env.assets,
+                    seg.frames(),
+                    &req.encode,
+                    &out,
+                    |_frame| {
+                        let d = done_frames.fetch_add(1, Ordering::Relaxed) + 1;
+                        if d % 30 == 0 || d == total {
+                            progress(Progress::Frames { done: d, total });
+                        }
+                    },
+                )
+                .map_err(Error::from)
+                .and_then(|report| {
+                    let (bytes, sha256) = sha256_file(&out)?;
+                    Ok(SegmentRecord {
+                        segment: seg.clone(),
+                        worker,
+                        render_secs: report.render_secs,
+                        encode_wait_secs: report.encode_wait_secs,
+                        wall_secs: t.elapsed().as_secs_f64(),
+                        bytes,
+                        sha256,
+                    })
+                });
+                match res {
+                    Ok(rec) => {
+                        progress(Progress::SegmentDone {
+                            index: seg.index,
+                            secs: rec.wall_secs,
+                        });
+                        if let Ok(mut r) = records.lock() {
+                            r.push(rec);
+                        }
+                    }
+                    Err(e) => {
+                        if let Ok(mut slot) = first_error.lock() {
+                            slot.get_or_insert(e);
+                        }
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = first_error.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let mut records = records.into_inner().unwrap_or_default();
+    records.sort_by_key(|r| r.segment.index);
+    Ok(records)
+}
+
+/// A per-render scratch directory, removed when dropped (on success and on error).
+struct WorkDir {
+    path: PathBuf,
+}
+
+impl WorkDir {
+    fn new(parent: &Path, event: &Event) -> Result<Self> {
+        let stamp = sha256_hex(
+            format!(
+                "{}-{}-{:?}",
+                event.event_id,
+                event.revision,
+                std::thread::current().id()
+            )
+            .as_bytes(),
+        );
+        let path = parent.join(format!(".work-{}-{}", &stamp[..12], std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(Self { path })
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}

@@ -1,0 +1,94 @@
+//! The CLI refuses bad reports precisely (exit 2, the field named) and writes nothing.
+use std::path::Path;
+use std::process::Command;
+
+fn sample() -> serde_json::Value {
+    serde_json::from_slice(quakecast::SAMPLE_REPORT).expect("sample is JSON")
+}
+
+fn run_render(report: &[u8], dir: &Path) -> (i32, String) {
+    let file = dir.join("report.json");
+    std::fs::write(&file, report).expect("write report");
+    let out = Command::new(env!("CARGO_BIN_EXE_quakecast"))
+        .args(["render"])
+        .arg(&file)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .env("QUAKECAST_LOG", "warn")
+        .output()
+        .expect("run quakecast");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn malformed_reports_exit_2_naming_the_field_and_write_nothing() {
+    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+        (
+            "latitude 91",
+            Box::new(|v| v["latitude"] = 91.0.into()),
+            "/latitude",
+        ),
+        (
+            "depth -5",
+            Box::new(|v| v["depth_km"] = (-5.0).into()),
+            "/depth_km",
+        ),
+        (
+            "magnitude 15",
+            Box::new(|v| v["magnitude"] = 15.0.into()),
+            "/magnitude",
+        ),
+        (
+            "missing origin time",
+            Box::new(|v| {
+                v.as_object_mut().expect("object").remove("origin_time");
+            }),
+            "/origin_time",
+        ),
+        (
+            "longitude as a string",
+            Box::new(|v| v["longitude"] = "102.48".into()),
+            "/longitude",
+        ),
+    ];
+    for (what, mutate, field) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut v = sample();
+        mutate(&mut v);
+        let (code, stderr) = run_render(&serde_json::to_vec(&v).expect("json"), dir.path());
+        assert_eq!(code, 2, "{what}: exit code; stderr: {stderr}");
+        assert!(
+            stderr.contains(field),
+            "{what}: stderr should name {field}: {stderr}"
+        );
+        assert!(
+            !dir.path().join("out").exists(),
+            "{what}: nothing may be written for a refused report"
+        );
+    }
+}
+
+#[test]
+fn not_json_is_refused_with_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, stderr) = run_render(b"<quakeml>not json</quakeml>", dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn bad_flags_are_refused_before_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_quakecast"))
+        .args(["demo", "--size", "640x480", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("run quakecast");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--size"), "{stderr}");
+    assert!(!dir.path().join("out").exists());
+}

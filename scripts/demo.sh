@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: installs what is missing, renders the bundled sample
+# report into out/ (local-directory object store) and prints the MP4's path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
+chmod 700 "$XDG_RUNTIME_DIR"
+cargo build --release --locked -p quakecast --bin quakecast
+exec ./target/release/quakecast demo "$@"
