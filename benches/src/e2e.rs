@@ -3,8 +3,9 @@
 //! The floor is what ffmpeg alone needs to encode the same number of raw yuv420p frames at the same
 //! settings (frames already in memory, piped to the same encoder). The ratio e2e / floor says how
 //! much rendering, readback, scene building and stitching add on top of the encoder that any
-//! design must pay. Both are measured back to back in one process, alternating, so the ratio is
-//! robust to the machine's noise.
+//! design must pay. The end-to-end run includes the voice-over and music (speech synthesis, mix,
+//! AAC) and the stitch; the floor is video only. Both are measured back to back in one process,
+//! alternating, so the ratio is robust to the machine's noise.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -14,7 +15,7 @@ use std::time::Instant;
 use quakecast::pipeline::{render_bulletin, RenderEnv, RenderRequest};
 use quakecast::store::LocalDirStore;
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, FrameRenderer, GpuContext};
-use quakecast_scenes::{parse_report, RenderSettings, Storyboard};
+use quakecast_scenes::RenderSettings;
 
 pub struct E2e {
     pub env: RenderEnv,
@@ -42,9 +43,24 @@ impl E2e {
                 preset: preset.to_string(),
                 ..EncodeSettings::new(settings.width, settings.height, settings.fps)
             },
+            audio: true,
         };
-        let event = parse_report(quakecast::SAMPLE_REPORT).expect("sample");
-        let sb = Storyboard::new(&event, settings);
+        // The storyboard as the pipeline builds it (scene lengths from the measured speech,
+        // subtitles burned in), so the floor encodes exactly the frames the bulletin has.
+        let sb = {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = LocalDirStore::new(dir.path().join("store")).expect("store");
+            render_bulletin(
+                &env,
+                quakecast::SAMPLE_REPORT,
+                &request,
+                &store,
+                &dir.path().join("work"),
+                &|_| {},
+            )
+            .expect("render")
+            .storyboard
+        };
         let mut fr = FrameRenderer::new(&env.gpu, settings.width, settings.height, &env.font)
             .expect("renderer");
         let frames = (0..sb.total_frames)

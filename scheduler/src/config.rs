@@ -37,6 +37,9 @@ pub struct RenderFlags {
     /// Font file (TTF/TTC) with CJK glyphs.
     #[arg(long, env = "QUAKECAST_FONT")]
     pub font: Option<PathBuf>,
+    /// No voice-over, music or subtitles (a silent video with default scene lengths).
+    #[arg(long, env = "QUAKECAST_NO_AUDIO")]
+    pub no_audio: bool,
     /// Refuse a CPU (software) adapter: production GPU workers set this.
     #[arg(long, env = "QUAKECAST_REQUIRE_GPU")]
     pub require_gpu: bool,
@@ -120,6 +123,7 @@ impl RenderFlags {
                     crf: self.crf,
                     ..EncodeSettings::new(width, height, self.fps)
                 },
+                audio: !self.no_audio,
             },
             data: self
                 .data

@@ -22,6 +22,8 @@ pub enum Error {
     Tool { tool: &'static str, message: String },
     #[error("render: {0}")]
     Render(#[from] quakecast_renderer::RenderError),
+    #[error("audio: {0}")]
+    Audio(#[from] quakecast_renderer::audio::AudioError),
     #[error("I/O on {path}: {source}")]
     Io {
         path: String,
@@ -36,6 +38,7 @@ impl Error {
         match self {
             Error::Store { .. } | Error::Io { .. } => true,
             Error::Render(e) => e.is_retryable(),
+            Error::Audio(e) => e.is_retryable(),
             _ => false,
         }
     }

@@ -114,6 +114,9 @@ fn render(report: &[u8], flags: &RenderFlags) -> anyhow::Result<()> {
     };
     let store = LocalDirStore::new(&config.out)?;
     let progress = |p: Progress| match p {
+        Progress::AudioReady { secs, voice } => {
+            tracing::info!(voice, secs = format!("{secs:.2}"), "narration mixed")
+        }
         Progress::Planned { segments, frames } => {
             tracing::info!(segments, frames, "planned")
         }

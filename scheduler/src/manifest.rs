@@ -21,6 +21,8 @@ pub struct Manifest {
     pub segments: Vec<SegmentRecord>,
     pub outputs: Vec<StoredObject>,
     pub video: VideoSummary,
+    /// The sound track, when the bulletin has one.
+    pub audio: Option<AudioSummary>,
     pub tools: ToolVersions,
     pub timings: Timings,
 }
@@ -84,4 +86,35 @@ pub struct Timings {
     pub stitch_secs: f64,
     pub store_secs: f64,
     pub total_secs: f64,
+}
+
+/// The sound track as mixed (measured before AAC encoding; the tests measure the MP4 too).
+#[derive(Clone, Debug, Serialize)]
+pub struct AudioSummary {
+    pub lang: String,
+    pub voice: String,
+    pub mood: quakecast_renderer::audio::Mood,
+    pub sample_rate: u32,
+    pub duration_secs: f64,
+    pub integrated_lufs: f64,
+    pub true_peak_dbtp: f64,
+    pub pcm_sha256: String,
+    /// The speech of each cue, seconds: the subtitle times.
+    pub cues: Vec<quakecast_scenes::narration::TimedCue>,
+}
+
+impl From<&quakecast_renderer::audio::AudioReport> for AudioSummary {
+    fn from(a: &quakecast_renderer::audio::AudioReport) -> Self {
+        Self {
+            lang: a.lang.bcp47().to_string(),
+            voice: a.voice.clone(),
+            mood: a.mood,
+            sample_rate: a.sample_rate,
+            duration_secs: a.duration_secs,
+            integrated_lufs: a.integrated_lufs,
+            true_peak_dbtp: a.true_peak_dbtp,
+            pcm_sha256: a.pcm_sha256.clone(),
+            cues: a.segments.clone(),
+        }
+    }
 }

@@ -121,6 +121,8 @@ pub struct VideoProbe {
     pub keyframes: Vec<f64>,
     /// Audio stream codec, sample rate and channels, when present.
     pub audio: Option<(String, u32, u32)>,
+    /// Audio stream duration in seconds, when there is audio.
+    pub audio_duration: Option<f64>,
 }
 
 pub fn probe(path: &Path) -> Result<VideoProbe> {
@@ -163,6 +165,11 @@ pub fn probe(path: &Path) -> Result<VideoProbe> {
                 a["channels"].as_u64().unwrap_or(0) as u32,
             )
         });
+    let audio_duration = streams
+        .iter()
+        .find(|s| s["codec_type"] == "audio")
+        .and_then(|a| a["duration"].as_str())
+        .and_then(|d| d.parse().ok());
     let s = |k: &str| video[k].as_str().unwrap_or_default().to_string();
     let keyframes = keyframe_times(path)?;
     Ok(VideoProbe {
@@ -178,6 +185,7 @@ pub fn probe(path: &Path) -> Result<VideoProbe> {
         avg_frame_rate: s("avg_frame_rate"),
         keyframes,
         audio,
+        audio_duration,
     })
 }
 
@@ -237,4 +245,88 @@ pub fn decode_frame_yuv420p(path: &Path, n: u32, width: u32, height: u32) -> Res
         });
     }
     Ok(out)
+}
+
+/// Integrated loudness (LUFS) and true peak (dBTP) of `path`'s audio, read by ffmpeg's EBU R128
+/// meter (`ebur128=peak=true`).
+pub fn loudness(path: &Path) -> Result<(f64, f64)> {
+    let out = Command::new(ffmpeg_path())
+        .args(["-hide_banner", "-nostats", "-i"])
+        .arg(path)
+        .args([
+            "-map",
+            "0:a:0",
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .map_err(|e| Error::Tool {
+            tool: "ffmpeg ebur128",
+            message: e.to_string(),
+        })?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let bad = |what: &str| Error::Tool {
+        tool: "ffmpeg ebur128",
+        message: format!("{what} in the meter's output ({})", out.status),
+    };
+    let summary = text
+        .split("Summary:")
+        .nth(1)
+        .ok_or_else(|| bad("no summary"))?;
+    let value = |key: &str| -> Result<f64> {
+        summary
+            .lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| bad(key))
+    };
+    Ok((value("I:")?, value("Peak:")?))
+}
+
+/// Presentation times (s) of every frame of the first video stream, in decode order of output.
+pub fn video_frame_times(path: &Path) -> Result<Vec<f64>> {
+    let out = run(
+        "ffprobe",
+        Command::new(ffprobe_path())
+            .args([
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "frame=pts_time",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(path),
+    )?;
+    Ok(String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+        .collect())
+}
+
+/// Start time (s) of the first audio stream, if any.
+pub fn audio_start_time(path: &Path) -> Result<Option<f64>> {
+    let out = run(
+        "ffprobe",
+        Command::new(ffprobe_path())
+            .args([
+                "-v",
+                "error",
+                "-select_streams",
+                "a:0",
+                "-show_entries",
+                "stream=start_time",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(path),
+    )?;
+    Ok(String::from_utf8_lossy(&out).trim().parse().ok())
 }

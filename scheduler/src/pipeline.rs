@@ -9,12 +9,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use quakecast_renderer::audio::tts::tts_from_env;
+use quakecast_renderer::audio::{mix_narration, synthesize_narration};
 use quakecast_renderer::{EncodeSettings, Font, GpuContext};
-use quakecast_scenes::{parse_report, Assets, Event, RenderSettings, Storyboard};
+use quakecast_scenes::narration::scene_min_frames;
+use quakecast_scenes::{parse_report, Assets, Event, RenderSettings, SceneKind, Storyboard};
 
 use crate::error::{Error, Result};
 use crate::manifest::{
-    EncoderSummary, Manifest, SegmentRecord, StoryboardSummary, Timings, ToolVersions, VideoSummary,
+    AudioSummary, EncoderSummary, Manifest, SegmentRecord, StoryboardSummary, Timings,
+    ToolVersions, VideoSummary,
 };
 use crate::media;
 use crate::plan::{plan_segments, Segment};
@@ -37,23 +41,46 @@ pub struct RenderRequest {
     /// Local worker threads rendering segments concurrently.
     pub workers: u32,
     pub encode: EncodeSettings,
+    /// Voice-over, music and subtitles (burned in + SRT/WebVTT sidecars). Off: a silent video
+    /// with the default scene lengths.
+    pub audio: bool,
 }
 
 /// Progress of a bulletin, reported as work happens.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Progress {
-    Planned { segments: u32, frames: u32 },
-    Frames { done: u32, total: u32 },
-    SegmentDone { index: u32, secs: f64 },
+    /// Narration spoken and mixed: scene lengths now follow the speech.
+    AudioReady {
+        secs: f64,
+        voice: String,
+    },
+    Planned {
+        segments: u32,
+        frames: u32,
+    },
+    Frames {
+        done: u32,
+        total: u32,
+    },
+    SegmentDone {
+        index: u32,
+        secs: f64,
+    },
     Stitched,
-    Stored { key: String },
+    Stored {
+        key: String,
+    },
 }
 
 /// The result: where the bulletin is and what the manifest says.
 #[derive(Clone, Debug)]
 pub struct RenderOutcome {
     pub event: Event,
+    /// The storyboard as rendered (scene lengths from the speech, subtitles burned in).
+    pub storyboard: Storyboard,
     pub video: StoredObject,
+    /// SRT and WebVTT subtitles beside the video (empty without audio).
+    pub subtitles: Vec<StoredObject>,
     pub manifest: StoredObject,
     pub manifest_doc: Manifest,
 }
@@ -75,17 +102,43 @@ pub fn render_bulletin(
 ) -> Result<RenderOutcome> {
     let t0 = Instant::now();
     let event = validate(report)?;
-    let storyboard = Storyboard::new(&event, req.settings);
-    let storyboard_secs = t0.elapsed().as_secs_f64();
+    std::fs::create_dir_all(work_dir).map_err(|e| Error::io(work_dir, e))?;
+    let work = WorkDir::new(work_dir, &event)?;
+
+    // Sound first: the speech's measured lengths set the scene lengths, and the mix's speech
+    // times are the subtitles burned into the frames.
+    let t_audio = Instant::now();
+    let (storyboard, audio) = if req.audio {
+        let tts = tts_from_env();
+        let narration = synthesize_narration(&event, tts.as_ref())?;
+        let min = scene_min_frames(&narration.durations(), req.settings.fps);
+        let storyboard = Storyboard::with_durations(&event, req.settings, &min);
+        let report = mix_narration(
+            &event,
+            &narration,
+            &scene_times(&storyboard),
+            storyboard.duration_secs(),
+            &work.path.join("audio"),
+        )?;
+        progress(Progress::AudioReady {
+            secs: report.duration_secs,
+            voice: report.voice.clone(),
+        });
+        (
+            storyboard.with_subtitles(report.segments.clone()),
+            Some(report),
+        )
+    } else {
+        (Storyboard::new(&event, req.settings), None)
+    };
+    let audio_secs = t_audio.elapsed().as_secs_f64();
+    let storyboard_secs = t0.elapsed().as_secs_f64() - audio_secs;
     let fps = req.settings.fps;
     let plan = plan_segments(storyboard.total_frames, req.segments, fps, fps);
     progress(Progress::Planned {
         segments: plan.len() as u32,
         frames: storyboard.total_frames,
     });
-
-    std::fs::create_dir_all(work_dir).map_err(|e| Error::io(work_dir, e))?;
-    let work = WorkDir::new(work_dir, &event)?;
 
     let t_render = Instant::now();
     let records = render_segments(env, &storyboard, &plan, req, &work.path, progress)?;
@@ -94,7 +147,11 @@ pub fn render_bulletin(
     let t_stitch = Instant::now();
     let seg_paths: Vec<PathBuf> = plan.iter().map(|s| segment_path(&work.path, s)).collect();
     let video_path = work.path.join("bulletin.mp4");
-    media::stitch(&seg_paths, None, &video_path)?;
+    media::stitch(
+        &seg_paths,
+        audio.as_ref().map(|a| a.audio.as_path()),
+        &video_path,
+    )?;
     let probe = media::probe(&video_path)?;
     if probe.frames != storyboard.total_frames {
         return Err(Error::Tool {
@@ -104,6 +161,18 @@ pub fn render_bulletin(
                 probe.frames, storyboard.total_frames
             ),
         });
+    }
+    if let (Some(a), Some(secs)) = (&audio, probe.audio_duration) {
+        // AAC works in 1024-sample frames; anything beyond one frame of difference is a bug.
+        if (secs - a.duration_secs).abs() > 1024.0 / f64::from(a.sample_rate) + 1e-3 {
+            return Err(Error::Tool {
+                tool: "stitch",
+                message: format!(
+                    "audio track lasts {secs:.3} s, the mix {:.3} s",
+                    a.duration_secs
+                ),
+            });
+        }
     }
     let stitch_secs = t_stitch.elapsed().as_secs_f64();
     progress(Progress::Stitched);
@@ -136,6 +205,7 @@ pub fn render_bulletin(
         },
         segments: records,
         outputs: Vec::new(),
+        audio: audio.as_ref().map(AudioSummary::from),
         video: VideoSummary {
             frames: probe.frames,
             duration_secs: probe.duration,
@@ -156,7 +226,7 @@ pub fn render_bulletin(
         timings: Timings {
             storyboard_secs,
             render_wall_secs,
-            audio_secs: 0.0,
+            audio_secs,
             stitch_secs,
             store_secs: 0.0,
             total_secs: 0.0,
@@ -167,6 +237,16 @@ pub fn render_bulletin(
         key: video.key.clone(),
     });
     manifest.outputs.push(video.clone());
+    let mut subtitles = Vec::new();
+    if let Some(a) = &audio {
+        subtitles.push(store.put_file(
+            &keys.sidecar("subtitles.srt"),
+            &a.srt,
+            "application/x-subrip",
+        )?);
+        subtitles.push(store.put_file(&keys.sidecar("subtitles.vtt"), &a.vtt, "text/vtt")?);
+        manifest.outputs.extend(subtitles.iter().cloned());
+    }
     manifest.timings.store_secs = t_store.elapsed().as_secs_f64();
     manifest.timings.total_secs = t0.elapsed().as_secs_f64();
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Tool {
@@ -176,10 +256,28 @@ pub fn render_bulletin(
     let manifest_obj = store.put_bytes(&keys.manifest(), &manifest_bytes, "application/json")?;
     Ok(RenderOutcome {
         event,
+        storyboard,
         video,
+        subtitles,
         manifest: manifest_obj,
         manifest_doc: manifest,
     })
+}
+
+/// The storyboard's scenes as `(kind, start_secs, end_secs)`, the audio mixer's timeline.
+pub fn scene_times(storyboard: &Storyboard) -> Vec<(SceneKind, f64, f64)> {
+    let fps = f64::from(storyboard.settings.fps.max(1));
+    storyboard
+        .scenes
+        .iter()
+        .map(|s| {
+            (
+                s.kind,
+                f64::from(s.start) / fps,
+                f64::from(s.start + s.frames) / fps,
+            )
+        })
+        .collect()
 }
 
 fn segment_path(dir: &Path, s: &Segment) -> PathBuf {

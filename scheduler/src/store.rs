@@ -227,6 +227,7 @@ impl BulletinKeys {
         format!("{}/segments/seg{index:04}.mp4", self.prefix)
     }
 
+    /// A file published beside the video (subtitles, HLS playlist).
     pub fn sidecar(&self, name: &str) -> String {
         format!("{}/{name}", self.prefix)
     }

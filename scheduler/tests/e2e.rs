@@ -56,6 +56,7 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
             crf: 18,
             ..EncodeSettings::new(settings.width, settings.height, settings.fps)
         },
+        audio: true,
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let store = LocalDirStore::new(dir.path().join("store")).expect("store");
@@ -70,7 +71,27 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
     .expect("render");
 
     let event = parse_report(quakecast::SAMPLE_REPORT).expect("sample parses");
-    let storyboard = Storyboard::new(&event, settings);
+    let storyboard = &outcome.storyboard;
+    // Scene lengths follow the speech: never shorter than the defaults, and every cue's speech
+    // ends inside its own scene.
+    let defaults = Storyboard::new(&event, settings);
+    assert!(storyboard.total_frames >= defaults.total_frames);
+    assert_eq!(storyboard.subtitles.len(), storyboard.scenes.len());
+    for cue in &storyboard.subtitles {
+        let span = storyboard
+            .scenes
+            .iter()
+            .find(|s| s.kind == cue.scene)
+            .expect("scene");
+        let (s0, s1) = (
+            f64::from(span.start) / 30.0,
+            f64::from(span.start + span.frames) / 30.0,
+        );
+        assert!(
+            s0 < cue.start_secs && cue.end_secs <= s1,
+            "{cue:?} outside {s0}..{s1}"
+        );
+    }
     let total = storyboard.total_frames;
     let video = store.path(&outcome.video.key).expect("path");
     let probe = media::probe(&video).expect("ffprobe");
@@ -112,6 +133,62 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
     assert_eq!(manifest["segments"].as_array().map(Vec::len), Some(3));
     assert_eq!(manifest["video"]["sha256"], outcome.video.sha256);
     assert_eq!(manifest["event"]["event_id"], event.event_id);
+
+    // Sound: AAC 48 kHz stereo, EBU R128 -16 LUFS ±1 and true peak ≤ -1 dBTP measured on the
+    // stitched MP4 by ffmpeg's meter, as long as the picture.
+    assert_eq!(probe.audio, Some(("aac".to_string(), 48_000, 2)));
+    let (lufs, peak) = media::loudness(&video).expect("ebur128");
+    eprintln!("stitched MP4: I = {lufs} LUFS, true peak = {peak} dBTP");
+    assert!(
+        (lufs + 16.0).abs() <= 1.0,
+        "integrated loudness {lufs} LUFS"
+    );
+    assert!(peak <= -1.0, "true peak {peak} dBTP");
+    let audio_secs = probe.audio_duration.expect("audio duration");
+    assert!(
+        (audio_secs - expected).abs() <= 1.0 / 30.0,
+        "audio {audio_secs} s vs video {expected} s"
+    );
+    // A/V sync across joins: one continuous audio track from t = 0 and video frames whose times
+    // are exactly n / fps on both sides of every join, so nothing drifts at a seam.
+    let a0 = media::audio_start_time(&video)
+        .expect("ffprobe")
+        .unwrap_or(0.0);
+    assert!(a0.abs() <= 1.0 / 30.0, "audio starts at {a0} s");
+    let times = media::video_frame_times(&video).expect("frame times");
+    assert_eq!(times.len() as u32, total);
+    for (n, t) in times.iter().enumerate() {
+        assert!((t - n as f64 / 30.0).abs() < 1e-3, "frame {n} at {t} s");
+    }
+    // Subtitles: SRT and WebVTT beside the video, one cue per spoken scene, times = speech times.
+    assert_eq!(outcome.subtitles.len(), 2);
+    let srt =
+        String::from_utf8(store.get_bytes(&outcome.subtitles[0].key).expect("srt")).expect("utf8");
+    let vtt =
+        String::from_utf8(store.get_bytes(&outcome.subtitles[1].key).expect("vtt")).expect("utf8");
+    assert!(vtt.starts_with("WEBVTT"));
+    let stamp = |secs: f64| {
+        let ms = (secs * 1000.0).round() as u64;
+        format!(
+            "{:02}:{:02}:{:02},{:03}",
+            ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+            ms % 1000
+        )
+    };
+    for cue in &storyboard.subtitles {
+        let line = format!("{} --> {}", stamp(cue.start_secs), stamp(cue.end_secs));
+        assert!(srt.contains(&line), "SRT lacks {line:?}:\n{srt}");
+        assert!(
+            vtt.contains(&line.replace(',', ".")),
+            "WebVTT lacks {line:?}"
+        );
+    }
+    assert_eq!(
+        manifest["audio"]["cues"].as_array().map(Vec::len),
+        Some(storyboard.subtitles.len())
+    );
 
     // Frames on both sides of every join, decoded from the stitched file, match frames rendered
     // directly; the join frames are no worse than frames inside a segment (no seam).
