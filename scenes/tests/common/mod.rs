@@ -33,6 +33,8 @@ pub fn assets() -> &'static Assets {
         .expect("map data decodes")
         .with_places(&read_data(quakecast_scenes::places::PLACES_FILE))
         .expect("gazetteer decodes")
+        .with_seats(&read_data(quakecast_scenes::gazetteer::SEATS_FILE))
+        .expect("seat table decodes")
     })
 }
 
@@ -44,7 +46,7 @@ pub fn usgs_sample() -> Event {
     parse_report(include_bytes!("../../samples/usgs-sample-feature.json")).expect("sample")
 }
 
-fn event(
+pub fn event(
     lon: f64,
     lat: f64,
     mag: f64,
