@@ -77,3 +77,18 @@ impl MapError {
         false
     }
 }
+
+/// A theme file that does not decode (permanent): serde's message names the field and position.
+#[derive(Debug, Error, PartialEq)]
+#[error("theme: {message}")]
+pub struct ThemeError {
+    pub message: String,
+}
+
+/// A seismicity catalogue that does not parse (permanent): names the line and the column.
+#[derive(Debug, Error, PartialEq)]
+#[error("catalog line {line}: {reason}")]
+pub struct CatalogError {
+    pub line: usize,
+    pub reason: String,
+}

@@ -1,7 +1,132 @@
-//! The bulletin's on-screen wording: times in Beijing time, magnitudes, depths, coordinates, agencies.
-use chrono::{DateTime, FixedOffset};
+//! The bulletin's facts and on-screen wording: [`Facts`] (places, intensity, history), times in
+//! Beijing time, magnitudes, depths, coordinates, agencies, safety advice.
+use chrono::{DateTime, FixedOffset, Timelike, Utc};
+use serde::{Deserialize, Serialize};
 
-use crate::{Event, ReportStatus, Source};
+use crate::history::{Catalog, History};
+use crate::intensity::IntensitySummary;
+use crate::nearby::Nearby;
+use crate::{Assets, Event, ReportStatus, SceneKind, Source};
+
+/// Everything a bulletin states beyond the report itself, computed once per event (pure; the
+/// storyboard keeps it, so frames and narration read the same numbers).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// Nearby seats and cities ([`crate::nearby`]); `None` without a seat table or gazetteer.
+    pub nearby: Option<Nearby>,
+    /// Predicted shaking ([`crate::intensity::summary`]).
+    pub intensity: Option<IntensitySummary>,
+    /// Recent seismicity ([`crate::history`]); `None` without a catalogue.
+    pub history: Option<History>,
+}
+
+impl Facts {
+    /// What the event alone gives: the intensity prediction.
+    pub fn from_event(event: &Event) -> Facts {
+        Facts {
+            nearby: None,
+            intensity: Some(crate::intensity::summary(event)),
+            history: None,
+        }
+    }
+
+    /// All facts: places from `assets` (seat table and gazetteer, when loaded), intensity, and
+    /// history when a catalogue is given.
+    pub fn compute(event: &Event, assets: &Assets, catalog: Option<&Catalog>) -> Facts {
+        let nearby = crate::nearby::nearby(event, assets);
+        Facts {
+            nearby: (!nearby.is_empty()).then_some(nearby),
+            intensity: Some(crate::intensity::summary(event)),
+            history: catalog.map(|c| crate::history::history(event, c)),
+        }
+    }
+
+    /// Whether a scene of this kind has what it needs.
+    pub fn has_scene(&self, kind: SceneKind) -> bool {
+        match kind {
+            SceneKind::Places => self.nearby.as_ref().is_some_and(|n| !n.is_empty()),
+            SceneKind::Intensity => self.intensity.is_some(),
+            SceneKind::History => self.history.is_some(),
+            SceneKind::Header | SceneKind::Parameters | SceneKind::Map | SceneKind::Closing => true,
+        }
+    }
+}
+
+/// What the safety advice is to address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Situation {
+    /// Predicted epicentral intensity VI or more: damage possible.
+    Strong,
+    /// Felt (IV–V) but damage unlikely.
+    Felt,
+    /// Weak or far away.
+    Minor,
+}
+
+/// The level from which the advice speaks of strong shaking (VI: slight damage begins).
+pub const STRONG_LEVEL: u8 = 6;
+/// From this level the event is "felt" for the advice.
+pub const FELT_ADVICE_LEVEL: u8 = 4;
+
+/// The situation from the predicted epicentral intensity.
+pub fn situation(facts: &Facts) -> Situation {
+    match facts.intensity.as_ref().map(|i| i.epicentral_level) {
+        Some(l) if l >= STRONG_LEVEL => Situation::Strong,
+        Some(l) if l >= FELT_ADVICE_LEVEL => Situation::Felt,
+        _ => Situation::Minor,
+    }
+}
+
+/// Whether the origin falls at night (22:00–06:00) where it struck: Beijing time in China,
+/// solar time (longitude / 15°) elsewhere, which is what "night" means for the people there
+/// whatever their civil time zone.
+pub fn is_night(e: &Event) -> bool {
+    let h = if crate::intensity::in_mainland_china(e.lat, e.lon) {
+        beijing_time(e).hour()
+    } else {
+        let secs = (e.lon / 15.0 * 3600.0).round() as i32;
+        FixedOffset::east_opt(secs).map_or(e.origin_time.hour(), |o| {
+            e.origin_time.with_timezone(&o).hour()
+        })
+    };
+    !(6..22).contains(&h)
+}
+
+/// The safety advice, one or two short sentences, by situation and time of day.
+pub fn safety_zh(e: &Event, facts: &Facts) -> &'static str {
+    match (situation(facts), is_night(e)) {
+        (Situation::Strong, true) => {
+            "夜间震感强烈，请勿慌乱跳楼，就近避险；震后到空旷处，注意保暖，防范余震"
+        }
+        (Situation::Strong, false) => "震区民众请远离受损建筑，到空旷处避险，注意防范余震",
+        (Situation::Felt, true) => "夜间有感，请保持冷静，不必惊慌外逃，留意官方信息",
+        (Situation::Felt, false) => "震区可能有感，请保持冷静，关注官方发布的信息",
+        (Situation::Minor, _) => "本次地震震级较小，请勿轻信谣言，以官方信息为准",
+    }
+}
+
+/// English safety advice (same rules).
+pub fn safety_en(e: &Event, facts: &Facts) -> &'static str {
+    match (situation(facts), is_night(e)) {
+        (Situation::Strong, true) => "Strong shaking at night: drop, cover and hold on; then move to open ground and expect aftershocks.",
+        (Situation::Strong, false) => "Stay away from damaged buildings, move to open ground and expect aftershocks.",
+        (Situation::Felt, _) => "Shaking may have been felt. Stay calm and follow official information.",
+        (Situation::Minor, _) => "A small earthquake. Rely on official information.",
+    }
+}
+
+/// A revised report (revision ≥ 1) supersedes the earlier report of the same event.
+pub fn revision_note_zh(e: &Event) -> Option<&'static str> {
+    (e.revision > 0).then_some(match e.status {
+        ReportStatus::Official => "修订：本消息替代此前发布的自动测定结果",
+        ReportStatus::Automatic => "修订：本消息替代此前发布的自动测定结果（仍为自动测定）",
+    })
+}
+
+/// Any UTC time in Beijing time.
+pub fn beijing_time_of(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&beijing())
+}
 
 /// UTC+8, the time zone CENC reports in (北京时间).
 pub fn beijing() -> FixedOffset {
@@ -111,7 +236,7 @@ pub fn attribution_zh(e: &Event) -> String {
     format!("以上信息来源：{}", source_name_zh(e.source))
 }
 
-/// The safety reminder on the closing card.
+/// The safety reminder of the default (strong, daytime) case.
 pub const SAFETY_ZH: &str = "震区民众请远离受损建筑，注意防范余震";
 
 /// The caveat shown for automatic reports.

@@ -696,6 +696,74 @@ fn solve_circular(c: &EllipticalCoefficients, m: f64, i0: f64, d: f64, guess: Op
     solve(i0, guess, phi)
 }
 
+/// The lowest level drawn as a ring on the bulletin's map.
+pub const LOWEST_RING_LEVEL: u8 = 4;
+/// The level taken as the edge of the felt area (有感范围): III, "felt indoors by a few" on
+/// both the Chinese scale (GB/T 17742) and MMI.
+pub const FELT_LEVEL: u8 = 3;
+
+/// One isoseismal ring of the summary.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ring {
+    pub level: u8,
+    /// Radius of the circle the bulletin draws, km: the equal-area radius (no fault strike is
+    /// known from a quick report, see the module docs).
+    pub radius_km: f64,
+}
+
+/// What the bulletin says about predicted shaking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IntensitySummary {
+    pub relation: Relation,
+    /// Predicted intensity at the epicentre (real-valued).
+    pub epicentral: f64,
+    /// Its level ([`level`]).
+    pub epicentral_level: u8,
+    /// Equal-area radius of the felt area (level [`FELT_LEVEL`]), km.
+    pub felt_radius_km: f64,
+    /// Rings from the epicentral level down to [`LOWEST_RING_LEVEL`], highest first; rings
+    /// under 1 km are left out (too small to draw or to say).
+    pub rings: Vec<Ring>,
+}
+
+impl IntensitySummary {
+    /// The felt radius as the bulletin says it: to 10 km above 100 km, to 5 km above 20 km,
+    /// whole kilometres below ("有感范围约100公里").
+    pub fn felt_radius_rounded_km(&self) -> u32 {
+        let r = self.felt_radius_km.max(0.0);
+        let step = if r >= 100.0 {
+            10.0
+        } else if r >= 20.0 {
+            5.0
+        } else {
+            1.0
+        };
+        ((r / step).round() * step) as u32
+    }
+}
+
+/// The summary for an event ([`IntensityModel::for_event`], circular).
+pub fn summary(event: &crate::Event) -> IntensitySummary {
+    let m = IntensityModel::for_event(event);
+    let i0 = m.epicentral_intensity();
+    let top = level(i0);
+    let rings = (LOWEST_RING_LEVEL..=top)
+        .rev()
+        .map(|l| Ring {
+            level: l,
+            radius_km: m.radii(f64::from(l)).equivalent_km,
+        })
+        .filter(|r| r.radius_km >= 1.0)
+        .collect();
+    IntensitySummary {
+        relation: m.relation,
+        epicentral: i0,
+        epicentral_level: top,
+        felt_radius_km: m.radii(f64::from(FELT_LEVEL)).equivalent_km,
+        rings,
+    }
+}
+
 /// The level of a predicted intensity: `⌊I⌋` clamped to 0..=12 (0: below I).
 pub fn level(intensity: f64) -> u8 {
     if intensity.is_nan() {
@@ -865,6 +933,43 @@ mod tests {
             assert!(close(a, b, 2e-4), "{a} vs {b}");
             assert!(close(a, i0, 1e-3), "{a} vs {i0}");
         }
+    }
+
+    #[test]
+    fn summary_of_hanyuan_and_luding() {
+        // 2022-05-20 汉源 M4.8 (western China): I0 = 5.253 + 1.398·4.8 − 4.164·lg 26 = 6.0715.
+        let mut e = crate::Event {
+            source: crate::Source::Cenc,
+            event_id: "x".into(),
+            status: crate::ReportStatus::Official,
+            revision: 0,
+            origin_time: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            lat: 29.67,
+            lon: 102.48,
+            depth_km: 20.0,
+            magnitude: 4.8,
+            magnitude_type: "M".into(),
+            region: "四川雅安市汉源县".into(),
+        };
+        let s = summary(&e);
+        assert_eq!(s.relation, Relation::ChinaWest);
+        assert!(close(s.epicentral, 6.0715, 1e-3), "{}", s.epicentral);
+        assert_eq!(s.epicentral_level, 6);
+        // VI is under 1 km (not drawn); V and IV are.
+        let levels: Vec<u8> = s.rings.iter().map(|r| r.level).collect();
+        assert_eq!(levels, [5, 4]);
+        // Felt (III): Ra = 10^((5.253 + 6.7104 − 3)/4.164) − 26 = 116.0, Rb = 10^((2.019 +
+        // 6.7104 − 3)/2.943) − 8 = 80.4; √(Ra·Rb) = 96.6 km → "约95公里" (to 5 km under 100).
+        assert!(close(s.felt_radius_km, 96.6, 0.2), "{}", s.felt_radius_km);
+        assert_eq!(s.felt_radius_rounded_km(), 95);
+        // Luding M6.8: VIII at the epicentre (8.87), rings VIII..IV.
+        e.lat = 29.59;
+        e.lon = 102.08;
+        e.magnitude = 6.8;
+        let s = summary(&e);
+        assert_eq!(s.epicentral_level, 8);
+        assert_eq!(s.rings.len(), 5);
+        assert!(s.rings.windows(2).all(|w| w[0].radius_km < w[1].radius_km));
     }
 
     #[test]

@@ -11,6 +11,8 @@
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::facts::Facts;
+use crate::theme::Theme;
 use crate::{Event, ReportStatus, SceneKind, Source};
 
 /// Spoken language of a script.
@@ -82,16 +84,51 @@ pub fn script_lang(event: &Event) -> Lang {
     }
 }
 
-/// The narration script of an event (language from [`script_lang`]).
+/// The narration script of an event (language from [`script_lang`]): the four scenes every
+/// bulletin has (Header, Parameters, Map, Closing), whatever else the storyboard shows, so it
+/// fits any storyboard of the event. For the full script see [`script_for`].
 pub fn script(event: &Event) -> Script {
-    match script_lang(event) {
-        Lang::Zh => script_zh(event),
-        Lang::En => script_en(event),
-    }
+    let mut s = script_for(event, &Facts::from_event(event), &Theme::default());
+    s.cues.retain(|c| {
+        matches!(
+            c.scene,
+            SceneKind::Header | SceneKind::Parameters | SceneKind::Map | SceneKind::Closing
+        )
+    });
+    s
 }
 
-/// The Mandarin script. Times are Beijing time (UTC+8), as CENC publishes them.
+/// The script of the storyboard `Storyboard::compose(event, facts, theme, …)` builds: one cue
+/// per scene, in its order (places, intensity and history spoken too).
+pub fn script_for(event: &Event, facts: &Facts, theme: &Theme) -> Script {
+    let mut s = match script_lang(event) {
+        Lang::Zh => script_zh_with(event, facts),
+        Lang::En => script_en_with(event, facts),
+    };
+    let kinds = crate::storyboard::scene_list(event, facts, theme);
+    s.cues.retain(|c| kinds.contains(&c.scene));
+    s.cues
+        .sort_by_key(|c| kinds.iter().position(|k| *k == c.scene));
+    s
+}
+
+/// The Mandarin script of the four classic scenes. Times are Beijing time (UTC+8), as CENC
+/// publishes them.
 pub fn script_zh(event: &Event) -> Script {
+    let mut s = script_zh_with(event, &Facts::from_event(event));
+    s.cues.retain(|c| !matches!(c.scene, SceneKind::Intensity));
+    s
+}
+
+/// The English script of the four classic scenes. Times are UTC.
+pub fn script_en(event: &Event) -> Script {
+    let mut s = script_en_with(event, &Facts::from_event(event));
+    s.cues.retain(|c| !matches!(c.scene, SceneKind::Intensity));
+    s
+}
+
+/// Every Mandarin cue the facts allow.
+fn script_zh_with(event: &Event, facts: &Facts) -> Script {
     let agency = match event.source {
         Source::Cenc => "中国地震台网",
         Source::Usgs => "美国地质调查局",
@@ -102,6 +139,10 @@ pub fn script_zh(event: &Event) -> Script {
         ReportStatus::Official => "正式测定",
     };
     let header = format!("{agency}{status}");
+    let (header_show, header_say) = match crate::facts::revision_note_zh(event) {
+        Some(note) => (format!("{header}（修订）"), format!("{header}。{note}。")),
+        None => (header.clone(), format!("{header}。")),
+    };
 
     let (date_show, date_say) = zh_datetime(&beijing(event.origin_time));
     let mag = format!("{:.1}", event.magnitude);
@@ -130,24 +171,56 @@ pub fn script_zh(event: &Event) -> Script {
         zh_read_number(&lon)
     );
 
+    let safety = crate::facts::safety_zh(event, facts);
     let closing = match event.status {
-        ReportStatus::Automatic => "以上为自动测定结果，以正式测定为准。",
-        ReportStatus::Official => "请关注官方发布的后续信息。",
+        ReportStatus::Automatic => format!("以上为自动测定结果，以正式测定为准。{safety}。"),
+        ReportStatus::Official => format!("{safety}。信息来源：{agency}。"),
     };
 
+    let mut cues = vec![
+        cue(SceneKind::Header, header_say, header_show),
+        cue(SceneKind::Parameters, params_say, params_show),
+        cue(SceneKind::Map, map_say, map_show),
+    ];
+    if let Some(n) = &facts.nearby {
+        if let (Some(show), Some(say)) = (n.sentence_zh(), n.sentence_zh_spoken()) {
+            cues.push(cue(SceneKind::Places, say, show));
+        }
+    }
+    if let Some(i) = &facts.intensity {
+        let felt = i.felt_radius_rounded_km();
+        let lvl = i.epicentral_level;
+        if lvl >= 1 {
+            cues.push(cue(
+                SceneKind::Intensity,
+                format!(
+                    "预计震中烈度{}度，有感范围约{}公里。",
+                    zh_integer(lvl.into()),
+                    zh_integer(felt.into())
+                ),
+                format!(
+                    "预计震中烈度{}度，有感范围约{felt}公里。",
+                    crate::intensity::roman(lvl).unwrap_or("")
+                ),
+            ));
+        }
+    }
+    if let Some(h) = &facts.history {
+        cues.push(cue(
+            SceneKind::History,
+            h.sentence_zh_spoken(),
+            h.sentence_zh(),
+        ));
+    }
+    cues.push(cue(SceneKind::Closing, closing.clone(), closing));
     Script {
         lang: Lang::Zh,
-        cues: vec![
-            cue(SceneKind::Header, format!("{header}。"), header),
-            cue(SceneKind::Parameters, params_say, params_show),
-            cue(SceneKind::Map, map_say, map_show),
-            cue(SceneKind::Closing, closing.to_string(), closing.to_string()),
-        ],
+        cues,
     }
 }
 
-/// The English (en-US) script. Times are UTC.
-pub fn script_en(event: &Event) -> Script {
+/// Every English cue the facts allow.
+fn script_en_with(event: &Event, facts: &Facts) -> Script {
     let (agency_show, agency_say) = match event.source {
         Source::Cenc => ("CENC", "China Earthquake Networks Center"),
         Source::Usgs => ("USGS", "U.S. Geological Survey"),
@@ -193,22 +266,49 @@ pub fn script_en(event: &Event) -> Script {
         &ew[..1].to_uppercase()
     );
     let map_say = format!("The epicenter was at {lat} degrees {ns}, {lon} degrees {ew}.");
+    let safety = crate::facts::safety_en(event, facts);
     let closing = match event.status {
-        ReportStatus::Automatic => "This is an automatic solution and may be revised.",
-        ReportStatus::Official => "Follow guidance from local authorities.",
+        ReportStatus::Automatic => {
+            format!("This is an automatic solution and may be revised. {safety}")
+        }
+        ReportStatus::Official => format!("{safety} Source: {agency_show}."),
     };
+    let revised = if event.revision > 0 {
+        ", revised, superseding the earlier report"
+    } else {
+        ""
+    };
+    let mut cues = vec![
+        cue(
+            SceneKind::Header,
+            format!("{agency_say}, {status} earthquake report{revised}."),
+            format!("{agency_show} {status} earthquake report{revised}"),
+        ),
+        cue(SceneKind::Parameters, params_say, params_show),
+        cue(SceneKind::Map, map_say, map_show),
+    ];
+    if let Some(s) = facts.nearby.as_ref().and_then(|n| n.sentence_en()) {
+        cues.push(cue(SceneKind::Places, s.clone(), s));
+    }
+    if let Some(i) = facts.intensity.as_ref().filter(|i| i.epicentral_level >= 1) {
+        let r = crate::intensity::roman(i.epicentral_level).unwrap_or("");
+        let felt = i.felt_radius_rounded_km();
+        cues.push(cue(
+            SceneKind::Intensity,
+            format!(
+                "Predicted intensity near the epicenter: {r}. Shaking may be felt up to about {felt} kilometers away."
+            ),
+            format!("Predicted intensity {r} at the epicenter; felt up to about {felt} km."),
+        ));
+    }
+    if let Some(h) = &facts.history {
+        let s = h.sentence_en();
+        cues.push(cue(SceneKind::History, s.clone(), s));
+    }
+    cues.push(cue(SceneKind::Closing, closing.clone(), closing));
     Script {
         lang: Lang::En,
-        cues: vec![
-            cue(
-                SceneKind::Header,
-                format!("{agency_say}, {status} earthquake report."),
-                format!("{agency_show} {status} earthquake report"),
-            ),
-            cue(SceneKind::Parameters, params_say, params_show),
-            cue(SceneKind::Map, map_say, map_show),
-            cue(SceneKind::Closing, closing.to_string(), closing.to_string()),
-        ],
+        cues,
     }
 }
 

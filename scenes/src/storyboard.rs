@@ -1,14 +1,18 @@
 //! Event → storyboard of timed scenes → draw list for frame n.
 //!
-//! A storyboard is four scenes back to back (Header, Parameters, Map, Closing; defaults
-//! [`DEFAULT_SCENE_SECS`], 17 s in all). [`Storyboard::with_durations`] lengthens scenes to hold
-//! their narration. Between scenes the outgoing scene dips to the background over its last
+//! A storyboard is scenes back to back, chosen by the [`Theme`] for the event's magnitude band
+//! and the [`Facts`] at hand (Header, Parameters, Map, Places, Intensity, History, Closing; a
+//! scene whose data is missing is left out). [`Storyboard::compose`] is the full constructor;
+//! [`Storyboard::new`] and [`Storyboard::with_durations`] use the default theme and the facts
+//! computable from the event alone. Narration lengthens scenes to hold their speech. Between scenes the outgoing scene dips to the background over its last
 //! [`FADE_SECS`] and the incoming one rises from it over its first [`FADE_SECS`]; both are
 //! computed from the frame number alone, so any frame can be rendered on its own, by any worker.
 use serde::{Deserialize, Serialize};
 
+use crate::facts::Facts;
 use crate::layout::{progress, Canvas};
-use crate::scene::{self, style, Ctx};
+use crate::scene::{self, Ctx};
+use crate::theme::Theme;
 use crate::{Assets, DrawList, Event, Fill, Prim, TextMeasure};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,19 +32,26 @@ impl Default for RenderSettings {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SceneKind {
     Header,
     Parameters,
     Map,
     Closing,
+    /// Nearby county seats and cities with distances (needs a seat table or gazetteer).
+    Places,
+    /// Predicted intensity: epicentral intensity, felt radius, isoseismal rings.
+    Intensity,
+    /// Recent seismicity within 200 km (needs a catalogue).
+    History,
 }
 
-/// Default scene lengths in seconds, in playing order (17 s in all).
+/// Default scene lengths in seconds of the scenes every bulletin has (the default theme's
+/// [`crate::theme::DEFAULT_DURATIONS`] has them all).
 pub const DEFAULT_SCENE_SECS: [(SceneKind, f64); 4] = [
-    (SceneKind::Header, 3.0),
-    (SceneKind::Parameters, 5.0),
-    (SceneKind::Map, 6.0),
+    (SceneKind::Header, 2.5),
+    (SceneKind::Parameters, 4.0),
+    (SceneKind::Map, 4.5),
     (SceneKind::Closing, 3.0),
 ];
 
@@ -65,6 +76,11 @@ pub struct Storyboard {
     /// [`Storyboard::with_subtitles`].
     #[serde(default)]
     pub subtitles: Vec<crate::narration::TimedCue>,
+    /// What the scenes state beyond the report (places, intensity, history), computed once.
+    #[serde(default)]
+    pub facts: Facts,
+    #[serde(default)]
+    pub theme: Theme,
 }
 
 impl Storyboard {
@@ -81,10 +97,32 @@ impl Storyboard {
         settings: RenderSettings,
         min_frames: &[(SceneKind, u32)],
     ) -> Self {
+        Self::compose(
+            event,
+            &Facts::from_event(event),
+            &Theme::default(),
+            settings,
+            min_frames,
+        )
+    }
+
+    /// The full constructor: the scenes `theme` plays for the event's magnitude, less those
+    /// `facts` has no data for ([`Facts::has_scene`]), each lasting the larger of the theme's
+    /// length and `min_frames` (from `narration::scene_min_frames` of
+    /// `narration::script_for(event, facts, theme)`).
+    pub fn compose(
+        event: &Event,
+        facts: &Facts,
+        theme: &Theme,
+        settings: RenderSettings,
+        min_frames: &[(SceneKind, u32)],
+    ) -> Self {
         let fps = settings.fps.max(1);
         let mut start = 0;
-        let mut scenes = Vec::with_capacity(DEFAULT_SCENE_SECS.len());
-        for (kind, secs) in DEFAULT_SCENE_SECS {
+        let kinds = scene_list(event, facts, theme);
+        let mut scenes = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            let secs = theme.secs(kind);
             let default = (secs * f64::from(fps)).round().max(1.0) as u32;
             let need = min_frames
                 .iter()
@@ -106,7 +144,27 @@ impl Storyboard {
             scenes,
             total_frames: start,
             subtitles: Vec::new(),
+            facts: facts.clone(),
+            theme: theme.clone(),
         }
+    }
+
+    /// The same scenes re-timed so that each lasts at least `min_frames` (once the narration of
+    /// this storyboard's script has been measured).
+    pub fn retimed(&self, min_frames: &[(SceneKind, u32)]) -> Self {
+        Self::compose(
+            &self.event,
+            &self.facts,
+            &self.theme,
+            self.settings,
+            min_frames,
+        )
+        .with_subtitles(self.subtitles.clone())
+    }
+
+    /// The kinds of the scenes, in playing order.
+    pub fn kinds(&self) -> Vec<SceneKind> {
+        self.scenes.iter().map(|s| s.kind).collect()
     }
 
     /// This storyboard with `cues` burned in: each cue's lines show at the bottom of the safe
@@ -143,19 +201,25 @@ impl Storyboard {
         let (span, local) = self.scene_at(n);
         let t = f64::from(local) / fps;
         let dur = f64::from(span.frames) / fps;
+        let p = &self.theme.palette;
         let ctx = Ctx {
             c: Canvas::new(width, height),
             m: measure,
             e: &self.event,
             assets,
             t: t as f32,
+            p,
+            f: &self.facts,
         };
         let mut prims = Vec::with_capacity(256);
-        prims.push(scene::background(width, height, 1.0));
+        prims.push(scene::background(p, width, height, 1.0));
         match span.kind {
             SceneKind::Header => scene::header::draw(&ctx, &mut prims),
             SceneKind::Parameters => scene::parameters::draw(&ctx, &mut prims),
             SceneKind::Map => scene::map::draw(&ctx, &mut prims),
+            SceneKind::Places => scene::places::draw(&ctx, &mut prims),
+            SceneKind::Intensity => scene::intensity::draw(&ctx, &mut prims),
+            SceneKind::History => scene::history::draw(&ctx, &mut prims),
             SceneKind::Closing => scene::closing::draw(&ctx, &mut prims),
         }
         // Dip to the background: in after a cut (not for the first scene, whose first frame is
@@ -179,19 +243,35 @@ impl Storyboard {
                 w: width as f32,
                 h: height as f32,
                 radius: 0.0,
-                fill: Fill::Vertical(style::BG_TOP.fade(1.0 - k), style::BG_BOTTOM.fade(1.0 - k)),
+                fill: Fill::Vertical(p.bg_top.fade(1.0 - k), p.bg_bottom.fade(1.0 - k)),
             });
         }
         // Subtitles stay on top of the dips between scenes: speech may run across a cut.
         let t_abs = f64::from(n) / fps;
-        if let Some(cue) = crate::narration::active_cue(&self.subtitles, t_abs) {
+        if let Some(cue) =
+            crate::narration::active_cue(&self.subtitles, t_abs).filter(|_| self.theme.subtitles)
+        {
             scene::subtitle::draw(&ctx, cue, t_abs, &mut prims);
         }
         DrawList {
             width,
             height,
-            clear: style::BG_BOTTOM,
+            clear: p.bg_bottom,
             prims,
         }
     }
+}
+
+/// The scenes `theme` plays for `event`, less those `facts` has no data for.
+pub fn scene_list(event: &Event, facts: &Facts, theme: &Theme) -> Vec<SceneKind> {
+    let mut kinds: Vec<SceneKind> = theme
+        .scenes_for(event.magnitude)
+        .iter()
+        .copied()
+        .filter(|k| facts.has_scene(*k))
+        .collect();
+    if kinds.is_empty() {
+        kinds = DEFAULT_SCENE_SECS.iter().map(|(k, _)| *k).collect();
+    }
+    kinds
 }

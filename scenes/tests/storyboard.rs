@@ -54,6 +54,7 @@ fn durations_are_15_to_25_seconds_at_both_sizes() {
                 SceneKind::Header,
                 SceneKind::Parameters,
                 SceneKind::Map,
+                SceneKind::Intensity,
                 SceneKind::Closing
             ]
         );
@@ -85,7 +86,7 @@ fn with_durations_lengthens_scenes_to_their_minimum() {
         frames(&sb, SceneKind::Header),
         frames(&base, SceneKind::Header)
     );
-    assert_eq!(sb.total_frames, base.total_frames + 200 - 150);
+    assert_eq!(sb.total_frames, base.total_frames + 200 - 120);
     assert_eq!(sb.scenes[2].start, sb.scenes[1].start + 200);
 }
 
@@ -493,7 +494,8 @@ fn far_continents_do_not_flood_an_ocean_view() {
     }
     // And land is there when it should be: Sichuan at rest is all land.
     let sb = Storyboard::new(&hanyuan(), SMALL);
-    let f = land_area_fraction(&sb.frame(sb.total_frames - 100, a, &FixedMeasure));
+    let (start, frames) = map_span(&sb);
+    let f = land_area_fraction(&sb.frame(start + frames - 10, a, &FixedMeasure));
     assert!(f > 0.9, "Sichuan: land covers {:.0} %", f * 100.0);
 }
 
@@ -506,7 +508,9 @@ fn is_place_label(t: &quakecast_scenes::Text) -> bool {
 fn place_labels_name_nearby_towns_without_overlap() {
     let a = assets();
     let sb = Storyboard::new(&hanyuan(), SMALL);
-    let list = sb.frame(sb.total_frames - 100, a, &FixedMeasure);
+    let (start, frames) = map_span(&sb);
+    let rest = start + frames - 10;
+    let list = sb.frame(rest, a, &FixedMeasure);
     let labels: Vec<&quakecast_scenes::Text> = list
         .prims
         .iter()
@@ -537,7 +541,7 @@ fn place_labels_name_nearby_towns_without_overlap() {
         map: a.map.clone(),
         ..Default::default()
     };
-    let none = sb.frame(sb.total_frames - 100, &bare, &FixedMeasure);
+    let none = sb.frame(rest, &bare, &FixedMeasure);
     assert!(!none
         .prims
         .iter()

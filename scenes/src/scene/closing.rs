@@ -1,5 +1,6 @@
-//! Closing card: source attribution, a safety reminder, the automatic-report caveat, "quakecast".
-use super::{style, Ctx, COL_W};
+//! Closing card: source attribution, safety advice matched to the predicted shaking and the
+//! time of day ([`facts::safety_zh`]), the automatic-report caveat, "quakecast".
+use super::{Ctx, COL_W};
 use crate::facts;
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, DESIGN_W};
 use crate::{Align, Fill, Prim, ReportStatus};
@@ -15,7 +16,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         w: c.len(120.0),
         h: c.len(6.0),
         radius: c.len(3.0),
-        fill: Fill::Solid(style::ACCENT.fade(a)),
+        fill: Fill::Solid(x.p.accent.fade(a)),
     });
     y += 40.0;
     let attribution = fit(x.m, &facts::attribution_zh(x.e), COL_W, 2, 38.0, 26.0);
@@ -25,21 +26,21 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         cx,
         y,
         1.3,
-        style::TEXT.fade(a),
+        x.p.text.fade(a),
         Align::Center,
         out,
     );
     y += block_height(&attribution, 1.3) + 56.0;
 
     let a2 = ease_out_cubic(progress(x.t, 0.3, 0.5));
-    let safety = fit(x.m, facts::SAFETY_ZH, COL_W, 2, 34.0, 24.0);
+    let safety = fit(x.m, facts::safety_zh(x.e, x.f), COL_W, 2, 34.0, 24.0);
     lines(
         c,
         &safety,
         cx,
         y,
         1.35,
-        style::MUTED.fade(a2),
+        x.p.muted.fade(a2),
         Align::Center,
         out,
     );
@@ -52,7 +53,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
             cx,
             y,
             1.3,
-            style::WARN.fade(a2),
+            x.p.warn.fade(a2),
             Align::Center,
             out,
         );
@@ -67,7 +68,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         cx,
         y.max(860.0),
         1.2,
-        style::MUTED.fade(a3 * 0.8),
+        x.p.muted.fade(a3 * 0.8),
         Align::Center,
         out,
     );
@@ -78,7 +79,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         cx,
         y.max(860.0) + 40.0,
         1.2,
-        style::MUTED.fade(a3 * 0.6),
+        x.p.muted.fade(a3 * 0.6),
         Align::Center,
         out,
     );

@@ -1,5 +1,5 @@
 //! Header: the big "地震速报" title, the agency/status sub-line and a teaser (place, magnitude).
-use super::{style, Ctx, COL_W};
+use super::{Ctx, COL_W};
 use crate::facts;
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, DESIGN_W};
 use crate::{Align, Fill, Prim};
@@ -12,7 +12,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     let a = ease_out_cubic(progress(x.t, 0.0, 0.6));
     let title = fit(x.m, "地震速报", COL_W, 1, 112.0, 64.0);
     let y0 = 380.0 + (1.0 - a) * 24.0;
-    lines(c, &title, cx, y0, 1.2, style::TEXT, Align::Center, out);
+    lines(c, &title, cx, y0, 1.2, x.p.text, Align::Center, out);
 
     let rule_y = y0 + title.size + 34.0;
     let w = 280.0 * ease_out_cubic(progress(x.t, 0.2, 0.6));
@@ -23,7 +23,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
             w: c.len(w),
             h: c.len(6.0),
             radius: c.len(3.0),
-            fill: Fill::Solid(style::ACCENT),
+            fill: Fill::Solid(x.p.accent),
         });
     }
 
@@ -36,15 +36,30 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         cx,
         sub_y,
         1.25,
-        style::MUTED.fade(a2),
+        x.p.muted.fade(a2),
         Align::Center,
         out,
     );
 
+    let mut sub_bottom = sub_y + block_height(&sub, 1.25);
+    if let Some(note) = facts::revision_note_zh(x.e) {
+        let note = fit(x.m, note, COL_W, 2, 26.0, 18.0);
+        lines(
+            c,
+            &note,
+            cx,
+            sub_bottom + 16.0,
+            1.25,
+            x.p.warn.fade(a2),
+            Align::Center,
+            out,
+        );
+        sub_bottom += 16.0 + block_height(&note, 1.25) - 40.0;
+    }
     let a3 = ease_out_cubic(progress(x.t, 0.9, 0.5));
     if a3 > 0.0 {
         let dy = (1.0 - a3) * 20.0;
-        let region_y = sub_y + block_height(&sub, 1.25) + 90.0 + dy;
+        let region_y = sub_bottom + 90.0 + dy;
         let region = fit(x.m, &x.e.region, COL_W, 2, 44.0, 30.0);
         lines(
             c,
@@ -52,7 +67,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
             cx,
             region_y,
             1.25,
-            style::TEXT.fade(a3),
+            x.p.text.fade(a3),
             Align::Center,
             out,
         );
@@ -64,7 +79,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
             cx,
             mag_y,
             1.2,
-            style::ACCENT.fade(a3),
+            x.p.accent.fade(a3),
             Align::Center,
             out,
         );

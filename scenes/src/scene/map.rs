@@ -1,6 +1,6 @@
 //! Map: the camera flies from the whole-country view to the epicentre and holds; land, borders,
 //! provinces, geodesic distance rings and a pulsing epicentre marker, clipped to a panel.
-use super::{strip, style, Ctx, COL_W, COL_X};
+use super::{strip, Ctx, COL_W, COL_X};
 use crate::clip::{clip_polygon, clip_polyline, Rect, SphereRegion};
 use crate::facts;
 use crate::layout::{block_height, ease_in_out_cubic, ease_out_cubic, fit, lines, progress};
@@ -123,7 +123,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         w: panel[2] - panel[0],
         h: panel[3] - panel[1],
         radius: 0.0,
-        fill: Fill::Solid(style::SEA),
+        fill: Fill::Solid(x.p.sea),
     });
     draw_geography(x, &view, panel, out);
     let t_rings = ease_out_cubic(progress(x.t, RINGS_IN_SECS, RINGS_FADE_SECS));
@@ -146,10 +146,62 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
             [panel[0], panel[3]],
         ],
         width: c.len(1.5),
-        color: style::MUTED.fade(0.5),
+        color: x.p.muted.fade(0.5),
         closed: true,
     });
     draw_caption(x, out);
+}
+
+/// A map panel at `panel` (design units `[x, y, w, h]`) seen by `cam`: clips to the panel, fills
+/// the sea and draws the geography. Returns the view and the panel in pixels; the caller draws
+/// its overlays and then [`close_panel`].
+pub(crate) fn open_panel(
+    x: &Ctx,
+    panel: [f32; 4],
+    cam: MapCamera,
+    out: &mut Vec<Prim>,
+) -> (View, Rect) {
+    let c = &x.c;
+    let [px, py, pw, ph] = panel;
+    let rect = [c.x(px), c.y(py), c.x(px + pw), c.y(py + ph)];
+    let view = View::new(
+        cam.center,
+        cam.km_per_unit / f64::from(c.s),
+        f64::from(rect[0] + rect[2]) / 2.0,
+        f64::from(rect[1] + rect[3]) / 2.0,
+    );
+    out.push(Prim::Clip(Some([
+        rect[0],
+        rect[1],
+        rect[2] - rect[0],
+        rect[3] - rect[1],
+    ])));
+    out.push(Prim::Rect {
+        x: rect[0],
+        y: rect[1],
+        w: rect[2] - rect[0],
+        h: rect[3] - rect[1],
+        radius: 0.0,
+        fill: Fill::Solid(x.p.sea),
+    });
+    draw_geography(x, &view, rect, out);
+    (view, rect)
+}
+
+/// Ends a panel opened with [`open_panel`]: unclips and draws its frame.
+pub(crate) fn close_panel(x: &Ctx, rect: Rect, out: &mut Vec<Prim>) {
+    out.push(Prim::Clip(None));
+    out.push(Prim::Polyline {
+        points: vec![
+            [rect[0], rect[1]],
+            [rect[2], rect[1]],
+            [rect[2], rect[3]],
+            [rect[0], rect[3]],
+        ],
+        width: x.c.len(1.5),
+        color: x.p.muted.fade(0.5),
+        closed: true,
+    });
 }
 
 /// Land, water holes, China's provinces and country borders, culled, clipped on the sphere,
@@ -196,11 +248,11 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
             }
         }
     };
-    fill(LayerKind::Land, style::LAND, out);
-    fill(LayerKind::Water, style::SEA, out);
-    fill(LayerKind::Province, style::CHINA_LAND, out);
-    stroke(LayerKind::Province, c.len(1.0), style::PROVINCE_LINE, out);
-    stroke(LayerKind::Country, c.len(1.4), style::COUNTRY_LINE, out);
+    fill(LayerKind::Land, x.p.land, out);
+    fill(LayerKind::Water, x.p.sea, out);
+    fill(LayerKind::Province, x.p.china_land, out);
+    stroke(LayerKind::Province, c.len(1.0), x.p.province_line, out);
+    stroke(LayerKind::Country, c.len(1.4), x.p.country_line, out);
 }
 
 /// What a frame needs to turn map shapes into screen geometry.
@@ -300,7 +352,7 @@ fn draw_rings(
             out.push(Prim::Polyline {
                 points: run,
                 width: c.len(1.6),
-                color: style::RING_LINE.fade(a),
+                color: x.p.ring_line.fade(a),
                 closed: false,
             });
         }
@@ -321,14 +373,14 @@ fn draw_rings(
             w: bw,
             h: bh,
             radius: c.len(4.0),
-            fill: Fill::Solid(style::LABEL_BG.fade(a)),
+            fill: Fill::Solid(x.p.label_bg.fade(a)),
         });
         out.push(Prim::Text(Text {
             text: label,
             x: px as f32,
             y: py as f32 - c.len(size) / 2.0,
             size: c.len(size),
-            color: style::TEXT.fade(a),
+            color: x.p.text.fade(a),
             align: Align::Center,
         }));
     }
@@ -398,21 +450,21 @@ fn draw_places(
             cy: py,
             r: c.len(3.5),
             stroke: None,
-            color: style::TEXT.fade(a * 0.9),
+            color: x.p.text.fade(a * 0.9),
         });
         out.push(Prim::Text(Text {
             text: label.to_string(),
             x: tx,
             y: y0,
             size,
-            color: style::TEXT.fade(a * 0.85),
+            color: x.p.text.fade(a * 0.85),
             align,
         }));
     }
 }
 
 /// The epicentre: a red disc ringed in white, with two rings expanding and fading each period.
-fn draw_marker(x: &Ctx, view: &View, out: &mut Vec<Prim>) {
+pub(crate) fn draw_marker(x: &Ctx, view: &View, out: &mut Vec<Prim>) {
     let c = &x.c;
     let (px, py) = view.project_unit(unit(x.e.lon, x.e.lat));
     let (cx, cy) = (px as f32, py as f32);
@@ -425,7 +477,7 @@ fn draw_marker(x: &Ctx, view: &View, out: &mut Vec<Prim>) {
             cy,
             r: c.len(r),
             stroke: Some(c.len(3.0)),
-            color: style::ACCENT.fade(a),
+            color: x.p.accent.fade(a),
         });
     }
     out.push(Prim::Circle {
@@ -433,14 +485,14 @@ fn draw_marker(x: &Ctx, view: &View, out: &mut Vec<Prim>) {
         cy,
         r: c.len(11.0),
         stroke: None,
-        color: style::TEXT,
+        color: x.p.text,
     });
     out.push(Prim::Circle {
         cx,
         cy,
         r: c.len(8.5),
         stroke: None,
-        color: style::ACCENT,
+        color: x.p.accent,
     });
 }
 
@@ -449,7 +501,7 @@ fn draw_caption(x: &Ctx, out: &mut Vec<Prim>) {
     let c = &x.c;
     let y = MAP_PANEL[1] + MAP_PANEL[3] + 22.0;
     let region = fit(x.m, &x.e.region, COL_W, 2, 36.0, 26.0);
-    lines(c, &region, COL_X, y, 1.25, style::TEXT, Align::Left, out);
+    lines(c, &region, COL_X, y, 1.25, x.p.text, Align::Left, out);
     let y2 = y + block_height(&region, 1.25) + 14.0;
     let mag = facts::magnitude_zh(x.e);
     let depth = format!("震源深度{}", facts::depth_zh(x.e));
@@ -468,7 +520,7 @@ fn draw_caption(x: &Ctx, out: &mut Vec<Prim>) {
         COL_X,
         y2,
         size,
-        style::ACCENT,
+        x.p.accent,
         Align::Left,
     ));
     let dx = x.m.width(&mag, size) + gap;
@@ -478,7 +530,7 @@ fn draw_caption(x: &Ctx, out: &mut Vec<Prim>) {
         COL_X + dx,
         y2 + size * 0.2,
         size * 0.8,
-        style::MUTED,
+        x.p.muted,
         Align::Left,
     ));
 }

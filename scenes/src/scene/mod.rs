@@ -3,21 +3,29 @@
 //! Each scene is a function of its [`Ctx`] (event, assets, canvas, seconds since the scene
 //! began) that appends primitives in design units mapped through
 //! [`Canvas`]; none keeps state, so any frame can be drawn on its own.
+use crate::facts::Facts;
 use crate::layout::{fit, lines, text, Canvas, DESIGN_W};
+use crate::theme::Palette;
 use crate::{Align, Assets, Color, Event, Fill, Prim, ReportStatus, TextMeasure};
 
 pub(crate) mod closing;
 pub(crate) mod header;
+pub(crate) mod history;
+pub(crate) mod intensity;
 pub(crate) mod map;
 pub(crate) mod parameters;
+pub(crate) mod places;
 pub(crate) mod subtitle;
 
+pub use intensity::{intensity_camera, level_zh, INTENSITY_PANEL};
 pub use map::{
     camera, MapCamera, MAP_MOVE_END_SECS, MAP_MOVE_START_SECS, MAP_PANEL, RINGS_IN_SECS,
 };
+pub use places::{places_camera, PLACES_PANEL};
 pub use subtitle::{page_at, PAGE_LINES, SUBTITLE_TOP};
 
-/// Colours of the bulletin: a dark navy public-service look with one red-orange accent.
+/// Colours of the default theme: a dark navy public-service look with one red-orange accent.
+/// Scenes draw with the storyboard's [`crate::theme::Palette`]; these are its defaults' names.
 pub mod style {
     use crate::Color;
 
@@ -48,17 +56,21 @@ pub(crate) struct Ctx<'a> {
     pub assets: &'a Assets,
     /// Seconds since the scene began.
     pub t: f32,
+    /// The theme's colours.
+    pub p: &'a Palette,
+    /// The storyboard's facts (places, intensity, history).
+    pub f: &'a Facts,
 }
 
 /// The background: a vertical navy gradient over the whole frame.
-pub(crate) fn background(width: u32, height: u32, k: f32) -> Prim {
+pub(crate) fn background(p: &Palette, width: u32, height: u32, k: f32) -> Prim {
     Prim::Rect {
         x: 0.0,
         y: 0.0,
         w: width as f32,
         h: height as f32,
         radius: 0.0,
-        fill: Fill::Vertical(style::BG_TOP.fade(k), style::BG_BOTTOM.fade(k)),
+        fill: Fill::Vertical(p.bg_top.fade(k), p.bg_bottom.fade(k)),
     }
 }
 
@@ -79,7 +91,7 @@ pub(crate) fn strip(x: &Ctx, alpha: f32, out: &mut Vec<Prim>) -> f32 {
         w: c.len(6.0),
         h: c.len(34.0),
         radius: c.len(2.0),
-        fill: Fill::Solid(style::ACCENT.fade(alpha)),
+        fill: Fill::Solid(x.p.accent.fade(alpha)),
     });
     let title = fit(x.m, "地震速报", COL_W * 0.5, 1, 30.0, 20.0);
     lines(
@@ -88,14 +100,14 @@ pub(crate) fn strip(x: &Ctx, alpha: f32, out: &mut Vec<Prim>) -> f32 {
         COL_X + 18.0,
         y + 2.0,
         1.2,
-        style::TEXT.fade(alpha),
+        x.p.text.fade(alpha),
         Align::Left,
         out,
     );
     let badge = crate::facts::status_zh(x.e);
     let (fill, ink) = match x.e.status {
-        ReportStatus::Official => (style::BADGE, style::TEXT),
-        ReportStatus::Automatic => (style::WARN, style::BG_BOTTOM),
+        ReportStatus::Official => (x.p.badge, x.p.text),
+        ReportStatus::Automatic => (x.p.warn, x.p.bg_bottom),
     };
     let size = 22.0;
     let pad = 12.0;

@@ -1,5 +1,5 @@
 //! Parameters: time, place, magnitude, depth and coordinates, each row sliding in, staggered.
-use super::{rule, strip, style, Ctx, COL_W, COL_X};
+use super::{rule, strip, Ctx, COL_W, COL_X};
 use crate::facts;
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, Fitted};
 use crate::{Align, Color, Prim};
@@ -33,31 +33,31 @@ fn rows(x: &Ctx) -> Vec<Row> {
         Row {
             label: time_label,
             value: fit(m, &facts::time_zh(e), COL_W, 2, 46.0, 32.0),
-            color: style::TEXT,
+            color: x.p.text,
             note,
         },
         Row {
             label: "参考位置".into(),
             value: fit(m, &e.region, COL_W, 2, 48.0, 32.0),
-            color: style::TEXT,
+            color: x.p.text,
             note: None,
         },
         Row {
             label: facts::magnitude_label_zh(e),
             value: fit(m, &facts::magnitude_zh(e), COL_W, 1, 84.0, 48.0),
-            color: style::ACCENT,
+            color: x.p.accent,
             note: None,
         },
         Row {
             label: "震源深度".into(),
             value: fit(m, &facts::depth_zh(e), COL_W, 1, 48.0, 32.0),
-            color: style::TEXT,
+            color: x.p.text,
             note: None,
         },
         Row {
             label: "震中位置".into(),
             value: fit(m, &facts::coords_zh(e), COL_W, 2, 40.0, 28.0),
-            color: style::TEXT,
+            color: x.p.text,
             note: None,
         },
     ]
@@ -96,7 +96,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
                 COL_X,
                 ry,
                 LEADING,
-                style::MUTED.fade(a),
+                x.p.muted.fade(a),
                 Align::Left,
                 out,
             );
@@ -119,12 +119,12 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
                     COL_X,
                     ny,
                     LEADING,
-                    style::MUTED.fade(a),
+                    x.p.muted.fade(a),
                     Align::Left,
                     out,
                 );
             }
-            out.push(rule(c, COL_X, y + h + gap / 2.0, COL_W * a, style::RULE));
+            out.push(rule(c, COL_X, y + h + gap / 2.0, COL_W * a, x.p.rule));
         }
         y += h + gap;
     }

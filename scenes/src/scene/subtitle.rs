@@ -4,7 +4,7 @@
 //! Lines come already broken by [`crate::narration::break_lines`]; each is fitted to the column
 //! once more with the real measure (a proportional font can be wider than the character count
 //! says), so a subtitle never leaves the safe area.
-use super::{style, Ctx, COL_W};
+use super::{Ctx, COL_W};
 use crate::layout::{fit, lines, progress, Fitted, DESIGN_H, DESIGN_W, SAFE_MARGIN};
 use crate::narration::TimedCue;
 use crate::{Align, Fill, Prim};
@@ -91,7 +91,7 @@ pub(crate) fn draw(x: &Ctx, cue: &TimedCue, t_secs: f64, out: &mut Vec<Prim>) {
         w: c.len(box_w),
         h: c.len(box_h),
         radius: c.len(10.0),
-        fill: Fill::Solid(style::LABEL_BG.fade(a)),
+        fill: Fill::Solid(x.p.label_bg.fade(a)),
     });
     lines(
         c,
@@ -99,7 +99,7 @@ pub(crate) fn draw(x: &Ctx, cue: &TimedCue, t_secs: f64, out: &mut Vec<Prim>) {
         cx,
         top + PAD,
         LEADING,
-        style::TEXT.fade(a),
+        x.p.text.fade(a),
         Align::Center,
         out,
     );

@@ -1,0 +1,207 @@
+//! Predicted intensity: the isoseismal rings of the intensity prediction equation on the map,
+//! labelled with Roman numerals, and in words: 预计震中烈度, 有感范围.
+use super::map::{close_panel, draw_marker, open_panel, MapCamera};
+use super::{strip, Ctx, COL_W, COL_X};
+use crate::clip::{clip_polygon, clip_polyline, Rect};
+use crate::intensity::{roman, IntensitySummary, Relation};
+use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, text};
+use crate::projection::{destination, geodesic_circle};
+use crate::{Align, Fill, Prim, Text};
+
+/// The map panel, design units `[x, y, w, h]`.
+pub const INTENSITY_PANEL: [f32; 4] = [COL_X, 140.0, COL_W, 580.0];
+const RING_POINTS: usize = 96;
+const NUMERAL_SIZE: f32 = 22.0;
+
+/// The camera: on the epicentre, the outermost ring (or the felt radius, when no ring is drawn)
+/// filling 80 % of the panel's half-size.
+pub fn intensity_camera(lon: f64, lat: f64, s: &IntensitySummary) -> MapCamera {
+    let outer = s
+        .rings
+        .last()
+        .map_or(s.felt_radius_km, |r| r.radius_km)
+        .max(10.0);
+    let half = f64::from(INTENSITY_PANEL[2].min(INTENSITY_PANEL[3])) / 2.0;
+    MapCamera {
+        center: (lon, lat),
+        km_per_unit: outer / (half * 0.8),
+    }
+}
+
+/// "VIII度" as the bulletin writes a level.
+pub fn level_zh(level: u8) -> String {
+    format!("{}度", roman(level).unwrap_or("—"))
+}
+
+/// The short citation line under the numbers.
+pub fn basis_zh(r: Relation) -> &'static str {
+    match r {
+        Relation::ChinaWest => "依据：汪素云等（2000）中国西部烈度衰减关系。预测值，以实地调查为准",
+        Relation::ChinaEast => "依据：汪素云等（2000）中国东部烈度衰减关系。预测值，以实地调查为准",
+        Relation::Aww2012Hypo => {
+            "依据：Allen, Wald & Worden (2012) 烈度预测方程（修正麦加利烈度）。预测值，以实地调查为准"
+        }
+    }
+}
+
+pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    strip(x, 1.0, out);
+    let Some(s) = x.f.intensity.as_ref() else {
+        return;
+    };
+    let cam = intensity_camera(x.e.lon, x.e.lat, s);
+    let (view, panel) = open_panel(x, INTENSITY_PANEL, cam, out);
+    let project = |lon: f64, lat: f64| {
+        let (px, py) = view.project(lon, lat);
+        [px as f32, py as f32]
+    };
+    // Discs from the outermost (lowest level) in, so higher levels paint over lower ones.
+    let n = s.rings.len();
+    for (k, ring) in s.rings.iter().rev().enumerate() {
+        let grow = ease_out_cubic(progress(x.t, 0.3 + 0.25 * k as f32, 0.6));
+        if grow <= 0.0 {
+            continue;
+        }
+        let r = ring.radius_km * f64::from(grow);
+        let pts: Vec<[f32; 2]> = geodesic_circle(x.e.lon, x.e.lat, r, RING_POINTS)
+            .into_iter()
+            .map(|(lon, lat)| project(lon, lat))
+            .collect();
+        let color = x.p.intensity_color(ring.level);
+        let poly = clip_polygon(&pts, panel);
+        if poly.len() >= 3 {
+            out.push(Prim::Polygon {
+                points: poly,
+                color: color.fade(0.28),
+            });
+        }
+        for run in clip_polyline(&pts, true, panel) {
+            out.push(Prim::Polyline {
+                points: run,
+                width: c.len(2.0),
+                color: color.fade(0.9 * grow),
+                closed: false,
+            });
+        }
+    }
+    draw_marker(x, &view, out);
+    // Numerals: on each ring's north point, or east, south, west when that is taken.
+    let (mx, my) = view.project(x.e.lon, x.e.lat);
+    let mr = c.len(16.0);
+    let mut taken: Vec<Rect> = vec![[
+        mx as f32 - mr,
+        my as f32 - mr,
+        mx as f32 + mr,
+        my as f32 + mr,
+    ]];
+    let size = c.len(NUMERAL_SIZE);
+    let pad = c.len(5.0);
+    let inset = c.len(4.0);
+    for (k, ring) in s.rings.iter().rev().enumerate() {
+        let a = ease_out_cubic(progress(x.t, 0.8 + 0.25 * k as f32, 0.4));
+        if a <= 0.0 {
+            continue;
+        }
+        let label = roman(ring.level).unwrap_or("").to_string();
+        let w = x.m.width(&label, size) + 2.0 * pad;
+        let h = size + pad;
+        let spot = [0.0, 90.0, 180.0, 270.0].iter().find_map(|&az| {
+            let (lon, lat) = destination(x.e.lon, x.e.lat, az, ring.radius_km);
+            let q = project(lon, lat);
+            let b = [
+                q[0] - w / 2.0,
+                q[1] - h / 2.0,
+                q[0] + w / 2.0,
+                q[1] + h / 2.0,
+            ];
+            let inside = b[0] >= panel[0] + inset
+                && b[2] <= panel[2] - inset
+                && b[1] >= panel[1] + inset
+                && b[3] <= panel[3] - inset;
+            let free = taken
+                .iter()
+                .all(|t| !(b[0] < t[2] && t[0] < b[2] && b[1] < t[3] && t[1] < b[3]));
+            (inside && free).then_some(b)
+        });
+        let Some(b) = spot else { continue };
+        taken.push(b);
+        out.push(Prim::Rect {
+            x: b[0],
+            y: b[1],
+            w: b[2] - b[0],
+            h: b[3] - b[1],
+            radius: c.len(4.0),
+            fill: Fill::Solid(x.p.label_bg.fade(a)),
+        });
+        out.push(Prim::Text(Text {
+            text: label,
+            x: (b[0] + b[2]) / 2.0,
+            y: b[1] + pad / 2.0,
+            size,
+            color: x.p.intensity_color(ring.level).fade(a),
+            align: Align::Center,
+        }));
+    }
+    let _ = n;
+    close_panel(x, panel, out);
+    draw_words(x, s, out);
+}
+
+/// Under the map: 预计震中烈度 VIII度, 有感范围约…公里, the basis.
+fn draw_words(x: &Ctx, s: &IntensitySummary, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    let a = ease_out_cubic(progress(x.t, 0.4, 0.5));
+    let y = INTENSITY_PANEL[1] + INTENSITY_PANEL[3] + 26.0;
+    let label = "预计震中烈度";
+    let size = 32.0;
+    out.push(text(
+        c,
+        label,
+        COL_X,
+        y + 14.0,
+        size,
+        x.p.muted.fade(a),
+        Align::Left,
+    ));
+    let lw = x.m.width(label, c.len(size)) / c.s;
+    let value = if s.epicentral_level >= 1 {
+        level_zh(s.epicentral_level)
+    } else {
+        "不足I度".to_string()
+    };
+    out.push(text(
+        c,
+        &value,
+        COL_X + lw + 16.0,
+        y,
+        52.0,
+        x.p.intensity_color(s.epicentral_level.max(4)).fade(a),
+        Align::Left,
+    ));
+    let a2 = ease_out_cubic(progress(x.t, 0.8, 0.5));
+    let felt = format!("有感范围约{}公里", s.felt_radius_rounded_km());
+    let felt = fit(x.m, &felt, COL_W, 1, 36.0, 24.0);
+    let y2 = y + 78.0;
+    lines(
+        c,
+        &felt,
+        COL_X,
+        y2,
+        1.2,
+        x.p.text.fade(a2),
+        Align::Left,
+        out,
+    );
+    let basis = fit(x.m, basis_zh(s.relation), COL_W, 3, 20.0, 14.0);
+    lines(
+        c,
+        &basis,
+        COL_X,
+        y2 + block_height(&felt, 1.2) + 22.0,
+        1.3,
+        x.p.muted.fade(a2 * 0.9),
+        Align::Left,
+        out,
+    );
+}

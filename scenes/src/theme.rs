@@ -1,0 +1,336 @@
+//! Themes as data: colours, scene lengths and which scenes play for which magnitude band.
+//!
+//! A theme is a JSON file (see `scenes/themes/`), decoded with [`Theme::from_json`]; every field
+//! is optional and falls back to [`Theme::default`], the built-in dark navy public-service look,
+//! so an operator can restyle a bulletin without recompiling by writing only what changes.
+//! Colours are `"#rrggbb"` or `"#rrggbbaa"` strings. Unknown fields are refused (a typo in a
+//! theme file should fail loudly, naming the field, not silently fall back).
+//!
+//! ```json
+//! { "name": "night", "palette": { "bg_top": "#000000" },
+//!   "durations": { "Map": 5.5 },
+//!   "bands": [ { "min_magnitude": 0.0, "scenes": ["Header", "Parameters", "Map", "Closing"] } ] }
+//! ```
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Color, SceneKind};
+
+/// Colours of a bulletin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Palette {
+    /// Background gradient, top and bottom.
+    #[serde(with = "hex")]
+    pub bg_top: Color,
+    #[serde(with = "hex")]
+    pub bg_bottom: Color,
+    #[serde(with = "hex")]
+    pub text: Color,
+    #[serde(with = "hex")]
+    pub muted: Color,
+    /// Magnitude, marker, accents.
+    #[serde(with = "hex")]
+    pub accent: Color,
+    /// Automatic-report badge and caveats.
+    #[serde(with = "hex")]
+    pub warn: Color,
+    #[serde(with = "hex")]
+    pub badge: Color,
+    #[serde(with = "hex")]
+    pub rule: Color,
+    #[serde(with = "hex")]
+    pub sea: Color,
+    #[serde(with = "hex")]
+    pub land: Color,
+    #[serde(with = "hex")]
+    pub china_land: Color,
+    #[serde(with = "hex")]
+    pub province_line: Color,
+    #[serde(with = "hex")]
+    pub country_line: Color,
+    #[serde(with = "hex")]
+    pub ring_line: Color,
+    #[serde(with = "hex")]
+    pub label_bg: Color,
+    /// Predicted-intensity fills, from the lowest drawn level (IV) up to X and above.
+    #[serde(with = "hex_list")]
+    pub intensity: Vec<Color>,
+}
+
+impl Default for Palette {
+    fn default() -> Self {
+        Palette {
+            bg_top: Color::hex(0x0c1f3f),
+            bg_bottom: Color::hex(0x050e1f),
+            text: Color::hex(0xffffff),
+            muted: Color::hex(0xa7b6cf),
+            accent: Color::hex(0xff4a2b),
+            warn: Color::hex(0xffa133),
+            badge: Color::hex(0x21406b),
+            rule: Color::rgba(1.0, 1.0, 1.0, 0.14),
+            sea: Color::hex(0x0a2445),
+            land: Color::hex(0x1b3253),
+            china_land: Color::hex(0x26466f),
+            province_line: Color::hex(0x55779f),
+            country_line: Color::hex(0x98acc8),
+            ring_line: Color::rgba(1.0, 1.0, 1.0, 0.7),
+            label_bg: Color::rgba(0.02, 0.06, 0.13, 0.75),
+            // IV .. X+: pale yellow to deep red (the usual isoseismal colours).
+            intensity: vec![
+                Color::hex(0xffe9a0),
+                Color::hex(0xffc857),
+                Color::hex(0xff9a3c),
+                Color::hex(0xff6a2b),
+                Color::hex(0xe8412a),
+                Color::hex(0xc0222a),
+                Color::hex(0x8e1228),
+            ],
+        }
+    }
+}
+
+impl Palette {
+    /// The fill for intensity `level` (IV and up; lower levels take the IV colour).
+    pub fn intensity_color(&self, level: u8) -> Color {
+        let i = usize::from(level.saturating_sub(4));
+        self.intensity
+            .get(i)
+            .or(self.intensity.last())
+            .copied()
+            .unwrap_or(self.accent)
+    }
+}
+
+/// The scenes that play for events of at least `min_magnitude`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub min_magnitude: f64,
+    /// In playing order. Scenes whose data is missing (places without a seat table, history
+    /// without a catalogue) are left out.
+    pub scenes: Vec<SceneKind>,
+}
+
+/// A bulletin's look and timing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Theme {
+    pub name: String,
+    pub palette: Palette,
+    /// Default length of each scene, seconds (narration may lengthen a scene, never shorten it).
+    pub durations: BTreeMap<SceneKind, f64>,
+    /// Scene lists by magnitude: the band with the largest `min_magnitude` not above the
+    /// event's magnitude applies (the first band when none does).
+    pub bands: Vec<Band>,
+    /// Show the subtitle band's burned-in captions (when the storyboard has cues).
+    pub subtitles: bool,
+}
+
+/// The scene lengths of the default theme, seconds.
+pub const DEFAULT_DURATIONS: [(SceneKind, f64); 7] = [
+    (SceneKind::Header, 2.5),
+    (SceneKind::Parameters, 4.0),
+    (SceneKind::Map, 4.5),
+    (SceneKind::Places, 4.0),
+    (SceneKind::Intensity, 4.0),
+    (SceneKind::History, 3.5),
+    (SceneKind::Closing, 3.0),
+];
+
+impl Default for Theme {
+    fn default() -> Self {
+        use SceneKind::*;
+        Theme {
+            name: "default".into(),
+            palette: Palette::default(),
+            durations: DEFAULT_DURATIONS.into_iter().collect(),
+            bands: vec![
+                // Small events: where and how big; no shaking prediction worth a scene.
+                Band {
+                    min_magnitude: -10.0,
+                    scenes: vec![Header, Parameters, Map, Places, Closing],
+                },
+                Band {
+                    min_magnitude: 3.0,
+                    scenes: vec![Header, Parameters, Map, Places, Intensity, History, Closing],
+                },
+            ],
+            subtitles: true,
+        }
+    }
+}
+
+impl Theme {
+    /// The night variant: darker background, dimmer land, softer white, the same layout.
+    pub fn night() -> Theme {
+        let p = Palette {
+            bg_top: Color::hex(0x05080f),
+            bg_bottom: Color::hex(0x000000),
+            text: Color::hex(0xe6e9ef),
+            muted: Color::hex(0x8a93a6),
+            badge: Color::hex(0x1a2233),
+            sea: Color::hex(0x03070f),
+            land: Color::hex(0x111826),
+            china_land: Color::hex(0x182336),
+            province_line: Color::hex(0x3b4a63),
+            country_line: Color::hex(0x6d7c96),
+            ring_line: Color::rgba(0.9, 0.92, 0.95, 0.6),
+            label_bg: Color::rgba(0.0, 0.0, 0.0, 0.7),
+            ..Palette::default()
+        };
+        Theme {
+            name: "night".into(),
+            palette: p,
+            ..Theme::default()
+        }
+    }
+
+    /// Decode a theme file (JSON). Missing fields take the default theme's values.
+    pub fn from_json(json: &str) -> Result<Theme, crate::error::ThemeError> {
+        serde_json::from_str(json).map_err(|e| crate::error::ThemeError {
+            message: e.to_string(),
+        })
+    }
+
+    /// This theme as pretty JSON (how `scenes/themes/*.json` are written).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The default length of `kind`, seconds (3 s for a scene the theme leaves out).
+    pub fn secs(&self, kind: SceneKind) -> f64 {
+        self.durations.get(&kind).copied().unwrap_or(3.0)
+    }
+
+    /// The scene list for an event of magnitude `m`.
+    pub fn scenes_for(&self, m: f64) -> &[SceneKind] {
+        let mut best: Option<&Band> = None;
+        for b in &self.bands {
+            if b.min_magnitude <= m && best.is_none_or(|x| b.min_magnitude >= x.min_magnitude) {
+                best = Some(b);
+            }
+        }
+        best.or(self.bands.first())
+            .map_or(&[], |b| b.scenes.as_slice())
+    }
+}
+
+mod hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::Color;
+
+    pub fn to_string(c: &Color) -> String {
+        let b = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+        if c.a >= 1.0 {
+            format!("#{:02x}{:02x}{:02x}", b(c.r), b(c.g), b(c.b))
+        } else {
+            format!("#{:02x}{:02x}{:02x}{:02x}", b(c.r), b(c.g), b(c.b), b(c.a))
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Color> {
+        let h = s.strip_prefix('#')?;
+        if !(h.len() == 6 || h.len() == 8) || !h.is_ascii() {
+            return None;
+        }
+        let byte = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+        let a = if h.len() == 8 { byte(6)? } else { 255 };
+        Some(Color::rgba(
+            f32::from(byte(0)?) / 255.0,
+            f32::from(byte(2)?) / 255.0,
+            f32::from(byte(4)?) / 255.0,
+            f32::from(a) / 255.0,
+        ))
+    }
+
+    pub fn serialize<S: Serializer>(c: &Color, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_string(c))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Color, D::Error> {
+        let s = String::deserialize(d)?;
+        parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{s}`: expected a colour \"#rrggbb\" or \"#rrggbbaa\""
+            ))
+        })
+    }
+}
+
+mod hex_list {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::Color;
+
+    pub fn serialize<S: Serializer>(v: &[Color], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(super::hex::to_string))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Color>, D::Error> {
+        let v = Vec::<String>::deserialize(d)?;
+        v.iter()
+            .map(|s| {
+                super::hex::parse(s).ok_or_else(|| {
+                    serde::de::Error::custom(format!("`{s}`: expected a colour \"#rrggbb\""))
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip_and_partial_files() {
+        let t = Theme::night();
+        let back = Theme::from_json(&t.to_json()).unwrap();
+        assert_eq!(back.name, "night");
+        assert_eq!(back.durations, t.durations);
+        assert_eq!(back.bands, t.bands);
+        // Colours survive to 8-bit precision.
+        assert!((back.palette.sea.b - t.palette.sea.b).abs() < 1.0 / 255.0);
+        let partial = Theme::from_json(r##"{"palette": {"accent": "#00ff0080"}}"##).unwrap();
+        assert_eq!(partial.palette.accent.g, 1.0);
+        assert!((partial.palette.accent.a - 128.0 / 255.0).abs() < 1e-6);
+        assert_eq!(partial.palette.text, Palette::default().text);
+        assert_eq!(partial.bands, Theme::default().bands);
+        let e = Theme::from_json(r##"{"palette": {"acent": "#fff"}}"##)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("acent"), "{e}");
+        let e = Theme::from_json(r##"{"palette": {"accent": "red"}}"##)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("red"), "{e}");
+    }
+
+    #[test]
+    fn bands_pick_scenes_by_magnitude() {
+        let t = Theme::default();
+        assert!(!t.scenes_for(2.0).contains(&SceneKind::Intensity));
+        assert!(t.scenes_for(4.8).contains(&SceneKind::Intensity));
+        assert!(t.scenes_for(9.0).contains(&SceneKind::History));
+        assert_eq!(t.scenes_for(-1.0)[0], SceneKind::Header);
+    }
+
+    #[test]
+    fn sample_theme_files_decode() {
+        for (name, json) in [
+            ("default", include_str!("../themes/default.json")),
+            ("night", include_str!("../themes/night.json")),
+        ] {
+            let t = Theme::from_json(json).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(t.name, name);
+        }
+        assert_eq!(
+            Theme::from_json(include_str!("../themes/default.json")).unwrap(),
+            Theme::from_json(&Theme::default().to_json()).unwrap()
+        );
+    }
+}
