@@ -1,13 +1,20 @@
 //! Pure bulletin content: a quake report becomes a validated [`Event`], the event a
 //! [`Storyboard`] of timed scenes, and the storyboard a [`DrawList`] for any frame number.
 //!
-//! Pipeline: `parse_report` → `Event` → `Storyboard::new` → `Storyboard::frame(n, …)`.
+//! Pipeline: `parse_report` → `Event` → [`Facts::compute`] (nearby seats and cities, predicted
+//! intensity, history from an optional catalogue) → `narration::script_for` and
+//! [`Storyboard::compose`] under a [`Theme`] → `Storyboard::frame(n, …)`. `Storyboard::new` is the
+//! default theme with the facts of the event alone.
 //! No I/O, clocks, GPU or async here: map data and text measurement are passed in
 //! ([`Assets`], [`TextMeasure`]), so every function is deterministic and fast to test.
 //!
 //! The I/O layer builds [`Assets`] once: [`Assets::from_sources`] with the contents of
 //! [`ASSET_FILES`] (world-atlas countries and land TopoJSON, ECharts `china.js`), optionally
-//! [`Assets::with_places`] with `geonames/cities1000.json` for map labels. Tests and tools measure
+//! [`Assets::with_places`] with `geonames/cities1000.json` for map labels and world cities, and
+//! [`Assets::with_seats`] with `cpca/adcodes.csv` (PyPI `cpca` 0.5.5, MIT: China's province,
+//! prefecture and county seats) for the CENC-style "震中距X县N公里" facts; a catalogue for the
+//! history scene is parsed with [`history::parse_catalog`], a theme with [`Theme::from_json`]
+//! (samples in `scenes/themes/`). See `docs/bulletin-facts.md`. Tests and tools measure
 //! text with [`FixedMeasure`]; production passes the renderer's font measure. No feature flags.
 
 pub mod clip;
