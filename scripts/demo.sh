@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 chmod 700 "$XDG_RUNTIME_DIR"
-cargo build --release --locked -p quakecast --bin quakecast
-exec ./target/release/quakecast demo "$@"
+# The dev profile (dependencies and per-frame crates optimised, see Cargo.toml) shares its build
+# with the tests, so a machine that ran one command does not compile again for the other.
+cargo build --locked -p quakecast --bin quakecast
+exec ./target/debug/quakecast demo "$@"

@@ -23,9 +23,12 @@ fn run_render(report: &[u8], dir: &Path) -> (i32, String) {
     )
 }
 
+/// A named change to the sample report and the field the error must name.
+type Case = (&'static str, Box<dyn Fn(&mut serde_json::Value)>, &'static str);
+
 #[test]
 fn malformed_reports_exit_2_naming_the_field_and_write_nothing() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "latitude 91",
             Box::new(|v| v["latitude"] = 91.0.into()),

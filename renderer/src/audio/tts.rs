@@ -48,7 +48,8 @@ pub struct EspeakTts {
     /// Voice for Mandarin; see the module docs for why not plain `cmn`.
     pub voice_zh: String,
     pub voice_en: String,
-    /// Speaking rate in words per minute (espeak-ng `-s`); bulletins read briskly.
+    /// Speaking rate in words per minute (espeak-ng `-s`); bulletins read briskly (news pace, and
+    /// the whole bulletin must stay within 25 s).
     pub rate_zh: u32,
     pub rate_en: u32,
 }
@@ -59,8 +60,8 @@ impl Default for EspeakTts {
             program: PathBuf::from("espeak-ng"),
             voice_zh: "cmn-latn-pinyin".into(),
             voice_en: "en-us".into(),
-            rate_zh: 200,
-            rate_en: 165,
+            rate_zh: 260,
+            rate_en: 175,
         }
     }
 }
