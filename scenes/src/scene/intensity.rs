@@ -1,6 +1,6 @@
 //! Predicted intensity: the isoseismal rings of the intensity prediction equation on the map,
 //! labelled with Roman numerals, and in words: 预计震中烈度, 有感范围.
-use super::map::{close_panel, draw_marker, open_panel, MapCamera};
+use super::map::{close_panel, draw_marker, open_panel, scale_bar, MapCamera};
 use super::{strip, Ctx, COL_W, COL_X};
 use crate::clip::{clip_polygon, clip_polyline, Rect};
 use crate::intensity::{roman, IntensitySummary, Relation};
@@ -73,7 +73,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         if poly.len() >= 3 {
             out.push(Prim::Polygon {
                 points: poly,
-                color: color.fade(0.28),
+                color: color.fade(0.22),
             });
         }
         for run in clip_polyline(&pts, true, panel) {
@@ -95,6 +95,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         mx as f32 + mr,
         my as f32 + mr,
     ]];
+    taken.push(scale_bar(x, &view, panel, out));
     let size = c.len(NUMERAL_SIZE);
     let pad = c.len(5.0);
     let inset = c.len(4.0);

@@ -188,6 +188,54 @@ pub(crate) fn open_panel(
     (view, rect)
 }
 
+/// A scale bar in the panel's bottom-left corner: a round length (1, 2, 5 × 10ⁿ km) of at
+/// most a quarter of the panel's width, labelled "50公里". Returns its box (pixels), so labels
+/// can keep clear of it.
+pub(crate) fn scale_bar(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) -> Rect {
+    let c = &x.c;
+    let max_km = f64::from(panel[2] - panel[0]) * 0.25 * view.km_per_px;
+    let mut km = 1.0;
+    for m in [
+        1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1000.0, 2000.0,
+    ] {
+        if m <= max_km {
+            km = m;
+        }
+    }
+    let len = (km / view.km_per_px) as f32;
+    let size = c.len(18.0);
+    let (x0, y0) = (panel[0] + c.len(16.0), panel[3] - c.len(18.0));
+    let label = format!("{km:.0}公里");
+    let w = x.m.width(&label, size).max(len);
+    let tick = c.len(6.0);
+    let color = x.p.text.fade(0.85);
+    out.push(Prim::Polyline {
+        points: vec![
+            [x0, y0 - tick],
+            [x0, y0],
+            [x0 + len, y0],
+            [x0 + len, y0 - tick],
+        ],
+        width: c.len(2.0),
+        color,
+        closed: false,
+    });
+    out.push(Prim::Text(Text {
+        text: label,
+        x: x0,
+        y: y0 - tick - size - c.len(2.0),
+        size,
+        color,
+        align: Align::Left,
+    }));
+    [
+        x0 - c.len(4.0),
+        y0 - tick - size - c.len(4.0),
+        x0 + w + c.len(4.0),
+        y0 + c.len(4.0),
+    ]
+}
+
 /// Ends a panel opened with [`open_panel`]: unclips and draws its frame.
 pub(crate) fn close_panel(x: &Ctx, rect: Rect, out: &mut Vec<Prim>) {
     out.push(Prim::Clip(None));

@@ -1,6 +1,6 @@
 //! Places: a map of the nearby county seats and cities with their distances, no two labels
 //! overlapping, and the list CENC states ("震中距泸定县39公里、…") beneath it.
-use super::map::{close_panel, draw_marker, open_panel, MapCamera};
+use super::map::{close_panel, draw_marker, open_panel, scale_bar, MapCamera};
 use super::{strip, Ctx, COL_W, COL_X};
 use crate::clip::Rect;
 use crate::layout::{ease_out_cubic, fit, lines, progress, text};
@@ -65,6 +65,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     for q in &pts {
         taken.push([q[0] - dot, q[1] - dot, q[0] + dot, q[1] + dot]);
     }
+    taken.push(scale_bar(x, &view, panel, out));
     let size = c.len(LABEL_SIZE);
     let pad = c.len(5.0);
     for (i, (p, q)) in places.iter().zip(&pts).enumerate() {
