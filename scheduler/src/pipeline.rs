@@ -13,7 +13,9 @@ use quakecast_renderer::audio::tts::tts_from_env;
 use quakecast_renderer::audio::{mix_narration, synthesize_narration};
 use quakecast_renderer::{EncodeSettings, Font, GpuContext};
 use quakecast_scenes::narration::scene_min_frames;
-use quakecast_scenes::{parse_report, Assets, Event, RenderSettings, SceneKind, Storyboard};
+use quakecast_scenes::{
+    parse_report, Assets, Event, Facts, RenderSettings, SceneKind, Storyboard, Theme,
+};
 
 use crate::error::{Error, Result};
 use crate::manifest::{
@@ -112,7 +114,7 @@ pub fn render_bulletin(
         let tts = tts_from_env();
         let narration = synthesize_narration(&event, tts.as_ref())?;
         let min = scene_min_frames(&narration.durations(), req.settings.fps);
-        let storyboard = Storyboard::with_durations(&event, req.settings, &min);
+        let storyboard = fit_storyboard(&event, req.settings, &min)?;
         let report = mix_narration(
             &event,
             &narration,
@@ -262,6 +264,45 @@ pub fn render_bulletin(
         manifest: manifest_obj,
         manifest_doc: manifest,
     })
+}
+
+/// Longest bulletin, seconds: a short vertical video (the 15–25 s).
+pub const MAX_BULLETIN_SECS: f64 = 25.0;
+/// Shortest a scene without speech may become when a bulletin is fitted, seconds.
+const MIN_SCENE_SECS: f64 = 1.5;
+
+/// The storyboard with every scene at least as long as its speech (`min`), shortened to
+/// [`MAX_BULLETIN_SECS`] when the theme's default lengths would make it longer: the defaults are
+/// scaled down (never below [`MIN_SCENE_SECS`], never below the speech), deterministically.
+/// Speech alone longer than the limit is an error naming the figures, not a silent overrun.
+pub fn fit_storyboard(
+    event: &Event,
+    settings: RenderSettings,
+    min: &[(SceneKind, u32)],
+) -> Result<Storyboard> {
+    let facts = Facts::from_event(event);
+    let cap = (MAX_BULLETIN_SECS * f64::from(settings.fps.max(1))).floor() as u32;
+    let mut theme = Theme::default();
+    let defaults = theme.durations.clone();
+    let mut sb = Storyboard::compose(event, &facts, &theme, settings, min);
+    let mut k = 1.0;
+    while sb.total_frames > cap && k > 0.0 {
+        k -= 0.05;
+        for (kind, d) in theme.durations.iter_mut() {
+            *d = (defaults.get(kind).copied().unwrap_or(*d) * k).max(MIN_SCENE_SECS);
+        }
+        sb = Storyboard::compose(event, &facts, &theme, settings, min);
+    }
+    if sb.total_frames > cap {
+        return Err(Error::Tool {
+            tool: "storyboard",
+            message: format!(
+                "the narration needs {:.1} s, more than the {MAX_BULLETIN_SECS} s a bulletin may last",
+                sb.duration_secs()
+            ),
+        });
+    }
+    Ok(sb)
 }
 
 /// The storyboard's scenes as `(kind, start_secs, end_secs)`, the audio mixer's timeline.

@@ -24,7 +24,11 @@ fn run_render(report: &[u8], dir: &Path) -> (i32, String) {
 }
 
 /// A named change to the sample report and the field the error must name.
-type Case = (&'static str, Box<dyn Fn(&mut serde_json::Value)>, &'static str);
+type Case = (
+    &'static str,
+    Box<dyn Fn(&mut serde_json::Value)>,
+    &'static str,
+);
 
 #[test]
 fn malformed_reports_exit_2_naming_the_field_and_write_nothing() {

@@ -60,7 +60,7 @@ impl Default for EspeakTts {
             program: PathBuf::from("espeak-ng"),
             voice_zh: "cmn-latn-pinyin".into(),
             voice_en: "en-us".into(),
-            rate_zh: 260,
+            rate_zh: 290,
             rate_en: 175,
         }
     }
