@@ -43,7 +43,7 @@ enum Command {
     #[command(subcommand)]
     Audience(quakecast::audience::AudienceCmd),
     /// The farm on one machine: HTTP API, review page, queue and N local workers.
-    Serve(quakecast::farm::config::ServeArgs),
+    Serve(Box<quakecast::farm::config::ServeArgs>),
     /// A stateless render worker taking tasks from a shared database.
     Worker(quakecast::farm::config::WorkerArgs),
 }

@@ -25,6 +25,7 @@ fn run_render(report: &[u8], dir: &Path) -> (i32, String) {
 
 #[test]
 fn malformed_reports_exit_2_naming_the_field_and_write_nothing() {
+    #[allow(clippy::type_complexity)] // a table of (name, mutation, expected field)
     let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
         (
             "latitude 91",
