@@ -334,11 +334,14 @@ impl Receiver {
 pub struct Postgres {
     pub url: String,
     child: Child,
+    /// `pg_ctl stop` for the server (the child may be `runuser`, which a kill would not pass on).
+    stop: Command,
     _dir: tempfile::TempDir,
 }
 
 impl Drop for Postgres {
     fn drop(&mut self) {
+        let _ = self.stop.output();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -352,6 +355,26 @@ fn pg_bin() -> Option<PathBuf> {
         .collect();
     dirs.sort();
     dirs.pop()
+}
+
+/// PostgreSQL refuses to run as root: as root, run its binaries as the `postgres` user that
+/// Debian's package creates, in a directory that user owns.
+fn pg_command(bin: &Path, root: bool) -> Command {
+    if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    }
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 fn free_port() -> u16 {
@@ -369,8 +392,17 @@ impl Postgres {
             return None;
         };
         let dir = tempfile::tempdir().expect("tempdir");
+        let root = running_as_root();
+        if root {
+            let st = Command::new("chown")
+                .args(["postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("chown");
+            assert!(st.success(), "chown postgres {}", dir.path().display());
+        }
         let data = dir.path().join("data");
-        let out = Command::new(bin.join("initdb"))
+        let out = pg_command(&bin.join("initdb"), root)
             .args([
                 "-D",
                 &data.display().to_string(),
@@ -388,7 +420,7 @@ impl Postgres {
             String::from_utf8_lossy(&out.stderr)
         );
         let port = free_port();
-        let child = Command::new(bin.join("postgres"))
+        let child = pg_command(&bin.join("postgres"), root)
             .args([
                 "-D",
                 &data.display().to_string(),
@@ -417,9 +449,12 @@ impl Postgres {
         }
         // Accepting connections is not yet ready for queries; the farm's connect retries below.
         std::thread::sleep(Duration::from_millis(500));
+        let mut stop = pg_command(&bin.join("pg_ctl"), root);
+        stop.args(["stop", "-m", "immediate", "-D", &data.display().to_string()]);
         Some(Postgres {
             url: format!("postgres://farm@127.0.0.1:{port}/postgres"),
             child,
+            stop,
             _dir: dir,
         })
     }
