@@ -190,9 +190,13 @@ impl Proc {
     }
 
     pub fn post_raw(&self, body: &[u8], headers: &[(&str, &str)]) -> Resp {
-        let mut req = agent()
-            .post(format!("{}/v1/events", self.base))
-            .header("content-type", "application/json");
+        let mut req = agent().post(format!("{}/v1/events", self.base));
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            req = req.header("content-type", "application/json");
+        }
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
