@@ -3,4 +3,5 @@
 pub mod audience;
 pub mod audio;
 pub mod e2e;
+pub mod farm;
 pub mod render;

@@ -9,6 +9,7 @@ pub mod audience;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod farm;
 pub mod manifest;
 pub mod media;
 pub mod pipeline;

@@ -42,6 +42,10 @@ enum Command {
     /// The push audience: user index, selection by predicted intensity, tier cells.
     #[command(subcommand)]
     Audience(quakecast::audience::AudienceCmd),
+    /// The farm on one machine: HTTP API, review page, queue and N local workers.
+    Serve(Box<quakecast::farm::config::ServeArgs>),
+    /// A stateless render worker taking tasks from a shared database.
+    Worker(quakecast::farm::config::WorkerArgs),
 }
 
 /// Exit status for a refused report (bad input), distinct from failures while working.
@@ -87,6 +91,8 @@ fn run(cmd: Command) -> anyhow::Result<()> {
         }
         Command::Demo { flags } => render(quakecast::SAMPLE_REPORT, &flags),
         Command::Audience(cmd) => quakecast::audience::run(cmd),
+        Command::Serve(args) => serve(&args),
+        Command::Worker(args) => worker(&args),
         Command::Validate { event_file } => {
             let report = std::fs::read(&event_file)
                 .with_context(|| format!("reading report {}", event_file.display()))?;
@@ -96,6 +102,49 @@ fn run(cmd: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn serve(args: &quakecast::farm::config::ServeArgs) -> anyhow::Result<()> {
+    use quakecast::farm::{service, worker::RenderEnvLoader};
+    let cfg = args.validate()?;
+    let env = Arc::new(RenderEnvLoader::new(cfg.farm.render.clone()));
+    runtime()?.block_on(async move {
+        let running = service::start_serve(cfg, env).await?;
+        if let Some(addr) = running.addr {
+            // One machine-readable line for scripts and tests (`--listen 127.0.0.1:0`).
+            println!("listening on http://{addr}");
+        }
+        service::Running::wait_for_signal().await;
+        tracing::info!("stopping");
+        running.stop().await;
+        Ok(())
+    })
+}
+
+fn worker(args: &quakecast::farm::config::WorkerArgs) -> anyhow::Result<()> {
+    use quakecast::farm::{service, worker::RenderEnvLoader};
+    let cfg = args.common.validate()?;
+    anyhow::ensure!(
+        (1..=64).contains(&args.workers),
+        "--workers {}: expected 1..=64",
+        args.workers
+    );
+    let env = Arc::new(RenderEnvLoader::new(cfg.render.clone()));
+    runtime()?.block_on(async move {
+        let running = service::start_worker(cfg, args.workers, env).await?;
+        println!("worker started");
+        service::Running::wait_for_signal().await;
+        tracing::info!("stopping");
+        running.stop().await;
+        Ok(())
+    })
 }
 
 fn render(report: &[u8], flags: &RenderFlags) -> anyhow::Result<()> {

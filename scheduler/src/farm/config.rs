@@ -1,0 +1,449 @@
+//! `serve` and `worker` flags → validated configuration, before anything starts.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use quakecast_renderer::AdapterPolicy;
+use quakecast_scenes::{Event, ReportStatus, Source};
+
+use super::model::JobSettings;
+use super::s3::{S3Options, S3Store};
+use super::webhook::{Secret, Verifier};
+use crate::store::{LocalDirStore, ObjectStore};
+
+/// Flags shared by `serve` and `worker`.
+#[derive(Args, Clone, Debug)]
+pub struct CommonArgs {
+    /// Job state and queue: sqlite://PATH (embedded default) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "QUAKECAST_DATABASE",
+        default_value = "sqlite://farm/farm.db"
+    )]
+    pub database: String,
+    /// Object store: a directory, or s3://BUCKET[/PREFIX] (credentials from AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_REGION).
+    #[arg(long, env = "QUAKECAST_STORE", default_value = "farm/store")]
+    pub store: String,
+    /// S3-compatible endpoint (MinIO, Ceph, OSS, COS, R2): path-style addressing is used.
+    #[arg(long, env = "QUAKECAST_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// Files at least this large go to S3 in parts (MiB).
+    #[arg(long, env = "QUAKECAST_S3_MULTIPART_MIB", default_value_t = 64)]
+    pub s3_multipart_mib: u64,
+    /// Scratch space for segments being rendered and joined.
+    #[arg(long, env = "QUAKECAST_WORK_DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// How long a claimed task stays leased without a heartbeat (seconds).
+    #[arg(long, env = "QUAKECAST_LEASE_SECS", default_value_t = 30.0)]
+    pub lease_secs: f64,
+    /// How often an idle worker looks for work (milliseconds).
+    #[arg(long, env = "QUAKECAST_POLL_MS", default_value_t = 500)]
+    pub poll_ms: u64,
+    /// This process's name in leases and logs (default: host-pid).
+    #[arg(long, env = "QUAKECAST_WORKER_ID")]
+    pub worker_id: Option<String>,
+    /// Data directory filled by scripts/setup.sh (map data).
+    #[arg(long, env = "QUAKECAST_DATA")]
+    pub data: Option<PathBuf>,
+    /// Font file (TTF/TTC) with CJK glyphs.
+    #[arg(long, env = "QUAKECAST_FONT")]
+    pub font: Option<PathBuf>,
+    /// Refuse a CPU (software) adapter: production GPU workers set this.
+    #[arg(long, env = "QUAKECAST_REQUIRE_GPU")]
+    pub require_gpu: bool,
+}
+
+/// `quakecast serve`: HTTP API, scheduler and local workers in one process.
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Address to listen on.
+    #[arg(long, env = "QUAKECAST_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Render workers inside this process (0: only separate `quakecast worker`s render).
+    #[arg(long, env = "QUAKECAST_WORKERS", default_value_t = 1)]
+    pub workers: u32,
+    /// Standard Webhooks secret(s) for intake, `whsec_…`; several (comma-separated) during rotation.
+    #[arg(
+        long = "webhook-secret",
+        env = "QUAKECAST_WEBHOOK_SECRETS",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub webhook_secrets: Vec<String>,
+    /// Reviewers as NAME:TOKEN (comma-separated); the token goes in `Authorization: Bearer`.
+    #[arg(long = "reviewer", env = "QUAKECAST_REVIEWERS", value_delimiter = ',')]
+    pub reviewers: Vec<String>,
+    /// Push service URL; approved bulletins are POSTed there (none: they stay approved).
+    #[arg(long, env = "QUAKECAST_PUSH_URL")]
+    pub push_url: Option<String>,
+    /// Secret pushes are signed with (`whsec_…`, Standard Webhooks).
+    #[arg(long, env = "QUAKECAST_PUSH_SECRET")]
+    pub push_secret: Option<String>,
+    /// First retry delay of a failed push (ms); doubles per attempt.
+    #[arg(long, env = "QUAKECAST_PUSH_BACKOFF_MS", default_value_t = 1000)]
+    pub push_backoff_ms: u64,
+    /// Longest retry delay of a failed push (ms).
+    #[arg(long, env = "QUAKECAST_PUSH_BACKOFF_MAX_MS", default_value_t = 300_000)]
+    pub push_backoff_max_ms: u64,
+    /// Auto-approval rules SOURCE:STATUS:MIN-MAX (e.g. `cenc:official:0-4.5`, `*` for any);
+    /// none by default: every bulletin waits for a reviewer.
+    #[arg(
+        long = "auto-approve",
+        env = "QUAKECAST_AUTO_APPROVE",
+        value_delimiter = ','
+    )]
+    pub auto_approve: Vec<String>,
+    /// Largest accepted report body, bytes.
+    #[arg(long, env = "QUAKECAST_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+    /// Base URL others reach this server at (links in pushes); default http://LISTEN.
+    #[arg(long, env = "QUAKECAST_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Frame size of the bulletins: 720x1280, 1080x1920 or another even 9:16 size.
+    #[arg(long, env = "QUAKECAST_SIZE", default_value = "720x1280")]
+    pub size: String,
+    #[arg(long, env = "QUAKECAST_FPS", default_value_t = 30)]
+    pub fps: u32,
+    /// Maximum number of segments a bulletin is split into (each ≥ 1 s).
+    #[arg(long, env = "QUAKECAST_SEGMENTS", default_value_t = 4)]
+    pub segments: u32,
+    #[arg(long, env = "QUAKECAST_X264_PRESET", default_value = "veryfast")]
+    pub preset: String,
+    #[arg(long, env = "QUAKECAST_CRF", default_value_t = 20)]
+    pub crf: u32,
+    /// Make the narration and music track and mux it into the bulletin.
+    #[arg(long, env = "QUAKECAST_AUDIO")]
+    pub audio: bool,
+}
+
+/// `quakecast worker`: a stateless render worker.
+#[derive(Args, Clone, Debug)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Tasks rendered at once in this process.
+    #[arg(long, env = "QUAKECAST_WORKERS", default_value_t = 1)]
+    pub workers: u32,
+}
+
+/// Where objects go.
+#[derive(Clone, Debug)]
+pub enum StoreSpec {
+    Local(PathBuf),
+    S3(S3Options),
+}
+
+impl StoreSpec {
+    pub fn open(&self) -> crate::Result<Arc<dyn ObjectStore>> {
+        Ok(match self {
+            StoreSpec::Local(dir) => Arc::new(LocalDirStore::new(dir)?),
+            StoreSpec::S3(opts) => Arc::new(S3Store::new(opts.clone())?),
+        })
+    }
+}
+
+/// How to build a renderer (GPU, font, map data) when a worker first needs one.
+#[derive(Clone, Debug)]
+pub struct RenderEnvSpec {
+    pub data: PathBuf,
+    pub font: Option<PathBuf>,
+    pub adapter: AdapterPolicy,
+}
+
+/// What `serve` and `worker` share, validated.
+#[derive(Clone, Debug)]
+pub struct FarmConfig {
+    pub database: String,
+    pub store: StoreSpec,
+    pub work_dir: PathBuf,
+    pub lease_ms: i64,
+    pub poll_ms: u64,
+    pub worker_id: String,
+    pub render: RenderEnvSpec,
+}
+
+/// One auto-approval rule: reports matching it skip review.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoRule {
+    pub source: Option<Source>,
+    pub status: Option<ReportStatus>,
+    /// Magnitudes in `[min, max)`.
+    pub min: f64,
+    pub max: f64,
+}
+
+impl AutoRule {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = |why: &str| {
+            format!("--auto-approve {s:?}: {why}; expected SOURCE:STATUS:MIN-MAX like cenc:official:0-4.5")
+        };
+        let parts: Vec<&str> = s.trim().split(':').collect();
+        let [src, st, range] = parts.as_slice() else {
+            return Err(bad("three ':'-separated parts needed"));
+        };
+        let source = match src.to_ascii_lowercase().as_str() {
+            "*" => None,
+            "cenc" => Some(Source::Cenc),
+            "usgs" => Some(Source::Usgs),
+            "emsc" => Some(Source::Emsc),
+            _ => return Err(bad("SOURCE is cenc, usgs, emsc or *")),
+        };
+        let status = match st.to_ascii_lowercase().as_str() {
+            "*" => None,
+            "automatic" => Some(ReportStatus::Automatic),
+            "official" => Some(ReportStatus::Official),
+            _ => return Err(bad("STATUS is automatic, official or *")),
+        };
+        let (min, max) = range
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?)))
+            .filter(|(a, b)| a < b)
+            .ok_or_else(|| bad("MIN-MAX are magnitudes with MIN < MAX"))?;
+        Ok(Self {
+            source,
+            status,
+            min,
+            max,
+        })
+    }
+
+    pub fn matches(&self, e: &Event) -> bool {
+        self.source.is_none_or(|s| s == e.source)
+            && self.status.is_none_or(|s| s == e.status)
+            && e.magnitude >= self.min
+            && e.magnitude < self.max
+    }
+}
+
+/// Push service settings.
+#[derive(Clone, Debug)]
+pub struct PushConfig {
+    pub url: Option<String>,
+    pub secret: Option<Secret>,
+    pub backoff_ms: u64,
+    pub backoff_max_ms: u64,
+}
+
+/// `serve`, validated.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub farm: FarmConfig,
+    pub listen: SocketAddr,
+    pub local_workers: u32,
+    pub verifier: Verifier,
+    /// (name, token) pairs.
+    pub reviewers: Vec<(String, String)>,
+    pub push: PushConfig,
+    pub auto_approve: Vec<AutoRule>,
+    pub max_body_bytes: usize,
+    pub public_url: Option<String>,
+    pub job: JobSettings,
+}
+
+impl CommonArgs {
+    pub fn validate(&self) -> anyhow::Result<FarmConfig> {
+        super::dialect::Dialect::from_url(&self.database)?;
+        let store = if self.store.starts_with("s3://") {
+            let mut opts = S3Options::from_url(&self.store, self.s3_endpoint.clone())
+                .map_err(anyhow::Error::msg)?;
+            anyhow::ensure!(
+                self.s3_multipart_mib >= 5,
+                "--s3-multipart-mib {}: S3 parts are at least 5 MiB",
+                self.s3_multipart_mib
+            );
+            opts.multipart_threshold = self.s3_multipart_mib * 1024 * 1024;
+            opts.part_size = opts
+                .part_size
+                .min(opts.multipart_threshold)
+                .max(super::s3::MIN_PART_SIZE);
+            StoreSpec::S3(opts)
+        } else {
+            anyhow::ensure!(
+                !self.store.contains("://"),
+                "--store {:?}: expected a directory or s3://BUCKET[/PREFIX]",
+                self.store
+            );
+            StoreSpec::Local(PathBuf::from(&self.store))
+        };
+        anyhow::ensure!(
+            self.lease_secs >= 1.0 && self.lease_secs <= 3600.0,
+            "--lease-secs {}: expected 1..=3600",
+            self.lease_secs
+        );
+        anyhow::ensure!(
+            (10..=60_000).contains(&self.poll_ms),
+            "--poll-ms {}: expected 10..=60000",
+            self.poll_ms
+        );
+        let worker_id = self.worker_id.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "host".into());
+            format!("{host}-{}", std::process::id())
+        });
+        Ok(FarmConfig {
+            database: self.database.clone(),
+            store,
+            work_dir: self
+                .work_dir
+                .clone()
+                .unwrap_or_else(|| std::env::temp_dir().join("quakecast-work")),
+            lease_ms: (self.lease_secs * 1000.0) as i64,
+            poll_ms: self.poll_ms,
+            worker_id,
+            render: RenderEnvSpec {
+                data: self
+                    .data
+                    .clone()
+                    .unwrap_or_else(crate::assets::default_data_dir),
+                font: self.font.clone(),
+                adapter: AdapterPolicy {
+                    allow_cpu: !self.require_gpu,
+                },
+            },
+        })
+    }
+}
+
+impl ServeArgs {
+    pub fn validate(&self) -> anyhow::Result<ServeConfig> {
+        let farm = self.common.validate()?;
+        let listen: SocketAddr = self.listen.parse().map_err(|e| {
+            anyhow::anyhow!(
+                "--listen {:?}: {e}; expected HOST:PORT like 127.0.0.1:8080",
+                self.listen
+            )
+        })?;
+        let secrets = self
+            .webhook_secrets
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| Secret::parse(s).map_err(|e| anyhow::anyhow!("--webhook-secret: {e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(
+            !secrets.is_empty(),
+            "--webhook-secret: at least one whsec_… secret is required"
+        );
+        let mut reviewers = Vec::new();
+        for r in self.reviewers.iter().filter(|r| !r.trim().is_empty()) {
+            let (name, token) = r
+                .split_once(':')
+                .filter(|(n, t)| !n.is_empty() && t.len() >= 16)
+                .ok_or_else(|| anyhow::anyhow!("--reviewer {:?}: expected NAME:TOKEN with a token of at least 16 characters", r.split(':').next().unwrap_or_default()))?;
+            reviewers.push((name.trim().to_string(), token.trim().to_string()));
+        }
+        let push_secret = self
+            .push_secret
+            .as_deref()
+            .map(|s| Secret::parse(s).map_err(|e| anyhow::anyhow!("--push-secret: {e}")))
+            .transpose()?;
+        if let Some(url) = &self.push_url {
+            anyhow::ensure!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "--push-url {url:?}: expected an http(s) URL"
+            );
+            anyhow::ensure!(
+                push_secret.is_some(),
+                "--push-url needs --push-secret (pushes are signed)"
+            );
+        }
+        let auto_approve = self
+            .auto_approve
+            .iter()
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| AutoRule::parse(r).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(
+            (1..=64).contains(&self.workers) || self.workers == 0,
+            "--workers {}: expected 0..=64",
+            self.workers
+        );
+        anyhow::ensure!(
+            (1024..=64 * 1024 * 1024).contains(&self.max_body_bytes),
+            "--max-body-bytes {}: expected 1 KiB ..= 64 MiB",
+            self.max_body_bytes
+        );
+        // Reuse the render flags' checks for size, fps, segments, preset and CRF.
+        let render = crate::config::RenderFlags {
+            out: PathBuf::from("."),
+            size: self.size.clone(),
+            fps: self.fps,
+            segments: self.segments,
+            workers: 1,
+            preset: self.preset.clone(),
+            crf: self.crf,
+            data: None,
+            font: None,
+            require_gpu: false,
+        }
+        .validate()?;
+        let s = render.request.settings;
+        Ok(ServeConfig {
+            farm,
+            listen,
+            local_workers: self.workers,
+            verifier: Verifier::new(secrets),
+            reviewers,
+            push: PushConfig {
+                url: self.push_url.clone(),
+                secret: push_secret,
+                backoff_ms: self.push_backoff_ms.max(1),
+                backoff_max_ms: self.push_backoff_max_ms.max(self.push_backoff_ms.max(1)),
+            },
+            auto_approve,
+            max_body_bytes: self.max_body_bytes,
+            public_url: self
+                .public_url
+                .clone()
+                .map(|u| u.trim_end_matches('/').to_string()),
+            job: JobSettings {
+                width: s.width,
+                height: s.height,
+                fps: s.fps,
+                segments: self.segments,
+                preset: self.preset.clone(),
+                crf: self.crf,
+                audio: self.audio,
+            },
+        })
+    }
+}
+
+impl ServeConfig {
+    /// Whether a report skips review under the configured policy.
+    pub fn auto_approves(&self, e: &Event) -> bool {
+        self.auto_approve.iter().any(|r| r.matches(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_rules_parse_and_match() {
+        let r = AutoRule::parse("cenc:official:0-4.5").expect("rule");
+        let mut e = quakecast_scenes::parse_report(crate::SAMPLE_REPORT).expect("sample");
+        assert!(!r.matches(&e), "the sample is M4.8: {e:?}");
+        e.magnitude = 4.0;
+        assert!(r.matches(&e));
+        e.magnitude = 3.0;
+        e.status = ReportStatus::Automatic;
+        assert!(!r.matches(&e));
+        assert!(AutoRule::parse("*:*:0-10").expect("any").matches(&e));
+        for bad in [
+            "cenc:official",
+            "mars:*:0-1",
+            "*:draft:0-1",
+            "*:*:5-4",
+            "*:*:x-1",
+        ] {
+            let err = AutoRule::parse(bad).expect_err(bad);
+            assert!(err.contains("expected SOURCE:STATUS:MIN-MAX"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The farm: webhook intake, a durable segment queue, render workers, review and push.
+//!
+//! ```text
+//! POST /v1/events → verify signature → parse → Db::intake (job + idempotency key + tasks, one tx)
+//!   → workers claim segment tasks (leases) → render → store under a fixed key → complete (fenced)
+//!   → last segment queues the stitch → stitch → awaiting_review → approve → push task → pushed
+//! ```
+//!
+//! One code path for the embedded default (SQLite, local directory store, workers in the `serve`
+//! process) and the distributed setup (PostgreSQL, S3, separate `quakecast worker` processes).
+pub mod config;
+pub mod db;
+pub mod dialect;
+pub mod error;
+pub mod hls;
+pub mod metrics;
+pub mod model;
+pub mod push;
+pub mod quakeml;
+pub mod s3;
+pub mod server;
+pub mod service;
+pub mod webhook;
+pub mod worker;
+
+pub use error::{FarmError, FarmResult};

@@ -1,0 +1,295 @@
+//! Pushing approved bulletins to the push service: signed, idempotent, retried until acknowledged.
+//!
+//! The push is a queued task (kind `push`) taken by the `serve` process, so it survives restarts
+//! and is retried with exponential backoff (`--push-backoff-ms`, doubling, capped at
+//! `--push-backoff-max-ms`) until the service answers 2xx. Every attempt carries the same
+//! `Idempotency-Key` and the same Standard Webhooks `webhook-id` (`push-<job id>`), so a
+//! receiver that got an attempt whose acknowledgement was lost can drop the repeat. The job's
+//! state is read just before sending: a bulletin superseded meanwhile is never pushed (its push
+//! task is cancelled with it).
+//!
+//! The audience: a radius around the epicentre where the predicted intensity reaches III (felt
+//! indoors by some), from the intensity model the bulletin's map uses; the audience selection of
+//! `scheduler/src/audience/` can replace it without changing this payload's other fields.
+use std::time::Duration;
+
+use quakecast_scenes::intensity::IntensityModel;
+use quakecast_scenes::Event;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+use super::config::PushConfig;
+use super::db::now_ms;
+use super::error::FarmError;
+use super::model::{JobRow, JobState, Lease, TaskKind};
+use super::webhook::sign_headers;
+use super::worker::Farm;
+
+/// Predicted intensity at the audience's edge.
+pub const AUDIENCE_INTENSITY: f64 = 3.0;
+/// Bounds on the audience radius, km.
+pub const AUDIENCE_RADIUS_KM: (f64, f64) = (10.0, 1500.0);
+
+/// The audience of an event: a circle around the epicentre.
+pub fn audience(event: &Event) -> Value {
+    let model = IntensityModel::for_event(event);
+    let raw = model.max_radius_km(AUDIENCE_INTENSITY);
+    let radius = if raw.is_finite() {
+        raw.clamp(AUDIENCE_RADIUS_KM.0, AUDIENCE_RADIUS_KM.1)
+    } else {
+        AUDIENCE_RADIUS_KM.0
+    };
+    json!({
+        "kind": "radius",
+        "center": {"lat": event.lat, "lon": event.lon},
+        "radius_km": (radius * 10.0).round() / 10.0,
+        "basis": format!("predicted intensity >= {AUDIENCE_INTENSITY} (III)"),
+        "epicentral_intensity": (model.epicentral_intensity() * 10.0).round() / 10.0,
+    })
+}
+
+/// The idempotency key of a job's push (also its `webhook-id`).
+pub fn idempotency_key(job_id: &str) -> String {
+    format!("push-{job_id}")
+}
+
+/// The body POSTed to the push service.
+pub fn payload(job: &JobRow, public_url: Option<&str>) -> Value {
+    let r = job.result.clone().unwrap_or_default();
+    let link = |path: String| public_url.map(|b| format!("{b}{path}"));
+    json!({
+        "type": "bulletin.approved",
+        "idempotency_key": idempotency_key(&job.id),
+        "job_id": job.id,
+        "event": job.event,
+        "bulletin": {
+            "video": r["video"]["url"],
+            "video_key": r["video"]["key"],
+            "video_sha256": r["video"]["sha256"],
+            "manifest": r["manifest"]["url"],
+            "playlist": r["playlist"]["url"],
+            "video_http": link(format!("/v1/jobs/{}/video", job.id)),
+            "hls_http": link(format!("/v1/jobs/{}/hls/index.m3u8", job.id)),
+            "duration_secs": r["probe"]["duration_secs"],
+        },
+        "audience": audience(&job.event),
+        "approved_by": job.reviewer.clone().unwrap_or_else(|| "policy".into()),
+        "approved_at": job.decided_at,
+    })
+}
+
+/// POST one attempt; Ok(status) on 2xx, Err((status if any, message)) otherwise.
+fn post(cfg: &PushConfig, key: &str, body: &[u8]) -> Result<u16, (Option<u16>, String)> {
+    let url = cfg
+        .url
+        .as_deref()
+        .ok_or((None, "no push URL".to_string()))?;
+    let secret = cfg
+        .secret
+        .as_ref()
+        .ok_or((None, "no push secret".to_string()))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(15)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let now_secs = now_ms() / 1000;
+    let mut req = agent
+        .post(url)
+        .header("content-type", "application/json")
+        .header("idempotency-key", key);
+    for (k, v) in sign_headers(secret, key, now_secs, body) {
+        req = req.header(k, &v);
+    }
+    match req.send(body) {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            if (200..300).contains(&status) {
+                Ok(status)
+            } else {
+                let text = resp
+                    .into_body()
+                    .read_to_string()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect::<String>();
+                Err((Some(status), format!("HTTP {status}: {text}")))
+            }
+        }
+        Err(e) => Err((None, e.to_string())),
+    }
+}
+
+/// Delay before attempt `attempts + 1`.
+pub fn backoff_ms(cfg: &PushConfig, attempts: i64) -> i64 {
+    let exp = (attempts - 1).clamp(0, 30) as u32;
+    let d = cfg.backoff_ms.saturating_mul(1u64 << exp.min(20));
+    d.min(cfg.backoff_max_ms) as i64
+}
+
+/// Take push tasks until `shutdown`.
+pub async fn run_pusher(
+    farm: Farm,
+    cfg: PushConfig,
+    public_url: Option<String>,
+    owner: String,
+    poll_ms: u64,
+    lease_ms: i64,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match farm
+            .db
+            .claim(&owner, &[TaskKind::Push], lease_ms, now_ms())
+            .await
+        {
+            Ok(Some(lease)) => {
+                push_one(&farm, &cfg, public_url.as_deref(), lease).await;
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "push claim failed"),
+        }
+        tokio::select! {
+            _ = farm.wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(poll_ms)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+async fn push_one(farm: &Farm, cfg: &PushConfig, public_url: Option<&str>, lease: Lease) {
+    let t = std::time::Instant::now();
+    let job = match farm.db.job(&lease.job_id).await {
+        Ok(Some(j)) => j,
+        Ok(None) => {
+            let _ = farm
+                .db
+                .fail(&lease, "job row missing", false, 0, now_ms())
+                .await;
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "push: reading the job failed");
+            return;
+        }
+    };
+    if job.state != JobState::Approved {
+        // Superseded or otherwise moved on: nothing to push.
+        let _ = farm
+            .db
+            .complete(
+                &lease,
+                &json!({"skipped": format!("job is {}", job.state.as_str())}),
+                now_ms(),
+            )
+            .await;
+        return;
+    }
+    if cfg.url.is_none() {
+        let _ = farm
+            .db
+            .complete(
+                &lease,
+                &json!({"skipped": "no push URL configured"}),
+                now_ms(),
+            )
+            .await;
+        return;
+    }
+    let key = idempotency_key(&job.id);
+    let body = payload(&job, public_url).to_string();
+    let url = cfg.url.clone().unwrap_or_default();
+    let sent = {
+        let (cfg, key, body) = (cfg.clone(), key.clone(), body.clone());
+        tokio::task::spawn_blocking(move || post(&cfg, &key, body.as_bytes())).await
+    };
+    let sent = sent.unwrap_or_else(|e| Err((None, format!("push task panicked: {e}"))));
+    let now = now_ms();
+    let (status, error) = match &sent {
+        Ok(s) => (Some(i64::from(*s)), None),
+        Err((s, m)) => (s.map(i64::from), Some(m.as_str())),
+    };
+    if let Err(e) = farm
+        .db
+        .record_push_attempt(&job.id, &key, &url, &body, status, error, now)
+        .await
+    {
+        tracing::warn!(error = %e, "recording the push attempt failed");
+    }
+    match sent {
+        Ok(status) => {
+            match farm
+                .db
+                .complete(
+                    &lease,
+                    &json!({"status": status, "idempotency_key": key}),
+                    now,
+                )
+                .await
+            {
+                Ok(true) => {
+                    farm.metrics
+                        .inc("quakecast_push_total", &[("outcome", "delivered")]);
+                    farm.metrics.observe(
+                        "quakecast_stage_seconds",
+                        &[("stage", "push")],
+                        t.elapsed().as_secs_f64(),
+                    );
+                    tracing::info!(job = %job.id, status, "pushed");
+                }
+                Ok(false) => {
+                    tracing::warn!(job = %job.id, "push acknowledged but the lease was lost")
+                }
+                Err(e) => {
+                    tracing::warn!(job = %job.id, error = %e, "push acknowledged; recording failed")
+                }
+            }
+        }
+        Err((_, msg)) => {
+            farm.metrics
+                .inc("quakecast_push_total", &[("outcome", "retry")]);
+            let delay = backoff_ms(cfg, lease.attempts);
+            tracing::warn!(job = %job.id, attempt = lease.attempts, retry_in_ms = delay, error = %msg, "push failed");
+            let err = FarmError::Push { url, message: msg };
+            let _ = farm
+                .db
+                .fail(&lease, &err.to_string(), true, delay, now)
+                .await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audience_radius_grows_with_magnitude_and_is_bounded() {
+        let mut e = quakecast_scenes::parse_report(crate::SAMPLE_REPORT).expect("sample");
+        let r48 = audience(&e)["radius_km"].as_f64().expect("radius");
+        e.magnitude = 7.0;
+        let r70 = audience(&e)["radius_km"].as_f64().expect("radius");
+        e.magnitude = 1.0;
+        let r10 = audience(&e)["radius_km"].as_f64().expect("radius");
+        assert!(r10 < r48 && r48 < r70, "{r10} {r48} {r70}");
+        assert!((AUDIENCE_RADIUS_KM.0..=AUDIENCE_RADIUS_KM.1).contains(&r10));
+        assert!((AUDIENCE_RADIUS_KM.0..=AUDIENCE_RADIUS_KM.1).contains(&r70));
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let cfg = PushConfig {
+            url: None,
+            secret: None,
+            backoff_ms: 100,
+            backoff_max_ms: 1000,
+        };
+        let d: Vec<i64> = (1..=6).map(|a| backoff_ms(&cfg, a)).collect();
+        assert_eq!(d, vec![100, 200, 400, 800, 1000, 1000]);
+    }
+}

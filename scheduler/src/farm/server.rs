@@ -1,0 +1,716 @@
+//! The HTTP API: intake, job status, progressive and final outputs, review, metrics, health.
+//!
+//! Every refusal is a JSON body `{"error": {"code", "message", "field"?}}` with a status that
+//! fits: 400 malformed body, 401 signature or reviewer token, 404 unknown job, 409 a state
+//! conflict (stale report, reused webhook id, decision on a job not awaiting review), 413 body
+//! too large, 415 unsupported content type, 422 a report that parses but fails validation,
+//! 503 database unavailable. [`ApiError`] is the one place errors become statuses.
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use quakecast_scenes::{parse_report, ReportError, Source, Storyboard};
+use serde_json::{json, Value};
+
+use super::config::ServeConfig;
+use super::db::{now_ms, DecideError, IntakeOutcome, NewJob};
+use super::error::FarmError;
+use super::hls::{media_playlist, segment_name, PlaylistEntry};
+use super::model::{Decision, JobRow, JobState, TaskKind, TaskRow, TaskState};
+use super::webhook::SignedHeaders;
+use super::worker::{hls_key, keys_for, Farm};
+use crate::plan::plan_segments;
+
+/// What every handler sees.
+#[derive(Clone)]
+pub struct AppState {
+    pub farm: Farm,
+    pub cfg: Arc<ServeConfig>,
+}
+
+/// A refusal or failure as the API reports it.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    pub extra: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            extra: None,
+        }
+    }
+
+    fn with_extra(mut self, extra: Value) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+
+    fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    fn report(e: &ReportError) -> Self {
+        let (status, code) = match e {
+            ReportError::Syntax(_) => (StatusCode::BAD_REQUEST, "report_malformed"),
+            ReportError::UnknownFormat(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "report_format_unknown")
+            }
+            _ => (StatusCode::UNPROCESSABLE_ENTITY, "report_invalid"),
+        };
+        let mut err = Self::new(status, code, e.to_string());
+        err.field = e.field().map(str::to_string);
+        err
+    }
+}
+
+impl From<FarmError> for ApiError {
+    fn from(e: FarmError) -> Self {
+        if e.is_retryable() {
+            tracing::warn!(error = %e, "request failed (retryable)");
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            )
+        } else {
+            tracing::error!(error = %e, "request failed");
+            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        }
+    }
+}
+
+impl From<crate::Error> for ApiError {
+    fn from(e: crate::Error) -> Self {
+        FarmError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        if let Some(f) = self.field {
+            body["error"]["field"] = Value::String(f);
+        }
+        if let Some(Value::Object(extra)) = self.extra {
+            for (k, v) in extra {
+                body["error"][k] = v;
+            }
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/events", post(post_event))
+        .route("/v1/jobs/{id}", get(get_job))
+        .route("/v1/jobs/{id}/video", get(get_video))
+        .route("/v1/jobs/{id}/hls/{name}", get(get_hls))
+        .route("/v1/jobs/{id}/audit", get(get_audit))
+        .route("/v1/jobs/{id}/approve", post(approve))
+        .route("/v1/jobs/{id}/reject", post(reject))
+        .route("/v1/review/queue", get(review_queue))
+        .route("/review", get(review_page))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .with_state(state)
+}
+
+// ---- intake --------------------------------------------------------------------------------
+
+/// Read the body up to the limit; a larger one is refused without reading it all.
+async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> ApiResult<axum::body::Bytes> {
+    let too_large = |n: Option<usize>| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            match n {
+                Some(n) => format!("body is {n} bytes; at most {max} are accepted"),
+                None => format!("body is larger than the {max} bytes accepted"),
+            },
+        )
+    };
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        if len > max {
+            return Err(too_large(Some(len)));
+        }
+    }
+    axum::body::to_bytes(body, max)
+        .await
+        .map_err(|_| too_large(None))
+}
+
+/// Parse a report by content type (or, without one, by its first byte).
+fn parse_any(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<(quakecast_scenes::Event, &'static str)> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    let xml = ctype.contains("xml") || (ctype.is_empty() && first == Some(b'<'));
+    let json_ct = ctype.is_empty() || ctype.contains("json");
+    if !xml && !json_ct {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content_type_unsupported",
+            format!(
+                "content-type {ctype:?}; expected application/json (CENC, USGS GeoJSON) or \
+                 application/xml (QuakeML 1.2)"
+            ),
+        ));
+    }
+    if xml {
+        let text = std::str::from_utf8(body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "report_malformed",
+                format!("QuakeML is not UTF-8: {e}"),
+            )
+        })?;
+        let event = super::quakeml::parse_quakeml(text).map_err(|e| ApiError::report(&e))?;
+        return Ok((event, "quakeml"));
+    }
+    let event = parse_report(body).map_err(|e| ApiError::report(&e))?;
+    let format = match event.source {
+        Source::Usgs => "usgs",
+        _ => "cenc",
+    };
+    Ok((event, format))
+}
+
+async fn post_event(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let metrics = &s.farm.metrics;
+    let res = intake(&s, &headers, body).await;
+    let outcome = match &res {
+        Ok(r) if r.status() == StatusCode::ACCEPTED => "created",
+        Ok(_) => "duplicate",
+        Err(e) => e.code,
+    };
+    metrics.inc("quakecast_intake_total", &[("outcome", outcome)]);
+    res
+}
+
+async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Response> {
+    let t0 = std::time::Instant::now();
+    let body = read_body(headers, body, s.cfg.max_body_bytes).await?;
+    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let signed = SignedHeaders {
+        id: h("webhook-id"),
+        timestamp: h("webhook-timestamp"),
+        signature: h("webhook-signature"),
+    };
+    let webhook_id = s
+        .cfg
+        .verifier
+        .verify(&signed, &body, now_ms() / 1000)
+        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()))?
+        .to_string();
+    let (event, format) = parse_any(headers, &body)?;
+    let report = String::from_utf8(body.to_vec()).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "report_malformed",
+            format!("report is not UTF-8: {e}"),
+        )
+    })?;
+    let settings = s.cfg.job.clone();
+    let storyboard = Storyboard::new(&event, settings.render());
+    let plan = plan_segments(
+        storyboard.total_frames,
+        settings.segments,
+        settings.fps,
+        settings.fps,
+    );
+    let new = NewJob {
+        auto_approve: s.cfg.auto_approves(&event),
+        event,
+        format: format.to_string(),
+        report,
+        settings,
+        plan,
+        webhook: Some((webhook_id, crate::store::sha256_hex(&body))),
+    };
+    let outcome = s.farm.db.intake(&new, now_ms()).await?;
+    s.farm.metrics.observe(
+        "quakecast_stage_seconds",
+        &[("stage", "intake")],
+        t0.elapsed().as_secs_f64(),
+    );
+    match outcome {
+        IntakeOutcome::Created { job, superseded } => {
+            s.farm.wake.notify_waiters();
+            tracing::info!(job = %job.id, event = %job.event_id, status = %job.report_status,
+                revision = job.revision, superseded = ?superseded, "job created");
+            let view = job_view(s, &job).await?;
+            let mut resp = (
+                StatusCode::ACCEPTED,
+                Json(json!({"job": view, "created": true, "superseded": superseded})),
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("/v1/jobs/{}", job.id)) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            Ok(resp)
+        }
+        IntakeOutcome::Duplicate { job } => {
+            let view = job_view(s, &job).await?;
+            Ok((StatusCode::OK, Json(json!({"job": view, "created": false}))).into_response())
+        }
+        IntakeOutcome::Stale { newer } => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "report_stale",
+            format!(
+                "a higher-ranked report of event {} exists ({} revision {}, job {}); this one \
+                 was not stored",
+                newer.event_id, newer.report_status, newer.revision, newer.id
+            ),
+        )
+        .with_extra(json!({"job_id": newer.id}))),
+        IntakeOutcome::WebhookIdReused { webhook_id, job_id } => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "webhook_id_reused",
+            format!(
+                "webhook-id {webhook_id:?} was already used for a different body (job {job_id})"
+            ),
+        )
+        .with_extra(json!({"job_id": job_id}))),
+    }
+}
+
+// ---- jobs ----------------------------------------------------------------------------------
+
+fn secs_between(a: Option<i64>, b: Option<i64>) -> Option<f64> {
+    Some((b? - a?) as f64 / 1000.0)
+}
+
+fn link(s: &AppState, path: String) -> String {
+    match &s.cfg.public_url {
+        Some(base) => format!("{base}{path}"),
+        None => path,
+    }
+}
+
+/// A job as `GET /v1/jobs/{id}` shows it.
+pub async fn job_view(s: &AppState, job: &JobRow) -> ApiResult<Value> {
+    let tasks = s.farm.db.tasks(&job.id).await?;
+    let push = s.farm.db.push_delivery(&job.id).await?;
+    Ok(view(s, job, &tasks, push.as_ref()))
+}
+
+fn view(
+    s: &AppState,
+    job: &JobRow,
+    tasks: &[TaskRow],
+    push: Option<&super::model::PushRow>,
+) -> Value {
+    let segments: Vec<Value> = tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Segment)
+        .map(|t| {
+            json!({
+                "index": t.seg_index,
+                "frames": [t.frame_start, t.frame_end],
+                "state": t.state,
+                "attempts": t.attempts,
+                "worker": t.result.as_ref().and_then(|r| r["worker"].as_str().map(str::to_string))
+                    .or_else(|| t.lease_owner.clone()),
+                "wall_secs": t.result.as_ref().and_then(|r| r["wall_secs"].as_f64()),
+                "last_error": t.last_error,
+            })
+        })
+        .collect();
+    let stitch = tasks.iter().find(|t| t.kind == TaskKind::Stitch);
+    let r = job.result.clone().unwrap_or(Value::Null);
+    let first_ts = tasks
+        .iter()
+        .any(|t| t.kind == TaskKind::Segment && t.seg_index == 0 && t.state == TaskState::Done);
+    let outputs = json!({
+        "video": r.get("video").map(|_| link(s, format!("/v1/jobs/{}/video", job.id))),
+        "video_object": r.get("video"),
+        "manifest_object": r.get("manifest"),
+        "hls": first_ts.then(|| link(s, format!("/v1/jobs/{}/hls/index.m3u8", job.id))),
+    });
+    let timings = json!({
+        "received_at_ms": job.received_at,
+        "render_started_at_ms": job.render_started_at,
+        "rendered_at_ms": job.rendered_at,
+        "ready_at_ms": job.ready_at,
+        "decided_at_ms": job.decided_at,
+        "pushed_at_ms": job.pushed_at,
+        "queue_secs": secs_between(Some(job.received_at), job.render_started_at),
+        "render_secs": secs_between(job.render_started_at, job.rendered_at),
+        "stitch_secs": secs_between(job.rendered_at, job.ready_at),
+        "review_secs": secs_between(job.ready_at, job.decided_at),
+        "push_secs": secs_between(job.decided_at, job.pushed_at),
+        "total_secs": secs_between(Some(job.received_at), job.pushed_at.or(job.ready_at)),
+    });
+    json!({
+        "id": job.id,
+        "state": job.state,
+        "reason": job.reason,
+        "source": job.source,
+        "event_id": job.event_id,
+        "report_status": job.report_status,
+        "revision": job.revision,
+        "format": job.format,
+        "event": job.event,
+        "settings": job.settings,
+        "auto_approve": job.auto_approve,
+        "progress": {
+            "segments_total": job.segments_total,
+            "segments_done": job.segments_done,
+            "segments": segments,
+            "stitch": stitch.map(|t| t.state),
+        },
+        "outputs": outputs,
+        "timings": timings,
+        "superseded_by": job.superseded_by,
+        "reviewer": job.reviewer,
+        "review_reason": job.review_reason,
+        "push": push.map(|p| json!({
+            "state": p.state,
+            "attempts": p.attempts,
+            "idempotency_key": p.idempotency_key,
+            "last_status": p.last_status,
+            "last_error": p.last_error,
+            "delivered_at_ms": p.delivered_at,
+        })),
+    })
+}
+
+async fn load_job(s: &AppState, id: &str) -> ApiResult<JobRow> {
+    s.farm
+        .db
+        .job(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("job {id:?}")))
+}
+
+async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let job = load_job(&s, &id).await?;
+    Ok(Json(job_view(&s, &job).await?))
+}
+
+async fn get_audit(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    load_job(&s, &id).await?;
+    let rows = s.farm.db.audit_log(&id).await?;
+    Ok(Json(json!({"job_id": id, "audit": rows})))
+}
+
+/// Read an object through the store (on a blocking thread: S3 and disk are synchronous).
+async fn object(s: &AppState, key: String) -> ApiResult<Vec<u8>> {
+    let store = s.farm.store.clone();
+    tokio::task::spawn_blocking(move || store.get_bytes(&key))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+fn bytes_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn get_video(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let job = load_job(&s, &id).await?;
+    let key = job
+        .result
+        .as_ref()
+        .and_then(|r| r["video"]["key"].as_str().map(str::to_string))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_ready",
+                format!(
+                    "job {id} has no stitched video yet (state {})",
+                    job.state.as_str()
+                ),
+            )
+        })?;
+    Ok(bytes_response("video/mp4", object(&s, key).await?))
+}
+
+async fn get_hls(
+    State(s): State<AppState>,
+    Path((id, name)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let job = load_job(&s, &id).await?;
+    let tasks = s.farm.db.tasks(&id).await?;
+    let mut segs: Vec<&TaskRow> = tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Segment)
+        .collect();
+    segs.sort_by_key(|t| t.seg_index);
+    if name == "index.m3u8" {
+        let entries: Vec<PlaylistEntry> = segs
+            .iter()
+            .map(|t| PlaylistEntry {
+                index: t.seg_index as u32,
+                frames: (t.frame_end - t.frame_start) as u32,
+                done: t.state == TaskState::Done,
+            })
+            .collect();
+        let text = media_playlist(&entries, job.settings.fps, segment_name);
+        return Ok(bytes_response(
+            "application/vnd.apple.mpegurl",
+            text.into_bytes(),
+        ));
+    }
+    let seg = segs
+        .iter()
+        .find(|t| segment_name(t.seg_index as u32) == name)
+        .ok_or_else(|| ApiError::not_found(&format!("HLS file {name:?} of job {id}")))?;
+    if seg.state != TaskState::Done {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_ready",
+            format!("segment {} of job {id} is not rendered yet", seg.seg_index),
+        ));
+    }
+    let key = hls_key(&keys_for(&job), seg.seg_index as u32);
+    Ok(bytes_response("video/mp2t", object(&s, key).await?))
+}
+
+// ---- review --------------------------------------------------------------------------------
+
+/// The reviewer named by the request's bearer token.
+fn reviewer(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
+    if s.cfg.reviewers.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "review_disabled",
+            "no reviewers are configured (--reviewer NAME:TOKEN)",
+        ));
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_missing",
+                "header `Authorization: Bearer <reviewer token>` is required",
+            )
+        })?;
+    // Compare against every token without stopping early.
+    let mut found = None;
+    for (name, t) in &s.cfg.reviewers {
+        if constant_time_eq(t.as_bytes(), token.as_bytes()) {
+            found = Some(name.clone());
+        }
+    }
+    found.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_invalid",
+            "the reviewer token is not valid",
+        )
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(serde::Deserialize, Default)]
+struct DecisionBody {
+    reason: Option<String>,
+}
+
+async fn decide(
+    s: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    body: &[u8],
+    decision: Decision,
+) -> ApiResult<Json<Value>> {
+    let actor = reviewer(s, headers)?;
+    let parsed: DecisionBody = if body.iter().all(u8::is_ascii_whitespace) {
+        DecisionBody::default()
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "body_malformed",
+                format!("expected {{\"reason\": \"…\"}}: {e}"),
+            )
+        })?
+    };
+    let reason = parsed
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if decision == Decision::Reject && reason.is_none() {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_required",
+            "a rejection needs a reason",
+        );
+        e.field = Some("reason".into());
+        return Err(e);
+    }
+    if reason.as_ref().is_some_and(|r| r.len() > 2000) {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_too_long",
+            "reason is longer than 2000 bytes",
+        );
+        e.field = Some("reason".into());
+        return Err(e);
+    }
+    match s
+        .farm
+        .db
+        .decide(id, &actor, decision, reason.as_deref(), now_ms())
+        .await
+    {
+        Ok(job) => {
+            s.farm.metrics.inc(
+                "quakecast_decisions_total",
+                &[(
+                    "decision",
+                    if decision == Decision::Approve {
+                        "approve"
+                    } else {
+                        "reject"
+                    },
+                )],
+            );
+            tracing::info!(job = %id, reviewer = %actor, ?decision, "decision");
+            s.farm.wake.notify_waiters();
+            Ok(Json(json!({"job": job_view(s, &job).await?})))
+        }
+        Err(DecideError::NotFound) => Err(ApiError::not_found(&format!("job {id:?}"))),
+        Err(DecideError::WrongState(state)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_awaiting_review",
+            format!(
+                "job {id} is {}; only a job awaiting review can be decided",
+                state.as_str()
+            ),
+        )
+        .with_extra(json!({"state": state}))),
+        Err(DecideError::Db(e)) => Err(e.into()),
+    }
+}
+
+async fn approve(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    decide(&s, &headers, &id, &body, Decision::Approve).await
+}
+
+async fn reject(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    decide(&s, &headers, &id, &body, Decision::Reject).await
+}
+
+async fn review_queue(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let who = reviewer(&s, &headers)?;
+    let jobs = s
+        .farm
+        .db
+        .jobs_in_state(JobState::AwaitingReview, 100)
+        .await?;
+    let mut out = Vec::new();
+    for job in &jobs {
+        let mut v = job_view(&s, job).await?;
+        v["report"] = Value::String(job.report.clone());
+        v["facts"] = facts(job);
+        v["audience"] = super::push::audience(&job.event);
+        out.push(v);
+    }
+    Ok(Json(json!({"reviewer": who, "jobs": out})))
+}
+
+/// The facts a bulletin states, for the reviewer to check against the report.
+fn facts(job: &JobRow) -> Value {
+    let e = &job.event;
+    let model = quakecast_scenes::intensity::IntensityModel::for_event(e);
+    json!({
+        "origin_time_utc": e.origin_time.to_rfc3339(),
+        "magnitude": format!("{} {:.1}", e.magnitude_type, e.magnitude),
+        "depth_km": e.depth_km,
+        "epicentre": format!("{:.2}°{}, {:.2}°{}", e.lat.abs(), if e.lat >= 0.0 { "N" } else { "S" },
+            e.lon.abs(), if e.lon >= 0.0 { "E" } else { "W" }),
+        "region": e.region,
+        "source": job.source,
+        "status": job.report_status,
+        "revision": job.revision,
+        "epicentral_intensity": (model.epicentral_intensity() * 10.0).round() / 10.0,
+    })
+}
+
+async fn review_page() -> Html<&'static str> {
+    Html(include_str!("review.html"))
+}
+
+// ---- operations ----------------------------------------------------------------------------
+
+async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
+    let queue = s.farm.db.queue_depth().await?;
+    let jobs = s.farm.db.job_counts().await?;
+    let text = s.farm.metrics.render(&queue, &jobs);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    match s.farm.db.ping().await {
+        Ok(()) => Json(json!({"ok": true, "database": s.farm.db.dialect().name()})).into_response(),
+        Err(e) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            e.to_string(),
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,616 @@
+//! Render workers: claim a task, do it, put its output under a fixed key, then acknowledge.
+//!
+//! The same loop runs as tasks inside `serve` and as the separate, stateless `quakecast worker`
+//! process. A worker holds no state that matters: everything a task needs is in the database
+//! (the job's event and settings) and the object store (finished segments), so a worker can die
+//! at any point. Its lease then expires and another worker renders the same frames — a frame is
+//! a function of the storyboard and its number only — and writes the same key. An output is
+//! always stored *before* its task is acknowledged, so a done task always has its object.
+//!
+//! While a task runs, a heartbeat renews the lease every third of its length; if renewal fails
+//! (the lease was lost) the result is still offered but the fenced completion ignores it.
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use quakecast_scenes::Storyboard;
+use serde_json::{json, Value};
+use tokio::sync::{watch, Notify};
+
+use super::config::RenderEnvSpec;
+use super::db::{now_ms, Db};
+use super::error::{FarmError, FarmResult};
+use super::hls::{media_playlist, remux_to_ts, segment_name, PlaylistEntry};
+use super::metrics::Metrics;
+use super::model::{JobRow, Lease, TaskKind, TaskRow, TaskState};
+use crate::manifest::{
+    EncoderSummary, Manifest, SegmentRecord, StoryboardSummary, Timings, ToolVersions, VideoSummary,
+};
+use crate::pipeline::RenderEnv;
+use crate::plan::Segment;
+use crate::store::{sha256_file, sha256_hex, BulletinKeys, ObjectStore, StoredObject};
+
+/// What every worker and the API share: the database, the store, metrics, and a bell rung when
+/// new work is queued (local workers wake at once instead of at their next poll).
+#[derive(Clone)]
+pub struct Farm {
+    pub db: Db,
+    pub store: Arc<dyn ObjectStore>,
+    pub metrics: Arc<Metrics>,
+    pub wake: Arc<Notify>,
+}
+
+/// Builds the renderer (GPU device, font, decoded map) the first time a worker needs it; a
+/// stitch-only or push-only process never touches the GPU.
+pub struct RenderEnvLoader {
+    spec: Option<RenderEnvSpec>,
+    env: Mutex<Option<RenderEnv>>,
+}
+
+impl RenderEnvLoader {
+    pub fn new(spec: RenderEnvSpec) -> Self {
+        Self {
+            spec: Some(spec),
+            env: Mutex::new(None),
+        }
+    }
+
+    /// A loader that hands out an environment built elsewhere (tests, benches).
+    pub fn with_env(env: RenderEnv) -> Self {
+        Self {
+            spec: None,
+            env: Mutex::new(Some(env)),
+        }
+    }
+
+    /// The environment, built on first use (blocking: call from a blocking thread).
+    pub fn get(&self) -> crate::Result<RenderEnv> {
+        let mut slot = self.env.lock().map_err(|_| crate::Error::Tool {
+            tool: "render environment",
+            message: "a previous initialisation panicked".into(),
+        })?;
+        if let Some(env) = slot.as_ref() {
+            return Ok(env.clone());
+        }
+        let spec = self.spec.as_ref().ok_or_else(|| crate::Error::Tool {
+            tool: "render environment",
+            message: "no render environment configured".into(),
+        })?;
+        let t = Instant::now();
+        let assets = crate::assets::load_assets(&spec.data)?;
+        let font = quakecast_renderer::Font::load(spec.font.as_deref())?;
+        let gpu = quakecast_renderer::GpuContext::new(spec.adapter)?;
+        let s = gpu.summary();
+        tracing::info!(adapter = %s.name, backend = %s.backend, device_type = %s.device_type,
+            secs = format!("{:.2}", t.elapsed().as_secs_f64()), "render environment ready");
+        let env = RenderEnv {
+            gpu: Arc::new(gpu),
+            font: Arc::new(font),
+            assets: Arc::new(assets),
+        };
+        *slot = Some(env.clone());
+        Ok(env)
+    }
+}
+
+/// One worker loop's settings.
+#[derive(Clone, Debug)]
+pub struct WorkerOptions {
+    /// Lease owner name (unique per loop).
+    pub id: String,
+    pub kinds: Vec<TaskKind>,
+    pub lease_ms: i64,
+    pub poll_ms: u64,
+    pub work_dir: PathBuf,
+}
+
+/// Key of segment `index`'s TS copy, next to the bulletin's other objects.
+pub fn hls_key(keys: &BulletinKeys, index: u32) -> String {
+    keys.sidecar(&format!("hls/{}", segment_name(index)))
+}
+
+pub fn keys_for(job: &JobRow) -> BulletinKeys {
+    BulletinKeys::new(&job.event, job.settings.width, job.settings.height)
+}
+
+/// Claim and run render tasks until `shutdown` turns true.
+pub async fn run_worker(
+    farm: Farm,
+    env: Arc<RenderEnvLoader>,
+    opts: WorkerOptions,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    tracing::info!(worker = %opts.id, kinds = ?opts.kinds, "worker started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let claimed = farm
+            .db
+            .claim(&opts.id, &opts.kinds, opts.lease_ms, now_ms())
+            .await;
+        match claimed {
+            Ok(Some(lease)) => {
+                run_one(&farm, &env, &opts, lease).await;
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(worker = %opts.id, error = %e, "claim failed"),
+        }
+        tokio::select! {
+            _ = farm.wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(opts.poll_ms)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::info!(worker = %opts.id, "worker stopped");
+}
+
+/// Run one leased task with a heartbeat, then complete or fail it.
+async fn run_one(farm: &Farm, env: &Arc<RenderEnvLoader>, opts: &WorkerOptions, mut lease: Lease) {
+    let t0 = Instant::now();
+    tracing::info!(worker = %opts.id, task = %lease.task_id, attempt = lease.attempts, "claimed");
+    let job = match farm.db.job(&lease.job_id).await {
+        Ok(Some(job)) => job,
+        Ok(None) => {
+            let _ = farm
+                .db
+                .fail(&lease, "job row missing", false, 0, now_ms())
+                .await;
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(task = %lease.task_id, error = %e, "reading job failed");
+            return; // the lease expires and the task is retried
+        }
+    };
+    let tasks = if lease.kind == TaskKind::Stitch {
+        match farm.db.tasks(&lease.job_id).await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(task = %lease.task_id, error = %e, "reading tasks failed");
+                return;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let work = {
+        let (store, env, lease, dir, worker) = (
+            farm.store.clone(),
+            env.clone(),
+            lease.clone(),
+            opts.work_dir.clone(),
+            opts.id.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            run_task(&*store, &env, &job, &tasks, &lease, &dir, &worker)
+        })
+    };
+    tokio::pin!(work);
+    let beat = Duration::from_millis((opts.lease_ms / 3).max(100) as u64);
+    let mut lost = false;
+    let outcome = loop {
+        tokio::select! {
+            res = &mut work => break res,
+            _ = tokio::time::sleep(beat) => {
+                match farm.db.renew(&mut lease, opts.lease_ms, now_ms()).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        if !lost {
+                            tracing::warn!(task = %lease.task_id, "lease lost; the result will be discarded");
+                        }
+                        lost = true;
+                    }
+                    Err(e) => tracing::warn!(task = %lease.task_id, error = %e, "lease renewal failed"),
+                }
+            }
+        }
+    };
+    let kind = lease.kind.as_str();
+    let now = now_ms();
+    match outcome {
+        Ok(Ok(result)) => match farm.db.complete(&lease, &result, now).await {
+            Ok(true) => {
+                farm.metrics.inc(
+                    "quakecast_tasks_total",
+                    &[("kind", kind), ("outcome", "done")],
+                );
+                farm.metrics.observe(
+                    "quakecast_stage_seconds",
+                    &[("stage", kind)],
+                    t0.elapsed().as_secs_f64(),
+                );
+                tracing::info!(task = %lease.task_id, secs = format!("{:.2}", t0.elapsed().as_secs_f64()), "done");
+                farm.wake.notify_waiters();
+            }
+            Ok(false) => {
+                farm.metrics.inc(
+                    "quakecast_tasks_total",
+                    &[("kind", kind), ("outcome", "fenced")],
+                );
+                tracing::warn!(task = %lease.task_id, "completion refused: the lease was no longer ours");
+            }
+            Err(e) => {
+                tracing::warn!(task = %lease.task_id, error = %e, "completion failed; the lease will expire")
+            }
+        },
+        Ok(Err(e)) => {
+            let retryable = e.is_retryable();
+            farm.metrics.inc(
+                "quakecast_tasks_total",
+                &[("kind", kind), ("outcome", "failed")],
+            );
+            tracing::warn!(task = %lease.task_id, error = %e, retryable, "task failed");
+            let backoff = 1000 * (1i64 << lease.attempts.clamp(0, 6));
+            if let Err(e2) = farm
+                .db
+                .fail(&lease, &e.to_string(), retryable, backoff, now)
+                .await
+            {
+                tracing::warn!(task = %lease.task_id, error = %e2, "recording the failure failed");
+            }
+        }
+        Err(join) => {
+            farm.metrics.inc(
+                "quakecast_tasks_total",
+                &[("kind", kind), ("outcome", "panicked")],
+            );
+            let msg = format!("worker panicked: {join}");
+            tracing::error!(task = %lease.task_id, %msg);
+            let _ = farm.db.fail(&lease, &msg, true, 1000, now).await;
+        }
+    }
+}
+
+/// The blocking part of a task.
+fn run_task(
+    store: &dyn ObjectStore,
+    env: &RenderEnvLoader,
+    job: &JobRow,
+    tasks: &[TaskRow],
+    lease: &Lease,
+    dir: &Path,
+    worker: &str,
+) -> FarmResult<Value> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    })?;
+    // A private scratch directory per attempt, removed on every exit path.
+    let scratch = Scratch::new(dir, &format!("{}-{}", lease.task_id, lease.token))?;
+    match lease.kind {
+        TaskKind::Segment => run_segment(store, env, job, lease, &scratch.0, worker),
+        TaskKind::Audio => run_audio(store, job, &scratch.0),
+        TaskKind::Stitch => run_stitch(store, job, tasks, &scratch.0),
+        TaskKind::Push => Err(FarmError::Other("push tasks are not render work".into())),
+    }
+}
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(parent: &Path, name: &str) -> FarmResult<Self> {
+        let p = parent.join(format!("{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&p).map_err(|e| crate::Error::Io {
+            path: p.display().to_string(),
+            source: e,
+        })?;
+        Ok(Self(p))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run_segment(
+    store: &dyn ObjectStore,
+    env: &RenderEnvLoader,
+    job: &JobRow,
+    lease: &Lease,
+    dir: &Path,
+    worker: &str,
+) -> FarmResult<Value> {
+    let t = Instant::now();
+    let env = env.get()?;
+    let settings = &job.settings;
+    let storyboard = Storyboard::new(&job.event, settings.render());
+    let (start, end) = (lease.frame_start as u32, lease.frame_end as u32);
+    if end > storyboard.total_frames || start >= end {
+        return Err(FarmError::Corrupt(format!(
+            "segment {} frames {start}..{end} outside the storyboard's 0..{}",
+            lease.seg_index, storyboard.total_frames
+        )));
+    }
+    let index = lease.seg_index as u32;
+    let mp4 = dir.join(format!("seg{index:04}.mp4"));
+    let report = quakecast_renderer::render_segment(
+        &env.gpu,
+        &env.font,
+        &storyboard,
+        &env.assets,
+        start..end,
+        &settings.encode(),
+        &mp4,
+        |_| {},
+    )
+    .map_err(crate::Error::from)?;
+    let keys = keys_for(job);
+    let segment = store.put_file(&keys.segment(index), &mp4, "video/mp4")?;
+    let ts = dir.join(segment_name(index));
+    remux_to_ts(&mp4, f64::from(start) / f64::from(settings.fps), &ts)?;
+    let ts_obj = store.put_file(&hls_key(&keys, index), &ts, "video/mp2t")?;
+    let adapter = env.gpu.summary();
+    Ok(json!({
+        "segment": segment,
+        "ts": ts_obj,
+        "frames": [start, end],
+        "render_secs": report.render_secs,
+        "encode_wait_secs": report.encode_wait_secs,
+        "wall_secs": t.elapsed().as_secs_f64(),
+        "worker": worker,
+        "adapter": adapter.name,
+        "adapter_backend": adapter.backend,
+        "adapter_device_type": adapter.device_type,
+        "font": env.font.path().display().to_string(),
+    }))
+}
+
+fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Value> {
+    let t = Instant::now();
+    let storyboard = Storyboard::new(&job.event, job.settings.render());
+    let fps = f64::from(job.settings.fps);
+    let scenes: Vec<_> = storyboard
+        .scenes
+        .iter()
+        .map(|s| {
+            (
+                s.kind,
+                f64::from(s.start) / fps,
+                f64::from(s.start + s.frames) / fps,
+            )
+        })
+        .collect();
+    let tts = quakecast_renderer::audio::tts::tts_from_env();
+    let report = quakecast_renderer::audio::prepare_audio(
+        &job.event,
+        &scenes,
+        f64::from(storyboard.total_frames) / fps,
+        tts.as_ref(),
+        dir,
+    )
+    .map_err(|e| FarmError::Other(format!("audio: {e}")))?;
+    let keys = keys_for(job);
+    let audio = store.put_file(&keys.sidecar("audio.m4a"), &report.audio, "audio/mp4")?;
+    let srt = store.put_file(
+        &keys.sidecar("subtitles.srt"),
+        &report.srt,
+        "application/x-subrip",
+    )?;
+    let vtt = store.put_file(&keys.sidecar("subtitles.vtt"), &report.vtt, "text/vtt")?;
+    Ok(json!({
+        "audio": audio,
+        "srt": srt,
+        "vtt": vtt,
+        "voice": report.voice,
+        "integrated_lufs": report.integrated_lufs,
+        "true_peak_dbtp": report.true_peak_dbtp,
+        "duration_secs": report.duration_secs,
+        "wall_secs": t.elapsed().as_secs_f64(),
+    }))
+}
+
+fn stored(v: &Value, field: &str) -> FarmResult<StoredObject> {
+    let o = &v[field];
+    let s = |k: &str| o[k].as_str().map(str::to_string);
+    Ok(StoredObject {
+        key: s("key")
+            .ok_or_else(|| FarmError::Corrupt(format!("task result has no {field}.key")))?,
+        url: s("url").unwrap_or_default(),
+        bytes: o["bytes"].as_u64().unwrap_or(0),
+        sha256: s("sha256").unwrap_or_default(),
+    })
+}
+
+fn run_stitch(
+    store: &dyn ObjectStore,
+    job: &JobRow,
+    tasks: &[TaskRow],
+    dir: &Path,
+) -> FarmResult<Value> {
+    let t0 = Instant::now();
+    let settings = &job.settings;
+    let storyboard = Storyboard::new(&job.event, settings.render());
+    let mut segs: Vec<&TaskRow> = tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Segment)
+        .collect();
+    segs.sort_by_key(|t| t.seg_index);
+    if segs.is_empty() || segs.iter().any(|t| t.state != TaskState::Done) {
+        return Err(FarmError::Corrupt(format!(
+            "stitch of job {} started before all its segments were done",
+            job.id
+        )));
+    }
+    let mut paths = Vec::new();
+    let mut records = Vec::new();
+    let mut owners: Vec<String> = segs
+        .iter()
+        .filter_map(|t| t.result.as_ref()?["worker"].as_str().map(str::to_string))
+        .collect();
+    owners.sort();
+    owners.dedup();
+    for t in &segs {
+        let result = t
+            .result
+            .as_ref()
+            .ok_or_else(|| FarmError::Corrupt(format!("segment task {} has no result", t.id)))?;
+        let obj = stored(result, "segment")?;
+        let bytes = store.get_bytes(&obj.key)?;
+        let p = dir.join(format!("seg{:04}.mp4", t.seg_index));
+        std::fs::write(&p, &bytes).map_err(|e| crate::Error::Io {
+            path: p.display().to_string(),
+            source: e,
+        })?;
+        paths.push(p);
+        let worker = result["worker"].as_str().unwrap_or_default();
+        records.push(SegmentRecord {
+            segment: Segment {
+                index: t.seg_index as u32,
+                start: t.frame_start as u32,
+                end: t.frame_end as u32,
+            },
+            worker: owners.iter().position(|o| o == worker).unwrap_or(0) as u32,
+            render_secs: result["render_secs"].as_f64().unwrap_or(0.0),
+            encode_wait_secs: result["encode_wait_secs"].as_f64().unwrap_or(0.0),
+            wall_secs: result["wall_secs"].as_f64().unwrap_or(0.0),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        });
+    }
+    let keys = keys_for(job);
+    let audio_result = tasks
+        .iter()
+        .find(|t| t.kind == TaskKind::Audio && t.state == TaskState::Done)
+        .and_then(|t| t.result.clone());
+    let audio_path = match &audio_result {
+        Some(r) => {
+            let obj = stored(r, "audio")?;
+            let p = dir.join("audio.m4a");
+            std::fs::write(&p, store.get_bytes(&obj.key)?).map_err(|e| crate::Error::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
+            Some(p)
+        }
+        None => None,
+    };
+    let video_path = dir.join("bulletin.mp4");
+    crate::media::stitch(&paths, audio_path.as_deref(), &video_path)?;
+    let probe = crate::media::probe(&video_path)?;
+    if probe.frames != storyboard.total_frames {
+        return Err(FarmError::Scheduler(crate::Error::Tool {
+            tool: "stitch",
+            message: format!(
+                "stitched video has {} frames, the storyboard {}",
+                probe.frames, storyboard.total_frames
+            ),
+        }));
+    }
+    let stitch_secs = t0.elapsed().as_secs_f64();
+    let t_store = Instant::now();
+    let video = store.put_file(&keys.video(), &video_path, "video/mp4")?;
+    let (_, video_sha) = sha256_file(&video_path)?;
+
+    // The final playlist, beside the TS segments (the API serves the growing one).
+    let entries: Vec<PlaylistEntry> = segs
+        .iter()
+        .map(|t| PlaylistEntry {
+            index: t.seg_index as u32,
+            frames: (t.frame_end - t.frame_start) as u32,
+            done: true,
+        })
+        .collect();
+    let playlist = media_playlist(&entries, settings.fps, segment_name);
+    let playlist_obj = store.put_bytes(
+        &keys.sidecar("hls/index.m3u8"),
+        playlist.as_bytes(),
+        "application/vnd.apple.mpegurl",
+    )?;
+
+    let first = segs
+        .first()
+        .and_then(|t| t.result.clone())
+        .unwrap_or_default();
+    let s = |k: &str| first[k].as_str().unwrap_or_default().to_string();
+    let fps = settings.fps;
+    let input_report =
+        serde_json::from_str(&job.report).unwrap_or_else(|_| Value::String(job.report.clone()));
+    let ms = |a: Option<i64>, b: Option<i64>| match (a, b) {
+        (Some(a), Some(b)) => (b - a) as f64 / 1000.0,
+        _ => 0.0,
+    };
+    let mut manifest = Manifest {
+        schema: "quakecast-manifest/1",
+        quakecast_version: env!("CARGO_PKG_VERSION"),
+        created_at: crate::clock::now(),
+        input_report,
+        input_sha256: sha256_hex(job.report.as_bytes()),
+        event: job.event.clone(),
+        settings: settings.render(),
+        storyboard: StoryboardSummary {
+            total_frames: storyboard.total_frames,
+            duration_secs: f64::from(storyboard.total_frames) / f64::from(fps),
+            scenes: storyboard.scenes.clone(),
+        },
+        encoder: EncoderSummary {
+            codec: "h264 (libx264)",
+            preset: settings.preset.clone(),
+            crf: settings.crf,
+            pix_fmt: "yuv420p",
+            container: "mp4 (+faststart)",
+            note: "segments rendered by farm workers, joined with the concat demuxer (-c copy)",
+        },
+        segments: records,
+        outputs: vec![video.clone(), playlist_obj.clone()],
+        video: VideoSummary {
+            frames: probe.frames,
+            duration_secs: probe.duration,
+            width: probe.width,
+            height: probe.height,
+            codec: probe.codec.clone(),
+            pix_fmt: probe.pix_fmt.clone(),
+            sha256: video_sha,
+            bytes: video.bytes,
+        },
+        tools: ToolVersions {
+            ffmpeg: crate::media::ffmpeg_version().unwrap_or_else(|e| format!("unknown: {e}")),
+            adapter: s("adapter"),
+            adapter_backend: s("adapter_backend"),
+            adapter_device_type: s("adapter_device_type"),
+            font: s("font"),
+        },
+        timings: Timings {
+            storyboard_secs: 0.0,
+            render_wall_secs: ms(job.render_started_at, job.rendered_at),
+            audio_secs: audio_result
+                .as_ref()
+                .and_then(|r| r["wall_secs"].as_f64())
+                .unwrap_or(0.0),
+            stitch_secs,
+            store_secs: 0.0,
+            total_secs: 0.0,
+        },
+    };
+    if let Some(r) = &audio_result {
+        for f in ["audio", "srt", "vtt"] {
+            if let Ok(o) = stored(r, f) {
+                manifest.outputs.push(o);
+            }
+        }
+    }
+    manifest.timings.store_secs = t_store.elapsed().as_secs_f64();
+    manifest.timings.total_secs = (now_ms() - job.received_at) as f64 / 1000.0;
+    let manifest_bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| FarmError::Other(e.to_string()))?;
+    let manifest_obj = store.put_bytes(&keys.manifest(), &manifest_bytes, "application/json")?;
+    Ok(json!({
+        "video": video,
+        "manifest": manifest_obj,
+        "playlist": playlist_obj,
+        "subtitles": audio_result.as_ref().map(|r| json!({"srt": r["srt"], "vtt": r["vtt"]})),
+        "probe": {
+            "frames": probe.frames,
+            "duration_secs": probe.duration,
+            "width": probe.width,
+            "height": probe.height,
+            "codec": probe.codec,
+            "audio": probe.audio.as_ref().map(|a| a.0.clone()),
+        },
+        "workers": owners,
+        "stitch_secs": stitch_secs,
+    }))
+}

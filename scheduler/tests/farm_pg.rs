@@ -1,0 +1,282 @@
+//! The distributed farm: PostgreSQL started by the test (Debian's binaries, `initdb` in a temp
+//! dir), an S3-compatible server (`s3s-fs`) in this process, `serve` and separate `worker`
+//! processes. The queue's lease semantics are checked on SQLite and PostgreSQL through the same
+//! code path.
+mod farm_support;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use farm_support::*;
+use quakecast::farm::db::{now_ms, Db, IntakeOutcome, NewJob};
+use quakecast::farm::model::{JobSettings, JobState, TaskKind};
+use quakecast::plan::Segment;
+use serde_json::json;
+
+fn new_job(event_id: &str, segments: u32) -> NewJob {
+    let event = quakecast_scenes::parse_report(&report(event_id, "official", 0)).expect("report");
+    NewJob {
+        event,
+        format: "cenc".into(),
+        report: String::from_utf8(report(event_id, "official", 0)).expect("utf8"),
+        settings: JobSettings::default(),
+        auto_approve: false,
+        plan: (0..segments)
+            .map(|i| Segment {
+                index: i,
+                start: i * 30,
+                end: (i + 1) * 30,
+            })
+            .collect(),
+        webhook: None,
+    }
+}
+
+async fn lease_semantics(db: &Db) {
+    let t = now_ms();
+    let IntakeOutcome::Created { job, .. } =
+        db.intake(&new_job("Q-LEASE", 3), t).await.expect("intake")
+    else {
+        panic!("not created");
+    };
+    let kinds = TaskKind::RENDER;
+    let a = db
+        .claim("wa", &kinds, 1000, t)
+        .await
+        .expect("claim")
+        .expect("a task");
+    assert_eq!((a.kind, a.seg_index, a.attempts), (TaskKind::Segment, 0, 1));
+    let b = db
+        .claim("wb", &kinds, 1000, t)
+        .await
+        .expect("claim")
+        .expect("a task");
+    assert_eq!(b.seg_index, 1, "a leased task is not handed out twice");
+    let c = db
+        .claim("wc", &kinds, 1000, t)
+        .await
+        .expect("claim")
+        .expect("a task");
+    assert!(db
+        .claim("wd", &kinds, 1000, t)
+        .await
+        .expect("claim")
+        .is_none());
+    assert_eq!(
+        db.job(&job.id).await.expect("job").expect("row").state,
+        JobState::Rendering
+    );
+
+    // b renews and finishes; a's worker dies (no renewal), its lease expires and it is re-leased.
+    let mut b2 = b.clone();
+    assert!(db.renew(&mut b2, 1000, t + 900).await.expect("renew"));
+    let seg = |i: u32| json!({"segment": {"key": format!("k{i}"), "url": "", "bytes": 1, "sha256": ""}, "worker": "w"});
+    assert!(db.complete(&b2, &seg(1), t + 1500).await.expect("complete"));
+    let a2 = db
+        .claim("we", &kinds, 1000, t + 1100)
+        .await
+        .expect("claim")
+        .expect("re-leased");
+    assert_eq!(
+        (a2.task_id.as_str(), a2.attempts, a2.owner.as_str()),
+        (a.task_id.as_str(), 2, "we")
+    );
+    assert!(a2.token > a.token);
+    // The first worker wakes up late: its "done" and its renewal change nothing.
+    assert!(!db.complete(&a, &seg(0), t + 1200).await.expect("late done"));
+    let mut a_late = a.clone();
+    assert!(!db
+        .renew(&mut a_late, 1000, t + 1200)
+        .await
+        .expect("late renew"));
+    assert!(db.complete(&a2, &seg(0), t + 1300).await.expect("done"));
+    assert!(db.complete(&c, &seg(2), t + 900).await.expect("done"));
+    // The last segment queued exactly one stitch task.
+    let tasks = db.tasks(&job.id).await.expect("tasks");
+    assert_eq!(
+        tasks.iter().filter(|t| t.kind == TaskKind::Stitch).count(),
+        1
+    );
+    let j = db.job(&job.id).await.expect("job").expect("row");
+    assert_eq!(j.segments_done, 3);
+
+    // A task whose worker dies on every attempt fails its job after max attempts.
+    let IntakeOutcome::Created { job: doomed, .. } =
+        db.intake(&new_job("Q-DOOMED", 1), t).await.expect("intake")
+    else {
+        panic!("not created");
+    };
+    let mut now = t + 10_000;
+    for attempt in 1..=3 {
+        let l = db
+            .claim("wx", &[TaskKind::Segment], 100, now)
+            .await
+            .expect("claim")
+            .expect("task");
+        assert_eq!(l.job_id, doomed.id);
+        assert_eq!(l.attempts, attempt);
+        now += 200;
+    }
+    assert!(db
+        .claim("wx", &[TaskKind::Segment], 100, now)
+        .await
+        .expect("claim")
+        .is_none());
+    assert_eq!(db.reap_expired(now).await.expect("reap"), 1);
+    let d = db.job(&doomed.id).await.expect("job").expect("row");
+    assert_eq!(d.state, JobState::Failed);
+    assert!(
+        d.reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("worker lost"),
+        "{:?}",
+        d.reason
+    );
+}
+
+async fn concurrent_claims_never_share_a_task(db: &Db) {
+    let t = now_ms();
+    for i in 0..6 {
+        db.intake(&new_job(&format!("Q-CONC-{i}"), 5), t)
+            .await
+            .expect("intake");
+    }
+    let mut handles = Vec::new();
+    for w in 0..8 {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(l) = db
+                .claim(&format!("w{w}"), &[TaskKind::Segment], 60_000, t)
+                .await
+                .expect("claim")
+            {
+                got.push(l.task_id);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.expect("join"));
+    }
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(all.len(), 30);
+    assert_eq!(unique.len(), 30, "a task was claimed twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lease_semantics_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::connect(&format!("sqlite://{}", dir.path().join("q.db").display()))
+        .await
+        .expect("sqlite");
+    lease_semantics(&db).await;
+    concurrent_claims_never_share_a_task(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lease_semantics_on_postgres() {
+    let Some(pg) = tokio::task::spawn_blocking(Postgres::start)
+        .await
+        .expect("join")
+    else {
+        return;
+    };
+    let db = Db::connect(&pg.url).await.expect("postgres");
+    // A second process migrating at once is serialised (advisory lock) and finds nothing to do.
+    Db::connect(&pg.url).await.expect("migrate again");
+    lease_semantics(&db).await;
+    concurrent_claims_never_share_a_task(&db).await;
+}
+
+#[test]
+fn distributed_worker_killed_mid_segment_job_completes_and_pushes_once() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s3 = S3Server::start(&dir.path().join("s3"), "bulletins");
+    let rx = Receiver::start(0);
+    let env = s3.env();
+    let env_ref: Vec<(&str, String)> = env.iter().map(|(k, v)| (*k, v.clone())).collect();
+
+    let mut serve_args = vec!["serve".to_string()];
+    serve_args.extend(common_flags(dir.path(), &pg.url, "s3://bulletins/farm"));
+    serve_args.extend(serve_flags(10));
+    serve_args.extend(
+        [
+            "--workers",
+            "0",
+            "--push-url",
+            &rx.url,
+            "--push-secret",
+            PUSH_SECRET,
+            "--auto-approve",
+            "*:*:0-10",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    let srv = spawn(dir.path(), "serve", &serve_args, &env_ref);
+    let worker_args = |name: &str| {
+        let mut a = vec!["worker".to_string()];
+        a.extend(common_flags(dir.path(), &pg.url, "s3://bulletins/farm"));
+        a.extend(["--worker-id".to_string(), name.to_string()]);
+        a
+    };
+
+    let r = srv.post_event(&report("T-DIST", "official", 0));
+    assert_eq!(r.status, 202, "{r:?}");
+    let id = r.body["job"]["id"].as_str().expect("id").to_string();
+
+    // Worker A takes a segment; kill it while the segment is leased to it.
+    let mut a = spawn(dir.path(), "worker-a", &worker_args("wa"), &env_ref);
+    let t = Instant::now();
+    let killed_index = loop {
+        let j = srv.job(&id);
+        let leased = j["progress"]["segments"]
+            .as_array()
+            .expect("segments")
+            .iter()
+            .find(|s| s["state"] == "leased")
+            .cloned();
+        if let Some(s) = leased {
+            a.child.kill().expect("kill -9 worker a");
+            a.child.wait().expect("reaped");
+            break s["index"].as_i64().expect("index");
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "worker a took nothing: {}",
+            a.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    drop(a);
+
+    // Worker B finishes everything, including the killed segment once its lease expires.
+    let b = spawn(dir.path(), "worker-b", &worker_args("wb"), &env_ref);
+    let j = srv.wait_state(&id, &["pushed"], Duration::from_secs(240));
+    let seg = &j["progress"]["segments"][killed_index as usize];
+    assert_eq!(seg["state"], "done");
+    assert!(
+        seg["attempts"].as_i64().unwrap_or(0) >= 2,
+        "the killed segment was re-leased: {j:#}"
+    );
+    assert_eq!(seg["worker"], "wb-w0", "{j:#}");
+    assert_eq!(rx.keys(), vec![format!("push-{id}")], "pushed exactly once");
+    // Objects are in the bucket under fixed keys.
+    let video = j["outputs"]["video_object"]["key"]
+        .as_str()
+        .expect("video key");
+    assert!(
+        s3.root.join("bulletins/farm").join(video).exists(),
+        "{video}"
+    );
+    let (status, bytes) = srv.get_bytes(&format!("/v1/jobs/{id}/video"));
+    assert_eq!(status, 200);
+    assert!(bytes.len() > 1000);
+    drop(b);
+}

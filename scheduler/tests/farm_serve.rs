@@ -1,0 +1,505 @@
+//! `quakecast serve` on the embedded default (SQLite, local directory store, local workers),
+//! the real binary on loopback: intake signatures and errors, idempotency and superseding,
+//! a crash mid-job, a burst of reports through to the push service, the growing HLS playlist.
+mod farm_support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use farm_support::*;
+use serde_json::json;
+
+fn sqlite_serve(dir: &std::path::Path, workers: u32, fps: u32, extra: &[&str]) -> Proc {
+    let mut args = vec!["serve".to_string()];
+    args.extend(common_flags(
+        dir,
+        &format!("sqlite://{}", dir.join("farm.db").display()),
+        &dir.join("store").display().to_string(),
+    ));
+    args.extend(serve_flags(fps));
+    args.extend(["--workers".to_string(), workers.to_string()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    spawn(dir, "serve", &args, &[])
+}
+
+#[test]
+fn intake_verifies_signatures_and_refuses_bad_input_precisely() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 0, 10, &["--max-body-bytes", "4096"]);
+    let body = report("T-SIG-1", "automatic", 0);
+    let now = now_secs();
+
+    // Good signature: a new job.
+    let r = srv.post_signed("msg_sig_1", now, &body);
+    assert_eq!(r.status, 202, "{r:?}");
+    assert_eq!(r.body["created"], true);
+    let job = r.body["job"]["id"].as_str().expect("job id").to_string();
+    assert_eq!(r.body["job"]["state"], "queued");
+    assert_eq!(r.body["job"]["progress"]["segments_total"], 3);
+
+    // Replayed message (same id, body, timestamp): the first answer, nothing new.
+    let r = srv.post_signed("msg_sig_1", now, &body);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["created"], false);
+    assert_eq!(r.body["job"]["id"], job.as_str());
+
+    // Same webhook id, another body.
+    let other = report("T-SIG-2", "automatic", 0);
+    let r = srv.post_signed("msg_sig_1", now, &other);
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (409, Some("webhook_id_reused")),
+        "{r:?}"
+    );
+
+    // Bad signature, wrong secret, missing header, expired and future timestamps.
+    let ts = now.to_string();
+    let r = srv.post_raw(
+        &other,
+        &[
+            ("webhook-id", "msg_x"),
+            ("webhook-timestamp", &ts),
+            ("webhook-signature", "v1,AAAA"),
+        ],
+    );
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (401, Some("signature_mismatch")),
+        "{r:?}"
+    );
+    let wrong = quakecast::farm::webhook::Secret::parse(PUSH_SECRET)
+        .expect("s")
+        .sign("msg_x", now, &other);
+    let r = srv.post_raw(
+        &other,
+        &[
+            ("webhook-id", "msg_x"),
+            ("webhook-timestamp", &ts),
+            ("webhook-signature", &wrong),
+        ],
+    );
+    assert_eq!(r.status, 401, "{r:?}");
+    let r = srv.post_raw(
+        &other,
+        &[("webhook-id", "msg_x"), ("webhook-timestamp", &ts)],
+    );
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (401, Some("signature_missing")),
+        "{r:?}"
+    );
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("webhook-signature"));
+    let r = srv.post_signed("msg_old", now - 301, &other);
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (401, Some("timestamp_expired")),
+        "{r:?}"
+    );
+    let r = srv.post_signed("msg_future", now + 400, &other);
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (401, Some("timestamp_in_future")),
+        "{r:?}"
+    );
+
+    // Bad reports: malformed JSON, a field out of range (named), not a report, too large,
+    // an unsupported content type.
+    let r = srv.post_event(b"{\"event_id\": ");
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (400, Some("report_malformed")),
+        "{r:?}"
+    );
+    let mut bad: serde_json::Value =
+        serde_json::from_slice(&report("T-BAD", "official", 0)).expect("json");
+    bad["latitude"] = json!(123.0);
+    let r = srv.post_event(&serde_json::to_vec(&bad).expect("json"));
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (422, Some("report_invalid")),
+        "{r:?}"
+    );
+    assert!(
+        r.body["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("latitude"),
+        "{r:?}"
+    );
+    let r = srv.post_event(b"{\"hello\": 1}");
+    assert_eq!(r.status, 422, "{r:?}");
+    let big = vec![b' '; 5000];
+    let r = srv.post_event(&big);
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (413, Some("body_too_large")),
+        "{r:?}"
+    );
+    let sig = secret().sign("msg_ct", now, &body);
+    let r = {
+        let resp = agent()
+            .post(format!("{}/v1/events", srv.base))
+            .header("content-type", "text/plain")
+            .header("webhook-id", "msg_ct")
+            .header("webhook-timestamp", &ts)
+            .header("webhook-signature", &sig)
+            .send(&body[..])
+            .expect("post");
+        resp.status().as_u16()
+    };
+    assert_eq!(r, 415);
+
+    // QuakeML is accepted too.
+    let xml = include_str!("farm_support/quakeml-sample.xml");
+    let r = srv.post_raw(
+        xml.as_bytes(),
+        &[
+            ("content-type", "application/xml"),
+            ("webhook-id", "msg_xml"),
+            ("webhook-timestamp", &ts),
+            (
+                "webhook-signature",
+                &secret().sign("msg_xml", now, xml.as_bytes()),
+            ),
+        ],
+    );
+    assert_eq!(r.status, 202, "{r:?}");
+    assert_eq!(r.body["job"]["format"], "quakeml");
+
+    // Unknown job, health, metrics.
+    let r = srv.get("/v1/jobs/jnope");
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let r = srv.get("/healthz");
+    assert_eq!((r.status, &r.body["ok"]), (200, &json!(true)), "{r:?}");
+    let (status, text) = srv.get_bytes("/metrics");
+    let text = String::from_utf8(text).expect("utf8");
+    assert_eq!(status, 200);
+    assert!(
+        text.contains("quakecast_queue_depth{kind=\"segment\",state=\"pending\"} 6\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("quakecast_intake_total{outcome=\"signature_mismatch\"} 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("quakecast_jobs{state=\"queued\"} 2\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn duplicate_and_superseding_reports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 0, 10, &[]);
+    let a = srv.post_event(&report("T-SUP", "automatic", 0));
+    assert_eq!(a.status, 202, "{a:?}");
+    let a_id = a.body["job"]["id"].as_str().expect("id").to_string();
+    // The same report in another message: the same job.
+    let dup = srv.post_event(&report("T-SUP", "automatic", 0));
+    assert_eq!(
+        (dup.status, dup.body["job"]["id"].as_str()),
+        (200, Some(a_id.as_str())),
+        "{dup:?}"
+    );
+
+    // A new automatic revision supersedes the first.
+    let b = srv.post_event(&report("T-SUP", "automatic", 1));
+    assert_eq!(b.status, 202, "{b:?}");
+    let b_id = b.body["job"]["id"].as_str().expect("id").to_string();
+    assert_eq!(b.body["superseded"], json!([a_id]));
+    let a_now = srv.job(&a_id);
+    assert_eq!(a_now["state"], "superseded");
+    assert_eq!(a_now["superseded_by"], b_id.as_str());
+
+    // The official report supersedes every automatic one.
+    let c = srv.post_event(&report("T-SUP", "official", 0));
+    assert_eq!(c.status, 202, "{c:?}");
+    let c_id = c.body["job"]["id"].as_str().expect("id").to_string();
+    assert_eq!(srv.job(&b_id)["state"], "superseded");
+    assert_eq!(srv.job(&c_id)["state"], "queued");
+
+    // A late automatic revision changes nothing.
+    let late = srv.post_event(&report("T-SUP", "automatic", 7));
+    assert_eq!(
+        (late.status, late.body["error"]["code"].as_str()),
+        (409, Some("report_stale")),
+        "{late:?}"
+    );
+    assert_eq!(late.body["error"]["job_id"], c_id.as_str());
+
+    // Superseded jobs have no live tasks; the audit log says why.
+    let (_, metrics) = srv.get_bytes("/metrics");
+    let metrics = String::from_utf8(metrics).expect("utf8");
+    assert!(
+        metrics.contains("quakecast_queue_depth{kind=\"segment\",state=\"pending\"} 3\n"),
+        "{metrics}"
+    );
+    let audit = srv.get(&format!("/v1/jobs/{a_id}/audit"));
+    let actions: Vec<&str> = audit.body["audit"]
+        .as_array()
+        .expect("audit rows")
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["received", "superseded"], "{audit:?}");
+}
+
+fn ffprobe_frames(path: &std::path::Path) -> u64 {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    assert!(
+        out.status.success(),
+        "ffprobe {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // MPEG-TS lists the stream under its program too: take the first count.
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .expect("frame count")
+}
+
+fn total_frames(fps: u32) -> u64 {
+    let event = quakecast_scenes::parse_report(quakecast::SAMPLE_REPORT).expect("sample");
+    let sb = quakecast_scenes::Storyboard::new(
+        &event,
+        quakecast_scenes::RenderSettings {
+            width: 180,
+            height: 320,
+            fps,
+        },
+    );
+    u64::from(sb.total_frames)
+}
+
+#[test]
+fn server_killed_mid_job_restarts_and_finishes_then_pushes_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rx = Receiver::start(1);
+    let push = [
+        "--push-url",
+        &rx.url,
+        "--push-secret",
+        PUSH_SECRET,
+        "--push-backoff-ms",
+        "100",
+    ];
+    let mut srv = sqlite_serve(dir.path(), 1, 10, &push);
+    let r = srv.post_event(&report("T-RESTART", "official", 0));
+    assert_eq!(r.status, 202, "{r:?}");
+    let id = r.body["job"]["id"].as_str().expect("id").to_string();
+    // Wait for the first segment, then kill the process outright (no clean shutdown).
+    let t = Instant::now();
+    loop {
+        let j = srv.job(&id);
+        if j["progress"]["segments_done"].as_i64().unwrap_or(0) >= 1 {
+            assert_eq!(j["state"], "rendering", "{j:#}");
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "no segment finished: {}",
+            srv.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    srv.child.kill().expect("kill -9");
+    srv.child.wait().expect("reaped");
+    drop(srv);
+
+    let srv = sqlite_serve(dir.path(), 1, 10, &push);
+    let j = srv.wait_state(&id, &["awaiting_review"], Duration::from_secs(180));
+    assert_eq!(j["progress"]["segments_done"], 3);
+    assert!(j["timings"]["render_secs"].as_f64().is_some(), "{j:#}");
+    let (status, video) = srv.get_bytes(&format!("/v1/jobs/{id}/video"));
+    assert_eq!(status, 200);
+    let path = dir.path().join("out.mp4");
+    std::fs::write(&path, video).expect("write");
+    assert_eq!(ffprobe_frames(&path), total_frames(10));
+
+    // Approve: pushed once (the receiver refused the first attempt, the retry is acknowledged).
+    let r = srv.post_json(
+        &format!("/v1/jobs/{id}/approve"),
+        Some(REVIEWER_TOKEN),
+        &json!({"reason": "checked"}),
+    );
+    assert_eq!(
+        (r.status, &r.body["job"]["state"]),
+        (200, &json!("approved")),
+        "{r:?}"
+    );
+    let j = srv.wait_state(&id, &["pushed"], Duration::from_secs(60));
+    assert_eq!(j["push"]["attempts"], 2, "{j:#}");
+    assert_eq!(rx.keys(), vec![format!("push-{id}")]);
+    let (key, payload) = rx.requests.lock().expect("lock")[0].clone();
+    assert_eq!(key, payload["idempotency_key"].as_str().unwrap_or_default());
+    assert_eq!(payload["audience"]["kind"], "radius");
+    assert_eq!(payload["approved_by"], "alice");
+    // A second decision is refused.
+    let r = srv.post_json(
+        &format!("/v1/jobs/{id}/reject"),
+        Some(REVIEWER_TOKEN),
+        &json!({"reason": "late"}),
+    );
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (409, Some("not_awaiting_review")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn burst_of_20_reports_all_delivered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rx = Receiver::start(3);
+    let srv = sqlite_serve(
+        dir.path(),
+        2,
+        4,
+        &[
+            "--push-url",
+            &rx.url,
+            "--push-secret",
+            PUSH_SECRET,
+            "--push-backoff-ms",
+            "50",
+            "--auto-approve",
+            "*:*:0-10",
+        ],
+    );
+    let t0 = Instant::now();
+    let ids: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let srv = &srv;
+                s.spawn(move || {
+                    let r = srv.post_event(&report(&format!("T-BURST-{i:02}"), "official", 0));
+                    assert_eq!(r.status, 202, "{r:?}");
+                    r.body["job"]["id"].as_str().expect("id").to_string()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("post"))
+            .collect()
+    });
+    for id in &ids {
+        srv.wait_state(id, &["pushed"], Duration::from_secs(600));
+    }
+    eprintln!(
+        "20 reports → 20 pushed bulletins in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    let mut keys = rx.keys();
+    keys.sort();
+    let mut want: Vec<String> = ids.iter().map(|i| format!("push-{i}")).collect();
+    want.sort();
+    assert_eq!(keys, want, "each bulletin pushed exactly once");
+}
+
+#[test]
+fn hls_playlist_grows_and_its_first_segment_plays_before_the_last_is_rendered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 1, 10, &[]);
+    let r = srv.post_event(&report("T-HLS", "official", 0));
+    let id = r.body["job"]["id"].as_str().expect("id").to_string();
+    let t = Instant::now();
+    let (playlist, seg) = loop {
+        let (status, text) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/index.m3u8"));
+        assert_eq!(status, 200);
+        let text = String::from_utf8(text).expect("utf8");
+        if text.contains("seg0000.ts") {
+            assert!(
+                !text.contains("#EXT-X-ENDLIST"),
+                "the whole job finished before we looked:\n{text}"
+            );
+            let (status, seg) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/seg0000.ts"));
+            assert_eq!(status, 200);
+            break (text, seg);
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "no segment: {}",
+            srv.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(
+        playlist.contains("#EXT-X-PLAYLIST-TYPE:EVENT"),
+        "{playlist}"
+    );
+    let j = srv.job(&id);
+    assert!(
+        j["progress"]["segments_done"].as_i64().unwrap_or(0) < 3,
+        "{j:#}"
+    );
+    let hls = dir.path().join("hls");
+    std::fs::create_dir_all(&hls).expect("dir");
+    std::fs::write(hls.join("index.m3u8"), &playlist).expect("write");
+    std::fs::write(hls.join("seg0000.ts"), &seg).expect("write");
+    // ffprobe reads the partial playlist and decodes the first segment.
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(hls.join("index.m3u8"))
+        .output()
+        .expect("ffprobe");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // HLS input lists the stream under its program and on its own: every line is the same.
+    let streams = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        streams
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .all(|l| l.trim() == "h264,180,320")
+            && streams.contains("h264,180,320"),
+        "{streams}"
+    );
+    let first = j["progress"]["segments"][0]["frames"].clone();
+    let want = first[1].as_u64().expect("end") - first[0].as_u64().expect("start");
+    assert_eq!(ffprobe_frames(&hls.join("seg0000.ts")), want);
+
+    // Once done the playlist is complete and the stitched video is there.
+    srv.wait_state(&id, &["awaiting_review"], Duration::from_secs(180));
+    let (_, text) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/index.m3u8"));
+    let text = String::from_utf8(text).expect("utf8");
+    assert!(
+        text.contains("seg0002.ts") && text.ends_with("#EXT-X-ENDLIST\n"),
+        "{text}"
+    );
+}
