@@ -378,6 +378,7 @@ impl ServeArgs {
             crf: self.crf,
             data: None,
             font: None,
+            no_audio: false,
             require_gpu: false,
         }
         .validate()?;

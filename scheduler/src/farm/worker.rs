@@ -566,6 +566,8 @@ fn run_stitch(
             sha256: video_sha,
             bytes: video.bytes,
         },
+        // The farm's audio task records its figures in the job result (see below).
+        audio: None,
         tools: ToolVersions {
             ffmpeg: crate::media::ffmpeg_version().unwrap_or_else(|e| format!("unknown: {e}")),
             adapter: s("adapter"),
