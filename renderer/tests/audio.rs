@@ -265,7 +265,9 @@ fn audio_hanyuan_bulletin_meets_loudness_format_and_subtitle_timing() -> Result<
             assert!(before > 0.003, "{:?}: no music before the voice", seg.scene);
         }
         assert!(
-            inside > 2.5 * before,
+            // 6 dB: music recovering from the previous cue's duck can sit in the window before;
+            // a misplaced voice gives a ratio near 1.
+            inside > 2.0 * before,
             "{:?}: rms {inside} inside vs {before} before",
             seg.scene
         );

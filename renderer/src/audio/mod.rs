@@ -250,7 +250,7 @@ pub fn mix_narration(
     let audio = out_dir.join("audio.m4a");
     let srt = out_dir.join("subtitles.srt");
     let vtt = out_dir.join("subtitles.vtt");
-    mix::encode_aac(&mixed.pcm, &audio)?;
+    mix::encode_aac_within_peak(&mixed.pcm, &audio)?;
     std::fs::write(&srt, to_srt(&mixed.segments)).map_err(|e| AudioError::io(&srt, e))?;
     std::fs::write(&vtt, to_webvtt(&mixed.segments, narration.lang))
         .map_err(|e| AudioError::io(&vtt, e))?;
