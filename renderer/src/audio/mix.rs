@@ -356,6 +356,71 @@ pub fn encode_aac(pcm: &Pcm, out: &Path) -> Result<()> {
     std::fs::rename(&partial, out).map_err(|e| AudioError::io(out, e))
 }
 
+/// Decode an encoded audio file back to 48 kHz stereo PCM with the system ffmpeg.
+pub fn decode(path: &Path) -> Result<Pcm> {
+    let program = ffmpeg_program();
+    let out = Command::new(&program)
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args([
+            "-f",
+            "wav",
+            "-c:a",
+            "pcm_f32le",
+            "-ar",
+            "48000",
+            "-ac",
+            "2",
+            "pipe:1",
+        ])
+        .output()
+        .map_err(|source| AudioError::Spawn {
+            program: program.display().to_string(),
+            env: "QUAKECAST_FFMPEG",
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(AudioError::invalid(
+            "decode",
+            format!(
+                "ffmpeg could not decode {}: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        ));
+    }
+    Pcm::from_wav(&out.stdout, "decoded audio")
+}
+
+/// Encode `pcm` to AAC at `out` so that the *encoded* file's true peak is within
+/// [`MAX_TRUE_PEAK_DBTP`]: AAC's overshoot depends on the material (+0.5 dB on the slower voice,
+/// over +2 dB measured on brisk espeak-ng speech), so the file is decoded and metered, and the
+/// limiter's ceiling lowered by the excess until it passes (a few tries at most). Returns the
+/// loudness of the decoded file.
+pub fn encode_aac_within_peak(pcm: &Pcm, out: &Path) -> Result<Loudness> {
+    let mut pcm = pcm.clone();
+    let mut ceiling = LIMIT_DBTP;
+    let mut last = None;
+    for _ in 0..5 {
+        encode_aac(&pcm, out)?;
+        let got = measure(&decode(out)?)?;
+        if got.true_peak_dbtp <= MAX_TRUE_PEAK_DBTP - 0.1 {
+            return Ok(got);
+        }
+        ceiling -= got.true_peak_dbtp - (MAX_TRUE_PEAK_DBTP - 0.3);
+        true_peak_limit(&mut pcm, ceiling);
+        last = Some(got);
+    }
+    Err(AudioError::invalid(
+        "true_peak",
+        format!(
+            "encoded true peak {:.2} dBTP stays above {MAX_TRUE_PEAK_DBTP} dBTP after lowering the \
+             limiter to {ceiling:.1} dBTP",
+            last.map(|l| l.true_peak_dbtp).unwrap_or(f64::NAN)
+        ),
+    ))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -435,69 +500,4 @@ mod tests {
         let silent = &mut Pcm::silence(sr, 2, 48_000);
         assert!(normalize(silent).is_err());
     }
-}
-
-/// Decode an encoded audio file back to 48 kHz stereo PCM with the system ffmpeg.
-pub fn decode(path: &Path) -> Result<Pcm> {
-    let program = ffmpeg_program();
-    let out = Command::new(&program)
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
-        .arg(path)
-        .args([
-            "-f",
-            "wav",
-            "-c:a",
-            "pcm_f32le",
-            "-ar",
-            "48000",
-            "-ac",
-            "2",
-            "pipe:1",
-        ])
-        .output()
-        .map_err(|source| AudioError::Spawn {
-            program: program.display().to_string(),
-            env: "QUAKECAST_FFMPEG",
-            source,
-        })?;
-    if !out.status.success() {
-        return Err(AudioError::invalid(
-            "decode",
-            format!(
-                "ffmpeg could not decode {}: {}",
-                path.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        ));
-    }
-    Pcm::from_wav(&out.stdout, "decoded audio")
-}
-
-/// Encode `pcm` to AAC at `out` so that the *encoded* file's true peak is within
-/// [`MAX_TRUE_PEAK_DBTP`]: AAC's overshoot depends on the material (+0.5 dB on the slower voice,
-/// over +2 dB measured on brisk espeak-ng speech), so the file is decoded and metered, and the
-/// limiter's ceiling lowered by the excess until it passes (a few tries at most). Returns the
-/// loudness of the decoded file.
-pub fn encode_aac_within_peak(pcm: &Pcm, out: &Path) -> Result<Loudness> {
-    let mut pcm = pcm.clone();
-    let mut ceiling = LIMIT_DBTP;
-    let mut last = None;
-    for _ in 0..5 {
-        encode_aac(&pcm, out)?;
-        let got = measure(&decode(out)?)?;
-        if got.true_peak_dbtp <= MAX_TRUE_PEAK_DBTP - 0.1 {
-            return Ok(got);
-        }
-        ceiling -= got.true_peak_dbtp - (MAX_TRUE_PEAK_DBTP - 0.3);
-        true_peak_limit(&mut pcm, ceiling);
-        last = Some(got);
-    }
-    Err(AudioError::invalid(
-        "true_peak",
-        format!(
-            "encoded true peak {:.2} dBTP stays above {MAX_TRUE_PEAK_DBTP} dBTP after lowering the \
-             limiter to {ceiling:.1} dBTP",
-            last.map(|l| l.true_peak_dbtp).unwrap_or(f64::NAN)
-        ),
-    ))
 }
