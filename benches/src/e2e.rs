@@ -44,6 +44,7 @@ impl E2e {
                 ..EncodeSettings::new(settings.width, settings.height, settings.fps)
             },
             audio: true,
+            content: Default::default(),
         };
         // The storyboard as the pipeline builds it (scene lengths from the measured speech,
         // subtitles burned in), so the floor encodes exactly the frames the bulletin has.

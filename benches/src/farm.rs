@@ -76,6 +76,7 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         "20",
         "--preset",
         "veryfast",
+        "--audio",
     ]);
     let cfg = flags.serve.validate().expect("config");
     let rt = tokio::runtime::Runtime::new().expect("runtime");

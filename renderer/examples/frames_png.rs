@@ -29,7 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &read(ASSET_FILES[0])?,
             &read(ASSET_FILES[1])?,
             &read(ASSET_FILES[2])?,
-        )?;
+        )?
+        .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE)?)?;
         let (w, h) = args[3].split_once('x').ok_or("size must be WxH")?;
         let sb = Storyboard::new(
             &event,

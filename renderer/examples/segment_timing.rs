@@ -22,7 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &read(ASSET_FILES[0])?,
         &read(ASSET_FILES[1])?,
         &read(ASSET_FILES[2])?,
-    )?;
+    )?
+    .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE)?)?;
     let out = Path::new(&args[1]);
     std::fs::create_dir_all(out)?;
     let event = parse_report(include_bytes!(

@@ -30,7 +30,10 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let assets = Assets::from_sources(&sources[0], &sources[1], &sources[2]).expect("decodes");
+    let assets = Assets::from_sources(&sources[0], &sources[1], &sources[2])
+        .expect("decodes")
+        .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE))
+        .expect("South China Sea data");
     let event = parse_report(include_bytes!("../samples/cenc-2022-05-20-hanyuan.json"))
         .expect("sample parses");
     c.bench_function("storyboard_new", |b| {
@@ -109,6 +112,8 @@ fn bulletin(c: &mut Criterion) {
     let sources: Vec<String> = ASSET_FILES.iter().map(|f| read(f)).collect();
     let assets = Assets::from_sources(&sources[0], &sources[1], &sources[2])
         .expect("decodes")
+        .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE))
+        .expect("South China Sea data")
         .with_places(&read(quakecast_scenes::places::PLACES_FILE))
         .expect("gazetteer")
         .with_seats(&read(quakecast_scenes::gazetteer::SEATS_FILE))

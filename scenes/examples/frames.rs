@@ -22,6 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &read(ASSET_FILES[1])?,
         &read(ASSET_FILES[2])?,
     )?
+    .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE)?)?
     .with_places(&read(quakecast_scenes::places::PLACES_FILE)?)?;
     eprintln!("assets built in {:.0} ms", t0.elapsed().as_secs_f64() * 1e3);
     let (w, h) = args[3].split_once('x').ok_or("size must be WxH")?;

@@ -1,8 +1,9 @@
-//! The bulletin's facts and on-screen wording: [`Facts`] (places, intensity, history), times in
-//! Beijing time, magnitudes, depths, coordinates, agencies, safety advice.
+//! The bulletin's facts and on-screen wording: [`Facts`] (places, intensity, history, elevation),
+//! times in Beijing time, magnitudes, depths, coordinates, agencies, safety advice.
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::elevation::{Dem, ElevationSummary, ELEVATION_RADIUS_KM};
 use crate::history::{Catalog, History};
 use crate::intensity::IntensitySummary;
 use crate::nearby::Nearby;
@@ -18,6 +19,11 @@ pub struct Facts {
     pub intensity: Option<IntensitySummary>,
     /// Recent seismicity ([`crate::history`]); `None` without a catalogue.
     pub history: Option<History>,
+    /// Mean elevation within [`ELEVATION_RADIUS_KM`] of the epicentre ([`crate::elevation`]);
+    /// `None` without a DEM (`--dem`) or where the DEM does not cover the circle well enough.
+    /// `serde(default)`: facts stored before this field existed still load.
+    #[serde(default)]
+    pub elevation: Option<ElevationSummary>,
 }
 
 impl Facts {
@@ -27,6 +33,7 @@ impl Facts {
             nearby: None,
             intensity: Some(crate::intensity::summary(event)),
             history: None,
+            elevation: None,
         }
     }
 
@@ -38,7 +45,16 @@ impl Facts {
             nearby: (!nearby.is_empty()).then_some(nearby),
             intensity: Some(crate::intensity::summary(event)),
             history: catalog.map(|c| crate::history::history(event, c)),
+            elevation: None,
         }
+    }
+
+    /// These facts with the mean elevation within [`ELEVATION_RADIUS_KM`] of the epicentre from
+    /// `dem` (the operator's `--dem` file). With no DEM, or one that does not cover the circle
+    /// (see [`Dem::mean_within`]), the fact is absent: nothing is estimated.
+    pub fn with_elevation(mut self, event: &Event, dem: Option<&Dem>) -> Facts {
+        self.elevation = dem.and_then(|d| d.mean_within(event.lat, event.lon, ELEVATION_RADIUS_KM));
+        self
     }
 
     /// Whether a scene of this kind has what it needs.
@@ -50,6 +66,64 @@ impl Facts {
             SceneKind::Header | SceneKind::Parameters | SceneKind::Map | SceneKind::Closing => true,
         }
     }
+}
+
+/// "震中5公里范围内平均海拔约2530米。" (digits), CENC's wording; the mean to
+/// [`crate::elevation::ELEVATION_ROUND_M`] metres. CENC writes the number without a thousands
+/// separator.
+pub fn elevation_sentence_zh(e: &ElevationSummary) -> String {
+    format!(
+        "震中{}公里范围内平均海拔约{}米。",
+        crate::narration::fmt_trimmed(e.radius_km, 1),
+        e.rounded_m()
+    )
+}
+
+/// The spoken form: "震中五公里范围内平均海拔约两千五百三十米。"
+pub fn elevation_sentence_zh_spoken(e: &ElevationSummary) -> String {
+    format!(
+        "震中{}公里范围内平均海拔约{}米。",
+        crate::narration::zh_read_number(&crate::narration::fmt_trimmed(e.radius_km, 1)),
+        crate::narration::zh_integer(e.rounded_m())
+    )
+}
+
+/// "Mean elevation within 5 km of the epicenter: about 2,530 m." (subtitle).
+pub fn elevation_sentence_en(e: &ElevationSummary) -> String {
+    format!(
+        "Mean elevation within {} km of the epicenter: about {} m.",
+        crate::narration::fmt_trimmed(e.radius_km, 1),
+        thousands(e.rounded_m())
+    )
+}
+
+/// The spoken English form: "The mean elevation within 5 kilometers of the epicenter is about
+/// 2,530 meters."
+pub fn elevation_sentence_en_spoken(e: &ElevationSummary) -> String {
+    let r = crate::narration::fmt_trimmed(e.radius_km, 1);
+    let km = if r == "1" { "kilometer" } else { "kilometers" };
+    let m = e.rounded_m();
+    let meters = if m.abs() == 1 { "meter" } else { "meters" };
+    format!(
+        "The mean elevation within {r} {km} of the epicenter is about {} {meters}.",
+        thousands(m)
+    )
+}
+
+/// An integer with comma thousands separators: 2530 → "2,530", −12000 → "-12,000".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// What the safety advice is to address.
@@ -145,6 +219,36 @@ pub fn time_zh(e: &Event) -> String {
 }
 
 /// "UTC 2022-05-20 00:36".
+/// Whether the bulletin gives Beijing time (as CENC does for China: the mainland outline with its
+/// coastal margin, and the zones of China's other regions, all UTC+8); elsewhere it gives the
+/// local time at the epicentre and UTC ([`local_time`]).
+pub fn uses_beijing_time(e: &Event) -> bool {
+    crate::intensity::in_mainland_china(e.lat, e.lon)
+        || matches!(
+            crate::localtime::zone_at(e.lat, e.lon).as_deref(),
+            Some(
+                "Asia/Shanghai" | "Asia/Urumqi" | "Asia/Taipei" | "Asia/Hong_Kong" | "Asia/Macau"
+            )
+        )
+}
+
+/// Local (civil) time at the epicentre at the origin time, from the IANA zone there.
+pub fn local_time(e: &Event) -> crate::localtime::LocalTime {
+    crate::localtime::local_time(e.lat, e.lon, e.origin_time)
+}
+
+/// The second time line of the parameters scene outside China:
+/// "当地时间 2015-04-25 11:56（UTC+5:45） · UTC 06:11".
+pub fn time_local_line_zh(e: &Event) -> String {
+    let l = local_time(e);
+    format!(
+        "当地时间 {}（{}） · UTC {}",
+        l.time.format("%Y-%m-%d %H:%M"),
+        l.utc_label(),
+        e.origin_time.format("%H:%M")
+    )
+}
+
 pub fn time_utc(e: &Event) -> String {
     e.origin_time.format("UTC %Y-%m-%d %H:%M").to_string()
 }
@@ -282,6 +386,15 @@ mod tests {
         assert_eq!(attribution_zh(&e), "以上信息来源：中国地震台网");
         assert_eq!(magnitude_label_zh(&e), "震级");
         assert!(in_china_frame(e.lon, e.lat));
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(530), "530");
+        assert_eq!(thousands(2530), "2,530");
+        assert_eq!(thousands(-12000), "-12,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

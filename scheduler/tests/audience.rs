@@ -72,9 +72,10 @@ fn users_just_inside_and_outside_each_tier_boundary() {
     let dir = tempfile::tempdir().unwrap();
     let (lat, lon, ..) = LUDING;
     let circular = luding();
-    // Hand-computed equal-area radii (汪素云 et al. 2000, west, M6.8): √(Ra·Rb) with
-    // Ra = 10^((5.253 + 1.398·6.8 − I)/4.164) − 26, Rb = min(10^((2.019 + 1.398·6.8 − I)/2.943) − 8, Ra).
-    let hand = [(6.0, 82.4936), (4.0, 355.1153), (3.0, 640.9041)];
+    // Hand-computed equal-area radii (western China, M6.8, natural log): √(Ra·Rb) with
+    // Ra = e^((5.643 + 1.538·6.8 − I)/2.109) − 25, Rb = min(e^((2.941 + 1.363·6.8 − I)/1.494) − 7, Ra):
+    // VI 95.2609 × 56.8301, IV 285.4367 × 236.4503, III 473.7667 × 468.4478.
+    let hand = [(6.0, 73.5778), (4.0, 259.7915), (3.0, 471.0997)];
     for (level, r) in hand {
         assert!(
             (circular.radii(level).equivalent_km - r).abs() < 1e-3,
@@ -113,7 +114,7 @@ fn users_just_inside_and_outside_each_tier_boundary() {
     // Elliptical (long axis 40°): along the long axis at Ra(6) ± 50 m, across it at Rb(6) ± 50 m.
     let ell = luding().with_long_axis_azimuth(40.0);
     let r6 = ell.radii(6.0);
-    assert!((r6.long_km - 100.9411).abs() < 1e-3 && (r6.short_km - 67.4175).abs() < 1e-3);
+    assert!((r6.long_km - 95.2609).abs() < 1e-3 && (r6.short_km - 56.8301).abs() < 1e-3);
     let rows = vec![
         row(1, destination(lat, lon, 40.0, r6.long_km - 0.05)),
         row(2, destination(lat, lon, 40.0, r6.long_km + 0.05)),

@@ -8,7 +8,7 @@ use quakecast::plan::plan_segments;
 use quakecast::store::{LocalDirStore, ObjectStore};
 use quakecast::{assets, media};
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, FrameRenderer, GpuContext};
-use quakecast_scenes::{parse_report, RenderSettings, Storyboard};
+use quakecast_scenes::{parse_report, RenderSettings, SceneKind};
 
 fn env() -> RenderEnv {
     let gpu =
@@ -57,6 +57,7 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
             ..EncodeSettings::new(settings.width, settings.height, settings.fps)
         },
         audio: true,
+        content: Default::default(),
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let store = LocalDirStore::new(dir.path().join("store")).expect("store");
@@ -72,10 +73,19 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
 
     let event = parse_report(quakecast::SAMPLE_REPORT).expect("sample parses");
     let storyboard = &outcome.storyboard;
-    // Scene lengths follow the speech: never shorter than the defaults, and every cue's speech
-    // ends inside its own scene.
-    let defaults = Storyboard::new(&event, settings);
-    assert!(storyboard.total_frames >= defaults.total_frames);
+    // The full bulletin: the places scene (county seats from the gazetteer) is shown and spoken,
+    // the whole fits the limit, and every cue's speech ends inside its own scene.
+    assert!(
+        storyboard.duration_secs() <= quakecast::pipeline::MAX_BULLETIN_SECS + 1e-9,
+        "{} s",
+        storyboard.duration_secs()
+    );
+    assert!(
+        storyboard.subtitles.iter().any(|c| c.scene == SceneKind::Places
+            && c.lines.concat().starts_with("震中距泸定县36公里")),
+        "{:?}",
+        storyboard.subtitles
+    );
     assert!(
         storyboard.subtitles.len() >= 4,
         "{:?}",

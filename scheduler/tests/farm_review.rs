@@ -228,7 +228,10 @@ fn reviewer_approves_in_chromium_and_the_bulletin_is_pushed() {
     assert_eq!(src["value"], format!("/v1/jobs/{id}/video"));
     let page = driver.text(&driver.find(&format!("#job-{id}")));
     assert!(
-        page.contains("radius_km") && page.contains("CENC"),
+        page.contains("h3_cells_by_tier")
+            && page.contains("population_by_tier")
+            && page.contains("震中距泸定县36公里")
+            && page.contains("CENC"),
         "{page}"
     );
 

@@ -283,17 +283,11 @@ fn ffprobe_frames(path: &std::path::Path) -> u64 {
         .expect("frame count")
 }
 
-fn total_frames(fps: u32) -> u64 {
-    let event = quakecast_scenes::parse_report(quakecast::SAMPLE_REPORT).expect("sample");
-    let sb = quakecast_scenes::Storyboard::new(
-        &event,
-        quakecast_scenes::RenderSettings {
-            width: 180,
-            height: 320,
-            fps,
-        },
-    );
-    u64::from(sb.total_frames)
+/// The frames of a job's timeline, fixed at intake (places, intensity… at the theme's lengths).
+fn total_frames(job: &serde_json::Value) -> u64 {
+    job["timeline"]["total_frames"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("job without a timeline: {job:#}"))
 }
 
 #[test]
@@ -339,7 +333,7 @@ fn server_killed_mid_job_restarts_and_finishes_then_pushes_once() {
     assert_eq!(status, 200);
     let path = dir.path().join("out.mp4");
     std::fs::write(&path, video).expect("write");
-    assert_eq!(ffprobe_frames(&path), total_frames(10));
+    assert_eq!(ffprobe_frames(&path), total_frames(&j));
 
     // Approve: pushed once (the receiver refused the first attempt, the retry is acknowledged).
     let r = srv.post_json(
@@ -357,7 +351,24 @@ fn server_killed_mid_job_restarts_and_finishes_then_pushes_once() {
     assert_eq!(rx.keys(), vec![format!("push-{id}")]);
     let (key, payload) = rx.requests.lock().expect("lock")[0].clone();
     assert_eq!(key, payload["idempotency_key"].as_str().unwrap_or_default());
-    assert_eq!(payload["audience"]["kind"], "radius");
+    // The audience: H3 cells per predicted-intensity tier (the bulletin's intensity model), its
+    // stored objects, and the intensity-III circle for receivers that take only a circle.
+    let a = &payload["audience"];
+    assert_eq!(a["kind"], "h3_tiers", "{a:#}");
+    let tiers = a["tier_cells"]["tiers"].as_array().expect("tiers");
+    assert_eq!(tiers.len(), 3, "{a:#}");
+    let cells: usize = tiers
+        .iter()
+        .map(|t| t["cells"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(cells > 0, "no cells: {a:#}");
+    assert_eq!(a["radius"]["kind"], "radius");
+    assert!(a["summary"]["model"].is_object(), "{a:#}");
+    let summary_key = a["objects"]["summary"]["key"].as_str().expect("summary key");
+    assert!(
+        dir.path().join("store").join(summary_key).is_file(),
+        "{summary_key}"
+    );
     assert_eq!(payload["approved_by"], "alice");
     // A second decision is refused.
     let r = srv.post_json(
@@ -502,4 +513,62 @@ fn hls_playlist_grows_and_its_first_segment_plays_before_the_last_is_rendered() 
         text.contains("seg0002.ts") && text.ends_with("#EXT-X-ENDLIST\n"),
         "{text}"
     );
+}
+
+/// Secret rotation, as an operator does it: deploy with the old and the new secret, move the
+/// sender to the new one, then deploy with the new one alone. Both are honoured while both are
+/// listed; the retired one is refused afterwards; a job written under the old one survives.
+#[test]
+fn webhook_secret_rotation_with_several_secrets() {
+    const NEW: &str = "whsec_ERERERERERERERERERERERERERERERERERERERERERE=";
+    let new = quakecast::farm::webhook::Secret::parse(NEW).expect("new secret");
+    let post_with = |srv: &Proc, s: &quakecast::farm::webhook::Secret, id: &str, body: &[u8]| {
+        let ts = now_secs();
+        let sig = s.sign(id, ts, body);
+        srv.post_raw(
+            body,
+            &[
+                ("webhook-id", id),
+                ("webhook-timestamp", &ts.to_string()),
+                ("webhook-signature", &sig),
+            ],
+        )
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // Both secrets listed (the flag given twice; a comma-separated list works the same).
+    let srv = sqlite_serve(dir.path(), 0, 10, &["--webhook-secret", NEW]);
+    let r = srv.post_signed("msg_rot_old", now_secs(), &report("T-ROT-1", "automatic", 0));
+    assert_eq!(r.status, 202, "old secret during rotation: {r:?}");
+    let old_job = r.body["job"]["id"].as_str().expect("id").to_string();
+    let r = post_with(&srv, &new, "msg_rot_new", &report("T-ROT-2", "automatic", 0));
+    assert_eq!(r.status, 202, "new secret during rotation: {r:?}");
+    drop(srv);
+
+    // Rotation finished: only the new secret.
+    let mut args = vec!["serve".to_string()];
+    args.extend(common_flags(
+        dir.path(),
+        &format!("sqlite://{}", dir.path().join("farm.db").display()),
+        &dir.path().join("store").display().to_string(),
+    ));
+    let mut flags = serve_flags(10);
+    let at = flags
+        .iter()
+        .position(|f| f == "--webhook-secret")
+        .expect("secret flag");
+    flags[at + 1] = NEW.to_string();
+    args.extend(flags);
+    args.extend(["--workers".to_string(), "0".to_string()]);
+    let srv = spawn(dir.path(), "serve-rotated", &args, &[]);
+    let r = srv.post_signed("msg_rot_old2", now_secs(), &report("T-ROT-3", "automatic", 0));
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (401, Some("signature_mismatch")),
+        "retired secret: {r:?}"
+    );
+    let r = post_with(&srv, &new, "msg_rot_new2", &report("T-ROT-3", "automatic", 0));
+    assert_eq!(r.status, 202, "new secret after rotation: {r:?}");
+    // What was accepted under the old secret is still there.
+    assert_eq!(srv.job(&old_job)["event_id"], "T-ROT-1");
 }

@@ -26,7 +26,7 @@ pub mod tts;
 use std::path::{Path, PathBuf};
 
 use quakecast_scenes::narration::{
-    break_lines, script, to_srt, to_webvtt, Cue, Lang, TimedCue, LEAD_IN_SECS, SUBTITLE_MAX_CHARS,
+    break_lines, script, to_srt, to_webvtt, Cue, Lang, Script, TimedCue, LEAD_IN_SECS, SUBTITLE_MAX_CHARS,
 };
 use quakecast_scenes::{Event, SceneKind};
 use serde::{Deserialize, Serialize};
@@ -70,21 +70,29 @@ impl Narration {
     }
 }
 
-/// Step 1: speak every cue of the event's script with `tts`.
+/// Step 1: speak every cue of the event's four-scene script ([`script`]) with `tts`.
 pub fn synthesize_narration(event: &Event, tts: &dyn TtsProvider) -> Result<Narration> {
-    let script = script(event);
+    synthesize_script(&script(event), tts)
+}
+
+/// Step 1 for any script (e.g. `narration::script_for`, every scene spoken): each cue is spoken
+/// with `tts`, made mono 48 kHz, trimmed of silence and levelled. A silent clip is an error.
+pub fn synthesize_script(script: &Script, tts: &dyn TtsProvider) -> Result<Narration> {
     let mut cues = Vec::with_capacity(script.cues.len());
-    for cue in script.cues {
+    for cue in &script.cues {
         let raw = tts.synthesize(&cue.text_zh, script.lang)?;
         let mut speech = raw.to_mono().resampled(SAMPLE_RATE).trim_silence(TRIM_DBFS);
         if speech.frames() == 0 {
             return Err(AudioError::Silent {
                 voice: tts.name(),
-                text: cue.text_zh,
+                text: cue.text_zh.clone(),
             });
         }
         mix::level_to(&mut speech, mix::SPEECH_LUFS)?;
-        cues.push(SpokenCue { cue, speech });
+        cues.push(SpokenCue {
+            cue: cue.clone(),
+            speech,
+        });
     }
     Ok(Narration {
         lang: script.lang,
@@ -123,21 +131,33 @@ fn check_scenes(scenes: &[(SceneKind, f64, f64)], total_secs: f64) -> Result<()>
     Ok(())
 }
 
-/// Step 2 in memory: place the speech at the scene starts, duck the music, normalise.
-/// `scenes` are `(kind, start_secs, end_secs)`; every cue's scene must be among them.
-pub fn mix_narration_pcm(
-    event: &Event,
+/// Where one cue's speech goes in the mix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedCue {
+    /// Index into [`Narration::cues`].
+    pub cue_index: usize,
+    /// First and one-past-last sample (48 kHz) of the speech in the mix.
+    pub start: usize,
+    pub end: usize,
+    /// The subtitle shown while it is spoken.
+    pub timed: TimedCue,
+}
+
+/// The speech timeline, without mixing: each cue starts at its scene's start plus the lead-in
+/// (or a short gap after the previous cue), clipped to `total_secs`. Pure and cheap, so a farm
+/// can compute the subtitle times at intake and burn them into frames before any audio exists;
+/// [`mix_narration_pcm`] places the speech by the same function.
+pub fn place_cues(
     narration: &Narration,
     scenes: &[(SceneKind, f64, f64)],
     total_secs: f64,
-) -> Result<MixedAudio> {
+) -> Result<Vec<PlacedCue>> {
     check_scenes(scenes, total_secs)?;
     let sr = f64::from(SAMPLE_RATE);
     let total = (total_secs * sr).round() as usize;
-    let mut voice = vec![0.0f32; total];
-    let mut segments = Vec::with_capacity(narration.cues.len());
+    let mut placed = Vec::with_capacity(narration.cues.len());
     let mut prev_end = 0usize;
-    for spoken in &narration.cues {
+    for (cue_index, spoken) in narration.cues.iter().enumerate() {
         let kind = spoken.cue.scene;
         let &(_, scene_start, scene_end) =
             scenes.iter().find(|(k, _, _)| *k == kind).ok_or_else(|| {
@@ -153,12 +173,12 @@ pub fn mix_narration_pcm(
             tracing::warn!(scene = ?kind, "no room left for this cue's speech; it is dropped");
             continue;
         }
-        let clip = &spoken.speech.samples;
-        let end = (start + clip.len()).min(total);
-        if end < start + clip.len() {
+        let len = spoken.speech.samples.len();
+        let end = (start + len).min(total);
+        if end < start + len {
             tracing::warn!(
                 scene = ?kind,
-                cut_secs = (start + clip.len() - end) as f64 / sr,
+                cut_secs = (start + len - end) as f64 / sr,
                 "speech runs past the end of the video and is cut; build the storyboard \
                  with scene_min_frames"
             );
@@ -169,6 +189,38 @@ pub fn mix_narration_pcm(
                 "speech runs past its scene; build the storyboard with scene_min_frames"
             );
         }
+        placed.push(PlacedCue {
+            cue_index,
+            start,
+            end,
+            timed: TimedCue {
+                scene: kind,
+                start_secs: start as f64 / sr,
+                end_secs: end as f64 / sr,
+                lines: break_lines(&spoken.cue.subtitle, SUBTITLE_MAX_CHARS),
+            },
+        });
+        prev_end = end;
+    }
+    Ok(placed)
+}
+
+/// Step 2 in memory: place the speech at the scene starts, duck the music, normalise.
+/// `scenes` are `(kind, start_secs, end_secs)`; every cue's scene must be among them.
+pub fn mix_narration_pcm(
+    event: &Event,
+    narration: &Narration,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+) -> Result<MixedAudio> {
+    check_scenes(scenes, total_secs)?;
+    let sr = f64::from(SAMPLE_RATE);
+    let total = (total_secs * sr).round() as usize;
+    let mut voice = vec![0.0f32; total];
+    let placed = place_cues(narration, scenes, total_secs)?;
+    for p in &placed {
+        let clip = &narration.cues[p.cue_index].speech.samples;
+        let (start, end) = (p.start, p.end);
         voice[start..end].copy_from_slice(&clip[..end - start]);
         // A cut clip gets a 20 ms fade so it does not click.
         if end - start < clip.len() {
@@ -177,14 +229,8 @@ pub fn mix_narration_pcm(
                 *v *= 1.0 - (k + 1) as f32 / fade as f32;
             }
         }
-        segments.push(TimedCue {
-            scene: kind,
-            start_secs: start as f64 / sr,
-            end_secs: end as f64 / sr,
-            lines: break_lines(&spoken.cue.subtitle, SUBTITLE_MAX_CHARS),
-        });
-        prev_end = end;
     }
+    let segments: Vec<TimedCue> = placed.into_iter().map(|p| p.timed).collect();
 
     let mood = Mood::for_event(event);
     let mut music = music::synthesize_music(

@@ -1,12 +1,18 @@
 //! Map: the camera flies from the whole-country view to the epicentre and holds; land, borders,
 //! provinces, geodesic distance rings and a pulsing epicentre marker, clipped to a panel.
+//!
+//! Every map panel draws China as its standard maps do (`docs/map.md`): the South China Sea
+//! islands and the ten-dash line in place wherever the view reaches them, and a 南海诸岛 inset in
+//! the panel's lower right when the view holds the whole of China but not the South China Sea
+//! ([`south_china_sea_inset`]). The portrait whole-country view holds both, so it draws them in
+//! place, as the vertical edition of China's standard map (竖版) does, and needs no inset.
 use super::{strip, Ctx, COL_W, COL_X};
 use crate::clip::{clip_polygon, clip_polyline, Rect, SphereRegion};
 use crate::facts;
 use crate::layout::{block_height, ease_in_out_cubic, ease_out_cubic, fit, lines, progress};
 use crate::map::{LayerKind, MapLayer};
 use crate::projection::{destination, geodesic_circle, slerp, unit, View, EARTH_RADIUS_KM};
-use crate::{Align, Color, Event, Fill, Prim, Text};
+use crate::{Align, Assets, Color, Event, Fill, Prim, Text};
 
 /// The map panel in design units: `[x, y, w, h]`.
 pub const MAP_PANEL: [f32; 4] = [COL_X, 140.0, COL_W, 760.0];
@@ -31,6 +37,36 @@ pub const CHINA_VIEW_KM_PER_UNIT: f64 = 9.0;
 const DECIMATE_UNITS: f32 = 0.7;
 /// Points per distance ring.
 const RING_POINTS: usize = 128;
+/// Stroke width of the ten-dash line, design units: the national boundary, so heavier than the
+/// province lines (1.0); a dash is only ~2 km wide, so at bulletin scales the stroke is the dash.
+pub const DASH_WIDTH: f32 = 2.0;
+/// An island smaller than this radius on screen (design units) is drawn as a dot of this radius,
+/// so the island groups stay visible at national scale.
+const ISLAND_DOT_UNITS: f32 = 1.8;
+
+/// The 南海诸岛 inset shows this, `[lon0, lon1, lat0, lat1]` degrees: the South China Sea with
+/// all ten dashes, Hainan and Taiwan, as the inset of China's standard map does.
+pub const SCS_INSET_BOUNDS: [f64; 4] = [105.0, 125.0, 2.0, 25.0];
+/// Height of the inset box, design units (the width follows from [`SCS_INSET_BOUNDS`]).
+pub const SCS_INSET_H: f32 = 200.0;
+/// Gap between the inset box and the panel's edges, design units.
+const SCS_INSET_MARGIN: f32 = 10.0;
+/// The inset fades in over this much slack (design units) as the South China Sea leaves the
+/// view, and out as the mainland does, so that it never pops in during the camera's flight.
+const SCS_INSET_FADE_UNITS: f32 = 24.0;
+/// No view below this many kilometres across can hold the whole of China: skip the test.
+const CHINA_MIN_SPAN_KM: f64 = 4000.0;
+
+/// A 南海诸岛 inset box in a map panel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeaInset {
+    /// The box, design units `[x, y, w, h]`: the panel's lower-right corner.
+    pub rect: [f32; 4],
+    /// What it shows: [`SCS_INSET_BOUNDS`] fitted to the box.
+    pub camera: MapCamera,
+    /// Opacity, 0..=1 (below 1 only while the camera flies in or out of the national view).
+    pub alpha: f32,
+}
 
 /// Where the camera looks: centre (lon, lat) and kilometres per design unit.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -126,6 +162,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         fill: Fill::Solid(x.p.sea),
     });
     draw_geography(x, &view, panel, out);
+    draw_sea_inset(x, cam, MAP_PANEL, panel, out);
     let t_rings = ease_out_cubic(progress(x.t, RINGS_IN_SECS, RINGS_FADE_SECS));
     if t_rings > 0.0 {
         // Boxes already taken, so place labels do not cover the marker or the ring labels.
@@ -185,7 +222,224 @@ pub(crate) fn open_panel(
         fill: Fill::Solid(x.p.sea),
     });
     draw_geography(x, &view, rect, out);
+    draw_sea_inset(x, cam, panel, rect, out);
     (view, rect)
+}
+
+/// Where the 南海诸岛 inset goes in a map panel (`panel`, design units `[x, y, w, h]`) seen by
+/// `cam`, or `None` when the view needs none.
+///
+/// The rule of China's standard maps: a map of the whole country shows the South China Sea
+/// islands and the ten-dash line, in place when the map reaches that far south, else in a
+/// lower-right inset. So the inset is drawn when every point of the province layer (the
+/// mainland, Hainan and Taiwan) is inside the panel and some point of the dashes or islands is
+/// not; its opacity ramps over [`SCS_INSET_FADE_UNITS`] of both margins. `None` also when the
+/// assets lack the dashes ([`Assets::with_south_china_sea`] not called).
+pub fn south_china_sea_inset(assets: &Assets, cam: MapCamera, panel: [f32; 4]) -> Option<SeaInset> {
+    let [px, py, pw, ph] = panel;
+    if f64::from(pw.max(ph)) * cam.km_per_unit < CHINA_MIN_SPAN_KM {
+        return None;
+    }
+    let map = &assets.map;
+    let sea: Vec<&[f32; 3]> = [LayerKind::Dashes, LayerKind::Islands]
+        .iter()
+        .filter_map(|&k| map.layer(k)?.lods.first())
+        .flat_map(|l| l.shapes.iter().flat_map(|s| &s.points))
+        .collect();
+    let provinces = map.layer(LayerKind::Province)?.lods.last()?;
+    if sea.is_empty() || provinces.shapes.is_empty() {
+        return None;
+    }
+    let view = View::new(
+        cam.center,
+        cam.km_per_unit,
+        f64::from(px + pw / 2.0),
+        f64::from(py + ph / 2.0),
+    );
+    let cu = view.center_unit();
+    // Signed distance (design units) of a point inside the panel; negative outside it, and
+    // very negative on the far side of the globe.
+    let margin = |p: &[f32; 3]| {
+        let d = cu[0] * f64::from(p[0]) + cu[1] * f64::from(p[1]) + cu[2] * f64::from(p[2]);
+        if d < 0.0 {
+            return f32::MIN;
+        }
+        let [x, y] = view.project_f32(*p);
+        (x - px).min(px + pw - x).min(y - py).min(py + ph - y)
+    };
+    let sea_in = sea.iter().map(|p| margin(p)).fold(f32::MAX, f32::min);
+    if sea_in >= 0.0 {
+        return None;
+    }
+    let china_in = provinces
+        .shapes
+        .iter()
+        .flat_map(|s| &s.points)
+        .map(margin)
+        .fold(f32::MAX, f32::min);
+    let alpha = (china_in / SCS_INSET_FADE_UNITS).clamp(0.0, 1.0)
+        * (-sea_in / SCS_INSET_FADE_UNITS).clamp(0.0, 1.0);
+    if alpha <= 0.0 {
+        return None;
+    }
+    let [lon0, lon1, lat0, lat1] = SCS_INSET_BOUNDS;
+    let center = ((lon0 + lon1) / 2.0, (lat0 + lat1) / 2.0);
+    let h = SCS_INSET_H;
+    let km_per_unit = (lat1 - lat0) * EARTH_RADIUS_KM.to_radians() / f64::from(h);
+    // Width: the widest parallel of the bounds (the southern one) as the inset projects it.
+    let v = View::new(center, km_per_unit, 0.0, 0.0);
+    let w = [lat0, lat1]
+        .iter()
+        .map(|&la| (v.project(lon1, la).0 - v.project(lon0, la).0) as f32)
+        .fold(0.0, f32::max)
+        .ceil();
+    Some(SeaInset {
+        rect: [
+            px + pw - SCS_INSET_MARGIN - w,
+            py + ph - SCS_INSET_MARGIN - h,
+            w,
+            h,
+        ],
+        camera: MapCamera {
+            center,
+            km_per_unit,
+        },
+        alpha,
+    })
+}
+
+/// The 南海诸岛 inset where [`south_china_sea_inset`] asks for one: its own sea, geography (so the
+/// dashes and islands at the inset's scale), frame and label, faded by its opacity; then the
+/// clip goes back to the panel (`panel_px`, pixels).
+fn draw_sea_inset(x: &Ctx, cam: MapCamera, panel: [f32; 4], panel_px: Rect, out: &mut Vec<Prim>) {
+    let Some(inset) = south_china_sea_inset(x.assets, cam, panel) else {
+        return;
+    };
+    let c = &x.c;
+    let [ix, iy, iw, ih] = inset.rect;
+    let rect = [c.x(ix), c.y(iy), c.x(ix + iw), c.y(iy + ih)];
+    let view = View::new(
+        inset.camera.center,
+        inset.camera.km_per_unit / f64::from(c.s),
+        f64::from(rect[0] + rect[2]) / 2.0,
+        f64::from(rect[1] + rect[3]) / 2.0,
+    );
+    let mut prims = vec![
+        Prim::Clip(Some([rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1]])),
+        Prim::Rect {
+            x: rect[0],
+            y: rect[1],
+            w: rect[2] - rect[0],
+            h: rect[3] - rect[1],
+            radius: 0.0,
+            fill: Fill::Solid(x.p.sea),
+        },
+    ];
+    draw_geography(x, &view, rect, &mut prims);
+    let size = c.len(16.0);
+    prims.push(Prim::Text(Text {
+        text: "南海诸岛".into(),
+        x: rect[2] - c.len(8.0),
+        y: rect[3] - c.len(8.0) - size,
+        size,
+        color: x.p.text,
+        align: Align::Right,
+    }));
+    prims.push(Prim::Clip(Some([
+        panel_px[0],
+        panel_px[1],
+        panel_px[2] - panel_px[0],
+        panel_px[3] - panel_px[1],
+    ])));
+    prims.push(Prim::Polyline {
+        points: vec![
+            [rect[0], rect[1]],
+            [rect[2], rect[1]],
+            [rect[2], rect[3]],
+            [rect[0], rect[3]],
+        ],
+        width: c.len(1.5),
+        color: x.p.country_line,
+        closed: true,
+    });
+    out.extend(prims.into_iter().map(|p| fade_prim(p, inset.alpha)));
+}
+
+/// A primitive with its colours' alpha multiplied by `a`.
+fn fade_prim(p: Prim, a: f32) -> Prim {
+    if a >= 1.0 {
+        return p;
+    }
+    match p {
+        Prim::Rect {
+            x,
+            y,
+            w,
+            h,
+            radius,
+            fill,
+        } => Prim::Rect {
+            x,
+            y,
+            w,
+            h,
+            radius,
+            fill: match fill {
+                Fill::Solid(c) => Fill::Solid(c.fade(a)),
+                Fill::Vertical(t, b) => Fill::Vertical(t.fade(a), b.fade(a)),
+            },
+        },
+        Prim::Circle {
+            cx,
+            cy,
+            r,
+            stroke,
+            color,
+        } => Prim::Circle {
+            cx,
+            cy,
+            r,
+            stroke,
+            color: color.fade(a),
+        },
+        Prim::Ellipse {
+            cx,
+            cy,
+            rx,
+            ry,
+            angle,
+            stroke,
+            color,
+        } => Prim::Ellipse {
+            cx,
+            cy,
+            rx,
+            ry,
+            angle,
+            stroke,
+            color: color.fade(a),
+        },
+        Prim::Polyline {
+            points,
+            width,
+            color,
+            closed,
+        } => Prim::Polyline {
+            points,
+            width,
+            color: color.fade(a),
+            closed,
+        },
+        Prim::Polygon { points, color } => Prim::Polygon {
+            points,
+            color: color.fade(a),
+        },
+        Prim::Text(t) => Prim::Text(Text {
+            color: t.color.fade(a),
+            ..t
+        }),
+        Prim::Clip(r) => Prim::Clip(r),
+    }
 }
 
 /// A scale bar in the panel's bottom-left corner: a round length (1, 2, 5 × 10ⁿ km) of at
@@ -300,7 +554,43 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
     fill(LayerKind::Water, x.p.sea, out);
     fill(LayerKind::Province, x.p.china_land, out);
     stroke(LayerKind::Province, c.len(1.0), x.p.province_line, out);
+    fill(LayerKind::Islands, x.p.china_land, out);
+    stroke(LayerKind::Islands, c.len(1.0), x.p.province_line, out);
+    island_dots(x, &geo, rect, out);
+    fill(LayerKind::Dashes, x.p.province_line, out);
+    stroke(LayerKind::Dashes, c.len(DASH_WIDTH), x.p.province_line, out);
     stroke(LayerKind::Country, c.len(1.4), x.p.country_line, out);
+}
+
+/// A dot on each island of [`LayerKind::Islands`] too small to see at this zoom, as small-scale
+/// maps mark island groups.
+fn island_dots(x: &Ctx, geo: &Geo, rect: Rect, out: &mut Vec<Prim>) {
+    let Some(lod) = x.assets.map.layer(LayerKind::Islands).and_then(|l| l.lods.first()) else {
+        return;
+    };
+    let r = x.c.len(ISLAND_DOT_UNITS);
+    let cu = geo.view.center_unit();
+    let px_per_rad = (EARTH_RADIUS_KM / geo.view.km_per_px) as f32;
+    for s in &lod.shapes {
+        let cc = s.cap_center;
+        let d = (cu[0] * f64::from(cc[0]) + cu[1] * f64::from(cc[1]) + cu[2] * f64::from(cc[2]))
+            .clamp(-1.0, 1.0)
+            .acos();
+        if d > geo.view_radius || s.cap_radius * px_per_rad >= r {
+            continue;
+        }
+        let [cx, cy] = geo.view.project_f32(cc);
+        if cx < rect[0] || cx > rect[2] || cy < rect[1] || cy > rect[3] {
+            continue;
+        }
+        out.push(Prim::Circle {
+            cx,
+            cy,
+            r,
+            stroke: None,
+            color: x.p.province_line,
+        });
+    }
 }
 
 /// What a frame needs to turn map shapes into screen geometry.

@@ -28,7 +28,9 @@ fn rows(x: &Ctx) -> Vec<Row> {
     let m = x.m;
     let china = facts::in_china_frame(e.lon, e.lat);
     let time_label = "发震时刻（北京时间）".to_string();
-    let note = (!china).then(|| fit(m, &facts::time_utc(e), COL_W, 1, 28.0, 20.0));
+    // Outside China: the local time at the epicentre and UTC under Beijing time.
+    let note = (!china && !facts::uses_beijing_time(e))
+        .then(|| fit(m, &facts::time_local_line_zh(e), COL_W, 1, 28.0, 20.0));
     vec![
         Row {
             label: time_label,

@@ -31,6 +31,8 @@ pub fn assets() -> &'static Assets {
             &read_data(ASSET_FILES[2]),
         )
         .expect("map data decodes")
+        .with_south_china_sea(&read_data(quakecast_scenes::SOUTH_CHINA_SEA_FILE))
+        .expect("South China Sea data decodes")
         .with_places(&read_data(quakecast_scenes::places::PLACES_FILE))
         .expect("gazetteer decodes")
         .with_seats(&read_data(quakecast_scenes::gazetteer::SEATS_FILE))

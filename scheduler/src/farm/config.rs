@@ -53,6 +53,20 @@ pub struct CommonArgs {
     /// Refuse a CPU (software) adapter: production GPU workers set this.
     #[arg(long, env = "QUAKECAST_REQUIRE_GPU")]
     pub require_gpu: bool,
+    /// User index (`quakecast audience index`) the push audience is selected from; without
+    /// one the audience is the H3 tier cells and the gazetteer-based exposure.
+    #[arg(long, env = "QUAKECAST_AUDIENCE_INDEX")]
+    pub audience_index: Option<PathBuf>,
+    /// Audience tiers as name=level (Roman numeral or number).
+    #[arg(
+        long,
+        env = "QUAKECAST_AUDIENCE_TIERS",
+        default_value = "strong=VI,felt=IV,weak=III"
+    )]
+    pub audience_tiers: String,
+    /// H3 resolution of the tier cells handed to the push service.
+    #[arg(long, env = "QUAKECAST_AUDIENCE_TIER_CELL_RES", default_value_t = 6)]
+    pub audience_cell_res: u8,
 }
 
 /// `quakecast serve`: HTTP API, scheduler and local workers in one process.
@@ -118,6 +132,8 @@ pub struct ServeArgs {
     /// Make the narration and music track and mux it into the bulletin.
     #[arg(long, env = "QUAKECAST_AUDIO")]
     pub audio: bool,
+    #[command(flatten)]
+    pub content: crate::config::ContentArgs,
 }
 
 /// `quakecast worker`: a stateless render worker.
@@ -164,6 +180,7 @@ pub struct FarmConfig {
     pub poll_ms: u64,
     pub worker_id: String,
     pub render: RenderEnvSpec,
+    pub audience: Arc<super::audience::AudienceConfig>,
 }
 
 /// One auto-approval rule: reports matching it skip review.
@@ -242,6 +259,8 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     pub public_url: Option<String>,
     pub job: JobSettings,
+    /// Theme and catalogue every bulletin of this server is composed with (at intake).
+    pub content: Arc<crate::bulletin::Content>,
 }
 
 impl CommonArgs {
@@ -285,7 +304,18 @@ impl CommonArgs {
                 .unwrap_or_else(|_| "host".into());
             format!("{host}-{}", std::process::id())
         });
+        let data = self
+            .data
+            .clone()
+            .unwrap_or_else(crate::assets::default_data_dir);
+        let audience = super::audience::AudienceConfig::new(
+            &self.audience_tiers,
+            self.audience_cell_res,
+            self.audience_index.clone(),
+            data.clone(),
+        )?;
         Ok(FarmConfig {
+            audience: Arc::new(audience),
             database: self.database.clone(),
             store,
             work_dir: self
@@ -296,10 +326,7 @@ impl CommonArgs {
             poll_ms: self.poll_ms,
             worker_id,
             render: RenderEnvSpec {
-                data: self
-                    .data
-                    .clone()
-                    .unwrap_or_else(crate::assets::default_data_dir),
+                data,
                 font: self.font.clone(),
                 adapter: AdapterPolicy {
                     allow_cpu: !self.require_gpu,
@@ -380,6 +407,7 @@ impl ServeArgs {
             font: None,
             no_audio: false,
             require_gpu: false,
+            content: self.content.clone(),
         }
         .validate()?;
         let s = render.request.settings;
@@ -409,7 +437,9 @@ impl ServeArgs {
                 preset: self.preset.clone(),
                 crf: self.crf,
                 audio: self.audio,
+                storyboard: None,
             },
+            content: render.request.content.clone(),
         })
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! One code path for the embedded default (SQLite, local directory store, workers in the `serve`
 //! process) and the distributed setup (PostgreSQL, S3, separate `quakecast worker` processes).
+pub mod audience;
 pub mod config;
 pub mod db;
 pub mod dialect;

@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 
 use quakecast_renderer::EncodeSettings;
-use quakecast_scenes::{Event, RenderSettings, ReportStatus, Source};
+use quakecast_scenes::{Event, RenderSettings, ReportStatus, Source, Storyboard};
 
 use super::error::{FarmError, FarmResult};
 
@@ -142,7 +142,7 @@ impl TaskState {
 
 /// How a job is rendered; fixed at intake and stored with the job, so every worker renders the
 /// same frames with the same encoder settings whatever its own flags say.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobSettings {
     pub width: u32,
     pub height: u32,
@@ -153,6 +153,11 @@ pub struct JobSettings {
     pub crf: u32,
     /// Make the narration/music track (audio task) and mux it at stitch time.
     pub audio: bool,
+    /// The bulletin's timeline, fixed at intake (`bulletin::plan_bulletin`): facts, theme,
+    /// scene lengths fitted to the measured speech, subtitle times. Jobs stored before it
+    /// existed have none and render `Storyboard::new`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storyboard: Option<Box<Storyboard>>,
 }
 
 impl Default for JobSettings {
@@ -165,11 +170,20 @@ impl Default for JobSettings {
             preset: quakecast_renderer::encode::DEFAULT_PRESET.to_string(),
             crf: quakecast_renderer::encode::DEFAULT_CRF,
             audio: false,
+            storyboard: None,
         }
     }
 }
 
 impl JobSettings {
+    /// The storyboard every task of the job renders (see [`JobSettings::storyboard`]).
+    pub fn storyboard(&self, event: &Event) -> Storyboard {
+        match &self.storyboard {
+            Some(sb) => (**sb).clone(),
+            None => Storyboard::new(event, self.render()),
+        }
+    }
+
     pub fn render(&self) -> RenderSettings {
         RenderSettings {
             width: self.width,

@@ -8,9 +8,10 @@
 //! state is read just before sending: a bulletin superseded meanwhile is never pushed (its push
 //! task is cancelled with it).
 //!
-//! The audience: a radius around the epicentre where the predicted intensity reaches III (felt
-//! indoors by some), from the intensity model the bulletin's map uses; the audience selection of
-//! `scheduler/src/audience/` can replace it without changing this payload's other fields.
+//! The audience: what the stitch task computed ([`super::audience::build`]): H3 cells per
+//! predicted-intensity tier, the summary, and the selected users' file when the worker had a user
+//! index. A job stitched before that existed falls back to [`audience`], a radius around the
+//! epicentre where the predicted intensity reaches III.
 use std::time::Duration;
 
 use quakecast_scenes::intensity::IntensityModel;
@@ -48,6 +49,23 @@ pub fn audience(event: &Event) -> Value {
     })
 }
 
+/// The audience of a stitched job: the H3 tiers computed at stitch time (objects by key and
+/// URL, the compact cell list inline), else the radius of [`audience`].
+pub fn job_audience(job: &JobRow) -> Value {
+    match job.result.as_ref().map(|r| &r["audience"]) {
+        Some(a) if a.is_object() => {
+            let mut a = a.clone();
+            // The full summary is in the stored object; the push carries the counts.
+            if let Some(s) = a.get_mut("summary").and_then(Value::as_object_mut) {
+                s.retain(|k, _| matches!(k.as_str(), "format" | "model" | "users"));
+            }
+            a["radius"] = audience(&job.event);
+            a
+        }
+        _ => audience(&job.event),
+    }
+}
+
 /// The idempotency key of a job's push (also its `webhook-id`).
 pub fn idempotency_key(job_id: &str) -> String {
     format!("push-{job_id}")
@@ -72,7 +90,7 @@ pub fn payload(job: &JobRow, public_url: Option<&str>) -> Value {
             "hls_http": link(format!("/v1/jobs/{}/hls/index.m3u8", job.id)),
             "duration_secs": r["probe"]["duration_secs"],
         },
-        "audience": audience(&job.event),
+        "audience": job_audience(job),
         "approved_by": job.reviewer.clone().unwrap_or_else(|| "policy".into()),
         "approved_at": job.decided_at,
     })

@@ -306,8 +306,15 @@ impl S3Store {
     }
 }
 
-impl ObjectStore for S3Store {
-    fn put_file(&self, key: &str, path: &Path, content_type: &str) -> Result<StoredObject> {
+impl S3Store {
+    /// [`ObjectStore::put_file`], also saying how many parts the upload took (0: a single PUT,
+    /// below [`S3Options::multipart_threshold`]).
+    pub fn put_file_counting_parts(
+        &self,
+        key: &str,
+        path: &Path,
+        content_type: &str,
+    ) -> Result<(StoredObject, usize)> {
         let full = self.full_key(key)?;
         let (bytes, sha256) = sha256_file(path)?;
         let client = self.client.clone();
@@ -319,7 +326,7 @@ impl ObjectStore for S3Store {
             self.block(Self::put_multipart(
                 client, bucket, full, path_buf, ct, bytes, part,
             ))?
-            .map(|parts| tracing::debug!(key, parts, "multipart upload"))
+            .inspect(|parts| tracing::debug!(key, parts, "multipart upload"))
         } else {
             self.block(async move {
                 let body = ByteStream::from_path(&path_buf)
@@ -333,17 +340,27 @@ impl ObjectStore for S3Store {
                     .body(body)
                     .send()
                     .await
-                    .map(|_| ())
+                    .map(|_| 0)
                     .map_err(|e| chain(&e))
             })?
         };
-        res.map_err(|e| s3_err("put", key, e))?;
-        Ok(StoredObject {
-            key: key.to_string(),
-            url: self.url(key),
-            bytes,
-            sha256,
-        })
+        let parts = res.map_err(|e| s3_err("put", key, e))?;
+        Ok((
+            StoredObject {
+                key: key.to_string(),
+                url: self.url(key),
+                bytes,
+                sha256,
+            },
+            parts,
+        ))
+    }
+}
+
+impl ObjectStore for S3Store {
+    fn put_file(&self, key: &str, path: &Path, content_type: &str) -> Result<StoredObject> {
+        self.put_file_counting_parts(key, path, content_type)
+            .map(|(o, _)| o)
     }
 
     fn put_bytes(&self, key: &str, bytes: &[u8], content_type: &str) -> Result<StoredObject> {

@@ -30,6 +30,8 @@ use crate::plan::plan_segments;
 pub struct AppState {
     pub farm: Farm,
     pub cfg: Arc<ServeConfig>,
+    /// Map data and gazetteer for the facts computed at intake.
+    pub env: Arc<super::worker::RenderEnvLoader>,
 }
 
 /// A refusal or failure as the API reports it.
@@ -244,14 +246,54 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
             format!("report is not UTF-8: {e}"),
         )
     })?;
-    let settings = s.cfg.job.clone();
-    let storyboard = Storyboard::new(&event, settings.render());
+    let mut settings = s.cfg.job.clone();
+    // The timeline is fixed here, once: facts, scenes, speech-fitted lengths and subtitle times
+    // go into the job, so every worker renders the same frames and the audio task mixes the
+    // speech they were timed to.
+    let storyboard = {
+        let (env, content, event, settings) = (
+            s.env.clone(),
+            s.cfg.content.clone(),
+            event.clone(),
+            settings.clone(),
+        );
+        tokio::task::spawn_blocking(move || -> crate::Result<Storyboard> {
+            let assets = env.assets()?;
+            let tts = settings
+                .audio
+                .then(quakecast_renderer::audio::tts::tts_from_env);
+            let timeline = crate::bulletin::plan_bulletin(
+                &event,
+                &assets,
+                &content,
+                settings.render(),
+                tts.as_deref(),
+            )?;
+            Ok(timeline.storyboard)
+        })
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "planning_failed",
+                format!("planning the bulletin panicked: {e}"),
+            )
+        })?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "planning_failed",
+                format!("planning the bulletin failed: {e}"),
+            )
+        })?
+    };
     let plan = plan_segments(
         storyboard.total_frames,
         settings.segments,
         settings.fps,
         settings.fps,
     );
+    settings.storyboard = Some(Box::new(storyboard));
     let new = NewJob {
         auto_approve: s.cfg.auto_approves(&event),
         event,
@@ -375,6 +417,8 @@ fn view(
         "push_secs": secs_between(job.decided_at, job.pushed_at),
         "total_secs": secs_between(Some(job.received_at), job.pushed_at.or(job.ready_at)),
     });
+    let mut settings = job.settings.clone();
+    settings.storyboard = None;
     json!({
         "id": job.id,
         "state": job.state,
@@ -385,7 +429,14 @@ fn view(
         "revision": job.revision,
         "format": job.format,
         "event": job.event,
-        "settings": job.settings,
+        "settings": settings,
+        "timeline": job.settings.storyboard.as_ref().map(|sb| json!({
+            "scenes": sb.scenes,
+            "total_frames": sb.total_frames,
+            "duration_secs": sb.duration_secs(),
+            "subtitles": sb.subtitles.len(),
+            "theme": sb.theme.name,
+        })),
         "auto_approve": job.auto_approve,
         "progress": {
             "segments_total": job.segments_total,
@@ -666,17 +717,53 @@ async fn review_queue(State(s): State<AppState>, headers: HeaderMap) -> ApiResul
         let mut v = job_view(&s, job).await?;
         v["report"] = Value::String(job.report.clone());
         v["facts"] = facts(job);
-        v["audience"] = super::push::audience(&job.event);
+        v["audience"] = review_audience(job);
         out.push(v);
     }
     Ok(Json(json!({"reviewer": who, "jobs": out})))
+}
+
+/// The audience as the reviewer sees it: per tier, users (with a user index), the
+/// gazetteer-based exposure and the number of H3 cells.
+fn review_audience(job: &JobRow) -> Value {
+    let Some(a) = job
+        .result
+        .as_ref()
+        .map(|r| &r["audience"])
+        .filter(|a| a.is_object())
+    else {
+        return super::push::audience(&job.event);
+    };
+    let sum = &a["summary"];
+    let cells: serde_json::Map<String, Value> = a["tier_cells"]["tiers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t["tier"].as_str()?.to_string(), t["cells_at_resolution"].clone())))
+        .collect();
+    json!({
+        "kind": a["kind"],
+        "epicentral_intensity": a["epicentral_intensity"],
+        "users_by_tier": sum["users"]["by_tier"],
+        "population_by_tier (gazetteer)": sum["exposure"]["gazetteer_based"]["by_tier"],
+        "h3_cells_by_tier": cells,
+        "h3_resolution": a["tier_cells"]["h3_resolution"],
+    })
 }
 
 /// The facts a bulletin states, for the reviewer to check against the report.
 fn facts(job: &JobRow) -> Value {
     let e = &job.event;
     let model = quakecast_scenes::intensity::IntensityModel::for_event(e);
+    let sb = job.settings.storyboard(e);
+    let f = &sb.facts;
     json!({
+        "scenes": sb.kinds(),
+        "nearby": f.nearby.as_ref().and_then(|n| n.sentence_zh()),
+        "predicted_intensity": f.intensity.as_ref().map(|i| format!("{} (felt to ~{} km)",
+            quakecast_scenes::intensity::roman(i.epicentral_level).unwrap_or("-"), i.felt_radius_rounded_km())),
+        "history": f.history.as_ref().map(|h| h.sentence_zh()),
+        "narration": sb.subtitles.iter().map(|c| c.lines.concat()).collect::<Vec<_>>(),
         "origin_time_utc": e.origin_time.to_rfc3339(),
         "magnitude": format!("{} {:.1}", e.magnitude_type, e.magnitude),
         "depth_km": e.depth_km,

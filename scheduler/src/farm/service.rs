@@ -83,6 +83,7 @@ fn spawn_workers(
             lease_ms: cfg.lease_ms,
             poll_ms: cfg.poll_ms,
             work_dir: cfg.work_dir.clone(),
+            audience: cfg.audience.clone(),
         };
         handles.push(tokio::spawn(run_worker(
             farm.clone(),
@@ -141,6 +142,7 @@ pub async fn start_serve(cfg: ServeConfig, env: Arc<RenderEnvLoader>) -> anyhow:
     let state = AppState {
         farm: farm.clone(),
         cfg: Arc::new(cfg),
+        env: env.clone(),
     };
     let app = router(state);
     let mut stop = shutdown.subscribe();

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use quakecast_scenes::Storyboard;
+use quakecast_scenes::Assets;
 use serde_json::{json, Value};
 use tokio::sync::{watch, Notify};
 
@@ -45,6 +45,8 @@ pub struct Farm {
 pub struct RenderEnvLoader {
     spec: Option<RenderEnvSpec>,
     env: Mutex<Option<RenderEnv>>,
+    /// The decoded map and gazetteer alone: intake needs them for the facts, not the GPU.
+    assets: Mutex<Option<Arc<Assets>>>,
 }
 
 impl RenderEnvLoader {
@@ -52,6 +54,7 @@ impl RenderEnvLoader {
         Self {
             spec: Some(spec),
             env: Mutex::new(None),
+            assets: Mutex::new(None),
         }
     }
 
@@ -59,8 +62,27 @@ impl RenderEnvLoader {
     pub fn with_env(env: RenderEnv) -> Self {
         Self {
             spec: None,
+            assets: Mutex::new(Some(env.assets.clone())),
             env: Mutex::new(Some(env)),
         }
+    }
+
+    /// The map and gazetteer, decoded on first use (blocking: call from a blocking thread).
+    pub fn assets(&self) -> crate::Result<Arc<Assets>> {
+        let mut slot = self.assets.lock().map_err(|_| crate::Error::Tool {
+            tool: "map data",
+            message: "a previous load panicked".into(),
+        })?;
+        if let Some(a) = slot.as_ref() {
+            return Ok(a.clone());
+        }
+        let spec = self.spec.as_ref().ok_or_else(|| crate::Error::Tool {
+            tool: "map data",
+            message: "no data directory configured".into(),
+        })?;
+        let assets = Arc::new(crate::assets::load_assets(&spec.data)?);
+        *slot = Some(assets.clone());
+        Ok(assets)
     }
 
     /// The environment, built on first use (blocking: call from a blocking thread).
@@ -77,7 +99,7 @@ impl RenderEnvLoader {
             message: "no render environment configured".into(),
         })?;
         let t = Instant::now();
-        let assets = crate::assets::load_assets(&spec.data)?;
+        let assets = self.assets()?;
         let font = quakecast_renderer::Font::load(spec.font.as_deref())?;
         let gpu = quakecast_renderer::GpuContext::new(spec.adapter)?;
         let s = gpu.summary();
@@ -86,7 +108,7 @@ impl RenderEnvLoader {
         let env = RenderEnv {
             gpu: Arc::new(gpu),
             font: Arc::new(font),
-            assets: Arc::new(assets),
+            assets,
         };
         *slot = Some(env.clone());
         Ok(env)
@@ -102,6 +124,8 @@ pub struct WorkerOptions {
     pub lease_ms: i64,
     pub poll_ms: u64,
     pub work_dir: PathBuf,
+    /// How the push audience is computed (at stitch time).
+    pub audience: Arc<super::audience::AudienceConfig>,
 }
 
 /// Key of segment `index`'s TS copy, next to the bulletin's other objects.
@@ -183,8 +207,9 @@ async fn run_one(farm: &Farm, env: &Arc<RenderEnvLoader>, opts: &WorkerOptions, 
             opts.work_dir.clone(),
             opts.id.clone(),
         );
+        let audience = opts.audience.clone();
         tokio::task::spawn_blocking(move || {
-            run_task(&*store, &env, &job, &tasks, &lease, &dir, &worker)
+            run_task(&*store, &env, &job, &tasks, &lease, &dir, &worker, &audience)
         })
     };
     tokio::pin!(work);
@@ -272,6 +297,7 @@ fn run_task(
     lease: &Lease,
     dir: &Path,
     worker: &str,
+    audience: &Arc<super::audience::AudienceConfig>,
 ) -> FarmResult<Value> {
     std::fs::create_dir_all(dir).map_err(|e| crate::Error::Io {
         path: dir.display().to_string(),
@@ -282,7 +308,7 @@ fn run_task(
     match lease.kind {
         TaskKind::Segment => run_segment(store, env, job, lease, &scratch.0, worker),
         TaskKind::Audio => run_audio(store, job, &scratch.0),
-        TaskKind::Stitch => run_stitch(store, job, tasks, &scratch.0),
+        TaskKind::Stitch => run_stitch(store, job, tasks, &scratch.0, audience),
         TaskKind::Push => Err(FarmError::Other("push tasks are not render work".into())),
     }
 }
@@ -317,7 +343,7 @@ fn run_segment(
     let t = Instant::now();
     let env = env.get()?;
     let settings = &job.settings;
-    let storyboard = Storyboard::new(&job.event, settings.render());
+    let storyboard = settings.storyboard(&job.event);
     let (start, end) = (lease.frame_start as u32, lease.frame_end as u32);
     if end > storyboard.total_frames || start >= end {
         return Err(FarmError::Corrupt(format!(
@@ -361,28 +387,29 @@ fn run_segment(
 
 fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Value> {
     let t = Instant::now();
-    let storyboard = Storyboard::new(&job.event, job.settings.render());
-    let fps = f64::from(job.settings.fps);
-    let scenes: Vec<_> = storyboard
-        .scenes
-        .iter()
-        .map(|s| {
-            (
-                s.kind,
-                f64::from(s.start) / fps,
-                f64::from(s.start + s.frames) / fps,
-            )
-        })
-        .collect();
+    let storyboard = job.settings.storyboard(&job.event);
+    // Speak the cues the timeline kept (jobs from before the timeline: the four classic ones).
+    let script = if job.settings.storyboard.is_some() {
+        crate::bulletin::spoken_script(&storyboard)
+    } else {
+        quakecast_scenes::narration::script(&job.event)
+    };
     let tts = quakecast_renderer::audio::tts::tts_from_env();
-    let report = quakecast_renderer::audio::prepare_audio(
+    let audio_err = |e: quakecast_renderer::audio::AudioError| FarmError::Other(format!("audio: {e}"));
+    let narration =
+        quakecast_renderer::audio::synthesize_script(&script, tts.as_ref()).map_err(audio_err)?;
+    let report = quakecast_renderer::audio::mix_narration(
         &job.event,
-        &scenes,
-        f64::from(storyboard.total_frames) / fps,
-        tts.as_ref(),
+        &narration,
+        &crate::bulletin::scene_times(&storyboard),
+        storyboard.duration_secs(),
         dir,
     )
-    .map_err(|e| FarmError::Other(format!("audio: {e}")))?;
+    .map_err(audio_err)?;
+    let matches_frames = report.segments == storyboard.subtitles;
+    if !matches_frames && job.settings.storyboard.is_some() {
+        tracing::warn!(job = %job.id, "the speech differs from the timeline fixed at intake (another voice answered?); the burned-in subtitles follow the timeline, the SRT/WebVTT files the speech");
+    }
     let keys = keys_for(job);
     let audio = store.put_file(&keys.sidecar("audio.m4a"), &report.audio, "audio/mp4")?;
     let srt = store.put_file(
@@ -399,6 +426,8 @@ fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Va
         "integrated_lufs": report.integrated_lufs,
         "true_peak_dbtp": report.true_peak_dbtp,
         "duration_secs": report.duration_secs,
+        "cues": report.segments.len(),
+        "subtitles_match_speech": matches_frames,
         "wall_secs": t.elapsed().as_secs_f64(),
     }))
 }
@@ -420,10 +449,11 @@ fn run_stitch(
     job: &JobRow,
     tasks: &[TaskRow],
     dir: &Path,
+    audience: &Arc<super::audience::AudienceConfig>,
 ) -> FarmResult<Value> {
     let t0 = Instant::now();
     let settings = &job.settings;
-    let storyboard = Storyboard::new(&job.event, settings.render());
+    let storyboard = settings.storyboard(&job.event);
     let mut segs: Vec<&TaskRow> = tasks
         .iter()
         .filter(|t| t.kind == TaskKind::Segment)
@@ -599,7 +629,11 @@ fn run_stitch(
     let manifest_bytes =
         serde_json::to_vec_pretty(&manifest).map_err(|e| FarmError::Other(e.to_string()))?;
     let manifest_obj = store.put_bytes(&keys.manifest(), &manifest_bytes, "application/json")?;
+    let t_audience = Instant::now();
+    let mut audience = super::audience::build(&job.event, audience, store, &keys, dir)?;
+    audience["secs"] = json!(t_audience.elapsed().as_secs_f64());
     Ok(json!({
+        "audience": audience,
         "video": video,
         "manifest": manifest_obj,
         "playlist": playlist_obj,
