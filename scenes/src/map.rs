@@ -107,9 +107,21 @@ const fn part(kind: SeaPartKind, name: &'static str, bbox: [f64; 4]) -> SeaPart 
 pub const CHINA_SEA_PARTS: [SeaPart; 20] = {
     use SeaPartKind::{Dash, Island};
     [
-        part(Island, "钓鱼岛及其附属岛屿", [124.464, 124.654, 25.859, 25.965]),
-        part(Island, "钓鱼岛及其附属岛屿", [123.596, 123.797, 25.872, 26.003]),
-        part(Island, "钓鱼岛及其附属岛屿", [123.264, 123.580, 25.619, 25.755]),
+        part(
+            Island,
+            "钓鱼岛及其附属岛屿",
+            [124.464, 124.654, 25.859, 25.965],
+        ),
+        part(
+            Island,
+            "钓鱼岛及其附属岛屿",
+            [123.596, 123.797, 25.872, 26.003],
+        ),
+        part(
+            Island,
+            "钓鱼岛及其附属岛屿",
+            [123.264, 123.580, 25.619, 25.755],
+        ),
         part(Island, "东沙群岛", [116.749, 116.925, 20.589, 20.772]),
         part(Island, "西沙群岛", [111.739, 111.789, 16.460, 16.552]),
         part(Island, "西沙群岛", [111.569, 111.816, 16.162, 16.262]),
@@ -159,7 +171,11 @@ pub fn decode_south_china_sea(world_zh_json: &str) -> Result<Vec<SeaShape>, MapE
         })?;
     let path = format!("/features/{fi}/geometry");
     if cn.pointer("/geometry/type").and_then(Value::as_str) != Some("MultiPolygon") {
-        return Err(shape_err(SRC, format!("{path}/type"), "expected \"MultiPolygon\""));
+        return Err(shape_err(
+            SRC,
+            format!("{path}/type"),
+            "expected \"MultiPolygon\"",
+        ));
     }
     let polys = cn
         .pointer("/geometry/coordinates")
@@ -180,10 +196,15 @@ pub fn decode_south_china_sea(world_zh_json: &str) -> Result<Vec<SeaShape>, MapE
         rings.push(ring);
     }
     let bbox = |r: &[Pt]| {
-        r.iter().fold(
-            [f64::MAX, f64::MIN, f64::MAX, f64::MIN],
-            |b, p| [b[0].min(p[0]), b[1].max(p[0]), b[2].min(p[1]), b[3].max(p[1])],
-        )
+        r.iter()
+            .fold([f64::MAX, f64::MIN, f64::MAX, f64::MIN], |b, p| {
+                [
+                    b[0].min(p[0]),
+                    b[1].max(p[0]),
+                    b[2].min(p[1]),
+                    b[3].max(p[1]),
+                ]
+            })
     };
     let boxes: Vec<[f64; 4]> = rings.iter().map(|r| bbox(r)).collect();
     CHINA_SEA_PARTS
@@ -367,9 +388,9 @@ impl Assets {
         };
         let islands = unsimplified_layer(LayerKind::Islands, rings(SeaPartKind::Island));
         let dashes = unsimplified_layer(LayerKind::Dashes, rings(SeaPartKind::Dash));
-        self.map.layers.retain(|l| {
-            l.kind != Some(LayerKind::Islands) && l.kind != Some(LayerKind::Dashes)
-        });
+        self.map
+            .layers
+            .retain(|l| l.kind != Some(LayerKind::Islands) && l.kind != Some(LayerKind::Dashes));
         self.map.layers.push(islands);
         self.map.layers.push(dashes);
         Ok(self)

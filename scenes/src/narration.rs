@@ -1029,13 +1029,22 @@ mod tests {
         e.status = ReportStatus::Automatic;
         // 17:05 UTC is 01:05 the next day in Beijing.
         e.origin_time = Utc.with_ymd_and_hms(2022, 5, 19, 17, 5, 0).unwrap();
-        e.lat = -3.5;
-        e.lon = -70.25;
         let s = script(&e);
         assert_eq!(s.cues[0].subtitle, "中国地震台网自动测定");
         assert!(s.cues[1]
             .subtitle
             .starts_with("北京时间2022年5月20日1时5分"));
+        // Outside China: local time at the epicentre (Amazonas, UTC−5 or −4) and UTC.
+        e.lat = -3.5;
+        e.lon = -70.25;
+        let s = script(&e);
+        assert!(
+            s.cues[1].subtitle.starts_with("当地时间2022年5月19日1")
+                && s.cues[1].subtitle.contains("（UTC 17:05）"),
+            "{:?}",
+            s.cues[1]
+        );
+        assert!(s.cues[1].text_zh.contains("协调世界时十七时五分"));
         assert!(s.cues[2].text_zh.contains("南纬三点五度"));
         assert!(s.cues[2].text_zh.contains("西经七十点二五度"));
         assert!(s.cues[3].text_zh.contains("以正式测定为准"));
@@ -1055,7 +1064,7 @@ mod tests {
         assert_eq!(
             s.cues[1].text_zh,
             "A magnitude 6.1 earthquake struck 45 kilometers southwest of Ya'an, China, \
-             at 14:05 UTC on May 20, 2022, at a depth of 10 kilometers."
+             at 22:05 Beijing time on May 20, 2022 (14:05 UTC), at a depth of 10 kilometers."
         );
         assert_eq!(s.cues[2].subtitle, "Epicenter 29.67°N, 102.67°E.");
         assert!(s.cues[3].subtitle.contains("automatic"));

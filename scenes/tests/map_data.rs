@@ -125,7 +125,13 @@ fn borders_with_china_come_from_the_provinces_only() {
 
 #[test]
 fn levels_of_detail_shrink_and_stay_on_the_sphere() {
-    for layer in &assets().map.layers {
+    // The South China Sea islands and dashes keep one unsimplified level (tests/south_china_sea.rs).
+    let simplified = assets()
+        .map
+        .layers
+        .iter()
+        .filter(|l| !matches!(l.kind, Some(LayerKind::Islands) | Some(LayerKind::Dashes)));
+    for layer in simplified {
         assert_eq!(layer.lods.len(), LOD_TOLERANCES_DEG.len());
         let counts: Vec<usize> = layer.lods.iter().map(|l| l.points).collect();
         assert!(

@@ -99,3 +99,45 @@ fn bad_flags_are_refused_before_work() {
     assert!(stderr.contains("--size"), "{stderr}");
     assert!(!dir.path().join("out").exists());
 }
+
+/// A theme, catalogue or elevation file that cannot be used stops the command before any work,
+/// naming the flag, the file and what is wrong with it.
+#[test]
+fn bad_content_files_are_refused_naming_the_flag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    };
+    let cases = [
+        ("--theme", write("theme.json", "{\"name\": 3}"), "not a theme"),
+        (
+            "--catalog",
+            write("catalog.txt", "this is not a catalogue\n1,2\n"),
+            "not a catalogue",
+        ),
+        (
+            "--dem",
+            write("dem.asc", "ncols 4\nnrows x\n"),
+            "not an elevation model",
+        ),
+        ("--dem", dir.path().join("missing.asc"), "could not be read"),
+    ];
+    for (flag, path, what) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_quakecast"))
+            .args(["demo", flag])
+            .arg(&path)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .output()
+            .expect("run quakecast");
+        assert!(!out.status.success(), "{flag} {}", path.display());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(flag) && stderr.contains(what) && stderr.contains(&*path.to_string_lossy()),
+            "{flag}: {stderr}"
+        );
+        assert!(!dir.path().join("out").exists());
+    }
+}

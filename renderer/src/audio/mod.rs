@@ -26,7 +26,8 @@ pub mod tts;
 use std::path::{Path, PathBuf};
 
 use quakecast_scenes::narration::{
-    break_lines, script, to_srt, to_webvtt, Cue, Lang, Script, TimedCue, LEAD_IN_SECS, SUBTITLE_MAX_CHARS,
+    break_lines, script, to_srt, to_webvtt, Cue, Lang, Script, TimedCue, LEAD_IN_SECS,
+    SUBTITLE_MAX_CHARS,
 };
 use quakecast_scenes::{Event, SceneKind};
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 //!
 //! Every map panel draws China as its standard maps do (`docs/map.md`): the South China Sea
 //! islands and the ten-dash line in place wherever the view reaches them, and a 南海诸岛 inset in
-//! the panel's lower right when the view holds the whole of China but not the South China Sea
+//! the panel's lower right when a held view holds the whole of China but not the South China Sea
 //! ([`south_china_sea_inset`]). The portrait whole-country view holds both, so it draws them in
 //! place, as the vertical edition of China's standard map (竖版) does, and needs no inset.
 use super::{strip, Ctx, COL_W, COL_X};
@@ -37,8 +37,9 @@ pub const CHINA_VIEW_KM_PER_UNIT: f64 = 9.0;
 const DECIMATE_UNITS: f32 = 0.7;
 /// Points per distance ring.
 const RING_POINTS: usize = 128;
-/// Stroke width of the ten-dash line, design units: the national boundary, so heavier than the
-/// province lines (1.0); a dash is only ~2 km wide, so at bulletin scales the stroke is the dash.
+/// Stroke width of the ten-dash line, design units, drawn in the border colour: it is a national
+/// boundary, so heavier than the province lines (1.0); a dash is only ~2 km wide, so at bulletin
+/// scales the stroke is the dash.
 pub const DASH_WIDTH: f32 = 2.0;
 /// An island smaller than this radius on screen (design units) is drawn as a dot of this radius,
 /// so the island groups stay visible at national scale.
@@ -51,9 +52,8 @@ pub const SCS_INSET_BOUNDS: [f64; 4] = [105.0, 125.0, 2.0, 25.0];
 pub const SCS_INSET_H: f32 = 200.0;
 /// Gap between the inset box and the panel's edges, design units.
 const SCS_INSET_MARGIN: f32 = 10.0;
-/// The inset fades in over this much slack (design units) as the South China Sea leaves the
-/// view, and out as the mainland does, so that it never pops in during the camera's flight.
-const SCS_INSET_FADE_UNITS: f32 = 24.0;
+/// An inset on the map scene's opening view fades out over this long once the camera moves.
+const SCS_INSET_OUT_SECS: f32 = 0.3;
 /// No view below this many kilometres across can hold the whole of China: skip the test.
 const CHINA_MIN_SPAN_KM: f64 = 4000.0;
 
@@ -64,8 +64,6 @@ pub struct SeaInset {
     pub rect: [f32; 4],
     /// What it shows: [`SCS_INSET_BOUNDS`] fitted to the box.
     pub camera: MapCamera,
-    /// Opacity, 0..=1 (below 1 only while the camera flies in or out of the national view).
-    pub alpha: f32,
 }
 
 /// Where the camera looks: centre (lon, lat) and kilometres per design unit.
@@ -162,7 +160,13 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         fill: Fill::Solid(x.p.sea),
     });
     draw_geography(x, &view, panel, out);
-    draw_sea_inset(x, cam, MAP_PANEL, panel, out);
+    // The inset belongs to the held opening view; the flight's frames are a move between two
+    // maps, and testing each of them would flash a box for a few frames whenever the southern
+    // dashes leave the panel a moment before the mainland does.
+    let inset_alpha = 1.0 - progress(x.t, MAP_MOVE_START_SECS, SCS_INSET_OUT_SECS);
+    if inset_alpha > 0.0 {
+        draw_sea_inset(x, start_camera(x.e), inset_alpha, MAP_PANEL, panel, out);
+    }
     let t_rings = ease_out_cubic(progress(x.t, RINGS_IN_SECS, RINGS_FADE_SECS));
     if t_rings > 0.0 {
         // Boxes already taken, so place labels do not cover the marker or the ring labels.
@@ -222,7 +226,7 @@ pub(crate) fn open_panel(
         fill: Fill::Solid(x.p.sea),
     });
     draw_geography(x, &view, rect, out);
-    draw_sea_inset(x, cam, panel, rect, out);
+    draw_sea_inset(x, cam, 1.0, panel, rect, out);
     (view, rect)
 }
 
@@ -231,10 +235,11 @@ pub(crate) fn open_panel(
 ///
 /// The rule of China's standard maps: a map of the whole country shows the South China Sea
 /// islands and the ten-dash line, in place when the map reaches that far south, else in a
-/// lower-right inset. So the inset is drawn when every point of the province layer (the
+/// lower-right inset. So there is an inset when every point of the province layer (the
 /// mainland, Hainan and Taiwan) is inside the panel and some point of the dashes or islands is
-/// not; its opacity ramps over [`SCS_INSET_FADE_UNITS`] of both margins. `None` also when the
-/// assets lack the dashes ([`Assets::with_south_china_sea`] not called).
+/// not. `None` also when the assets lack the dashes ([`Assets::with_south_china_sea`] not
+/// called). The map scene asks this of its opening view only (not of each flight frame); the
+/// place and intensity panels of their fixed views.
 pub fn south_china_sea_inset(assets: &Assets, cam: MapCamera, panel: [f32; 4]) -> Option<SeaInset> {
     let [px, py, pw, ph] = panel;
     if f64::from(pw.max(ph)) * cam.km_per_unit < CHINA_MIN_SPAN_KM {
@@ -277,9 +282,7 @@ pub fn south_china_sea_inset(assets: &Assets, cam: MapCamera, panel: [f32; 4]) -
         .flat_map(|s| &s.points)
         .map(margin)
         .fold(f32::MAX, f32::min);
-    let alpha = (china_in / SCS_INSET_FADE_UNITS).clamp(0.0, 1.0)
-        * (-sea_in / SCS_INSET_FADE_UNITS).clamp(0.0, 1.0);
-    if alpha <= 0.0 {
+    if china_in < 0.0 {
         return None;
     }
     let [lon0, lon1, lat0, lat1] = SCS_INSET_BOUNDS;
@@ -304,14 +307,20 @@ pub fn south_china_sea_inset(assets: &Assets, cam: MapCamera, panel: [f32; 4]) -
             center,
             km_per_unit,
         },
-        alpha,
     })
 }
 
-/// The 南海诸岛 inset where [`south_china_sea_inset`] asks for one: its own sea, geography (so the
-/// dashes and islands at the inset's scale), frame and label, faded by its opacity; then the
-/// clip goes back to the panel (`panel_px`, pixels).
-fn draw_sea_inset(x: &Ctx, cam: MapCamera, panel: [f32; 4], panel_px: Rect, out: &mut Vec<Prim>) {
+/// The 南海诸岛 inset where [`south_china_sea_inset`] asks for one for `cam` over `panel` (design
+/// units): its own sea, geography (so the dashes and islands at the inset's scale), frame and
+/// label, at opacity `alpha`; then the clip goes back to the panel (`panel_px`, pixels).
+fn draw_sea_inset(
+    x: &Ctx,
+    cam: MapCamera,
+    alpha: f32,
+    panel: [f32; 4],
+    panel_px: Rect,
+    out: &mut Vec<Prim>,
+) {
     let Some(inset) = south_china_sea_inset(x.assets, cam, panel) else {
         return;
     };
@@ -325,7 +334,12 @@ fn draw_sea_inset(x: &Ctx, cam: MapCamera, panel: [f32; 4], panel_px: Rect, out:
         f64::from(rect[1] + rect[3]) / 2.0,
     );
     let mut prims = vec![
-        Prim::Clip(Some([rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1]])),
+        Prim::Clip(Some([
+            rect[0],
+            rect[1],
+            rect[2] - rect[0],
+            rect[3] - rect[1],
+        ])),
         Prim::Rect {
             x: rect[0],
             y: rect[1],
@@ -362,7 +376,7 @@ fn draw_sea_inset(x: &Ctx, cam: MapCamera, panel: [f32; 4], panel_px: Rect, out:
         color: x.p.country_line,
         closed: true,
     });
-    out.extend(prims.into_iter().map(|p| fade_prim(p, inset.alpha)));
+    out.extend(prims.into_iter().map(|p| fade_prim(p, alpha)));
 }
 
 /// A primitive with its colours' alpha multiplied by `a`.
@@ -557,15 +571,20 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
     fill(LayerKind::Islands, x.p.china_land, out);
     stroke(LayerKind::Islands, c.len(1.0), x.p.province_line, out);
     island_dots(x, &geo, rect, out);
-    fill(LayerKind::Dashes, x.p.province_line, out);
-    stroke(LayerKind::Dashes, c.len(DASH_WIDTH), x.p.province_line, out);
+    fill(LayerKind::Dashes, x.p.country_line, out);
+    stroke(LayerKind::Dashes, c.len(DASH_WIDTH), x.p.country_line, out);
     stroke(LayerKind::Country, c.len(1.4), x.p.country_line, out);
 }
 
 /// A dot on each island of [`LayerKind::Islands`] too small to see at this zoom, as small-scale
 /// maps mark island groups.
 fn island_dots(x: &Ctx, geo: &Geo, rect: Rect, out: &mut Vec<Prim>) {
-    let Some(lod) = x.assets.map.layer(LayerKind::Islands).and_then(|l| l.lods.first()) else {
+    let Some(lod) = x
+        .assets
+        .map
+        .layer(LayerKind::Islands)
+        .and_then(|l| l.lods.first())
+    else {
         return;
     };
     let r = x.c.len(ISLAND_DOT_UNITS);
@@ -871,4 +890,220 @@ fn draw_caption(x: &Ctx, out: &mut Vec<Prim>) {
         x.p.muted,
         Align::Left,
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Facts;
+    use crate::layout::{Canvas, DESIGN_H};
+    use crate::map::{MapData, Shape, CHINA_SEA_PARTS};
+    use crate::theme::Palette;
+    use crate::{FixedMeasure, ReportStatus, Source};
+    use chrono::{TimeZone, Utc};
+
+    /// A stand-in for the province layer: one rectangle "China" (the inset test only needs
+    /// its extent).
+    fn rect_layer(lon: [f64; 2], lat: [f64; 2]) -> MapLayer {
+        let mut ring = Vec::new();
+        let n = 20;
+        for i in 0..n {
+            ring.push((
+                lon[0] + (lon[1] - lon[0]) * f64::from(i) / f64::from(n),
+                lat[0],
+            ));
+        }
+        for i in 0..n {
+            ring.push((
+                lon[1],
+                lat[0] + (lat[1] - lat[0]) * f64::from(i) / f64::from(n),
+            ));
+        }
+        for i in 0..n {
+            ring.push((
+                lon[1] - (lon[1] - lon[0]) * f64::from(i) / f64::from(n),
+                lat[1],
+            ));
+        }
+        for i in 0..n {
+            ring.push((
+                lon[0],
+                lat[1] - (lat[1] - lat[0]) * f64::from(i) / f64::from(n),
+            ));
+        }
+        let f = |v: [f64; 3]| [v[0] as f32, v[1] as f32, v[2] as f32];
+        let shape = Shape {
+            points: ring.iter().map(|&(lo, la)| f(unit(lo, la))).collect(),
+            cap_center: f(unit((lon[0] + lon[1]) / 2.0, (lat[0] + lat[1]) / 2.0)),
+            cap_radius: std::f32::consts::PI,
+            closed: true,
+        };
+        MapLayer {
+            kind: Some(LayerKind::Province),
+            rings: vec![],
+            lods: vec![crate::map::Lod {
+                tolerance_deg: 0.0,
+                points: shape.points.len(),
+                shapes: vec![shape],
+            }],
+        }
+    }
+
+    /// world.zh.json in miniature: China's feature with a rectangle for every part of
+    /// [`CHINA_SEA_PARTS`], at its bounding box.
+    fn mini_world_zh() -> String {
+        let parts: Vec<String> = CHINA_SEA_PARTS
+            .iter()
+            .map(|p| {
+                let [a, b, c, d] = p.bbox;
+                format!("[[[{a},{c}],[{b},{c}],[{b},{d}],[{a},{d}],[{a},{c}]]]")
+            })
+            .collect();
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":
+            {{"iso_a2":"CN"}},"geometry":{{"type":"MultiPolygon","coordinates":[{}]}}}}]}}"#,
+            parts.join(",")
+        )
+    }
+
+    fn mini_assets() -> Assets {
+        Assets {
+            map: MapData {
+                layers: vec![rect_layer([95.0, 113.0], [32.0, 45.0])],
+            },
+            ..Default::default()
+        }
+        .with_south_china_sea(&mini_world_zh())
+        .expect("the miniature decodes")
+    }
+
+    fn event_at(lon: f64, lat: f64) -> Event {
+        Event {
+            source: Source::Usgs,
+            event_id: "t".into(),
+            status: ReportStatus::Official,
+            revision: 0,
+            origin_time: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+            lat,
+            lon,
+            depth_km: 10.0,
+            magnitude: 6.0,
+            magnitude_type: "mww".into(),
+            region: "Siberia".into(),
+        }
+    }
+
+    fn scene(assets: &Assets, e: &Event, t: f32, w: u32, h: u32) -> Vec<Prim> {
+        let (p, f) = (Palette::default(), Facts::default());
+        let x = Ctx {
+            c: Canvas::new(w, h),
+            m: &FixedMeasure,
+            e,
+            assets,
+            t,
+            p: &p,
+            f: &f,
+        };
+        let mut out = Vec::new();
+        draw(&x, &mut out);
+        out
+    }
+
+    fn label(out: &[Prim]) -> Option<&Text> {
+        out.iter().find_map(|p| match p {
+            Prim::Text(t) if t.text == "南海诸岛" => Some(t),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn opening_view_without_the_sea_gets_the_inset() {
+        let assets = mini_assets();
+        // Far north of the China frame: the opening view is centred on the event, the
+        // "country" is whole in it and the South China Sea is not.
+        let e = event_at(104.0, 60.0);
+        let inset = south_china_sea_inset(&assets, start_camera(&e), MAP_PANEL).expect("inset");
+        for (w, h) in [(720, 1280), (1080, 1920)] {
+            let c = Canvas::new(w, h);
+            let out = scene(&assets, &e, 0.2, w, h);
+            let t = label(&out).expect("the inset's label");
+            assert_eq!(t.color.a, 1.0);
+            let [ix, iy, iw, ih] = inset.rect;
+            let r = [c.x(ix), c.y(iy), c.x(ix + iw), c.y(iy + ih)];
+            // Clipped to the box, then back to the panel.
+            let clips: Vec<[f32; 4]> = out
+                .iter()
+                .filter_map(|p| match p {
+                    Prim::Clip(Some(r)) => Some(*r),
+                    _ => None,
+                })
+                .collect();
+            assert!(clips.contains(&[r[0], r[1], r[2] - r[0], r[3] - r[1]]));
+            // All ten dashes, at the inset's scale, inside the box.
+            let dashes: Vec<&Vec<[f32; 2]>> = out
+                .iter()
+                .filter_map(|p| match p {
+                    Prim::Polyline {
+                        points,
+                        width,
+                        color,
+                        ..
+                    } if *color == Palette::default().country_line
+                        && (*width - c.len(DASH_WIDTH)).abs() < 1e-4 =>
+                    {
+                        Some(points)
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(dashes.len(), 10, "{w}x{h}");
+            for p in dashes.iter().flat_map(|d| d.iter()) {
+                assert!(
+                    p[0] > r[0] && p[0] < r[2] && p[1] > r[1] && p[1] < r[3],
+                    "{p:?}"
+                );
+            }
+            // Label inside the box; the box inside the panel, the safe area and above the
+            // subtitle band.
+            assert!(t.y >= r[1] && t.y + t.size <= r[3] && t.x <= r[2]);
+            assert!(ix >= MAP_PANEL[0] && ix + iw <= MAP_PANEL[0] + MAP_PANEL[2]);
+            assert!(iy >= MAP_PANEL[1] && iy + ih <= MAP_PANEL[1] + MAP_PANEL[3]);
+            let safe = Canvas::safe_units();
+            assert!(ix >= safe[0] && ix + iw <= safe[0] + safe[2]);
+            assert!(iy + ih < super::super::SUBTITLE_TOP && super::super::SUBTITLE_TOP < DESIGN_H);
+        }
+        // It fades out as the camera leaves the opening view, and is gone after.
+        let mid = scene(
+            &assets,
+            &e,
+            MAP_MOVE_START_SECS + SCS_INSET_OUT_SECS / 2.0,
+            720,
+            1280,
+        );
+        let a = label(&mid).expect("fading").color.a;
+        assert!(a > 0.2 && a < 0.8, "{a}");
+        assert!(label(&scene(
+            &assets,
+            &e,
+            MAP_MOVE_START_SECS + SCS_INSET_OUT_SECS,
+            720,
+            1280
+        ))
+        .is_none());
+        assert!(label(&scene(&assets, &e, 5.0, 720, 1280)).is_none());
+    }
+
+    #[test]
+    fn whole_country_view_with_the_sea_in_place_has_no_inset() {
+        let assets = mini_assets();
+        // An event in the China frame opens on the whole-country view, which reaches 曾母暗沙.
+        let e = event_at(102.5, 29.7);
+        let out = scene(&assets, &e, 0.2, 720, 1280);
+        assert!(label(&out).is_none());
+        let national = MapCamera {
+            center: CHINA_VIEW_CENTER,
+            km_per_unit: CHINA_VIEW_KM_PER_UNIT,
+        };
+        assert_eq!(south_china_sea_inset(&assets, national, MAP_PANEL), None);
+    }
 }

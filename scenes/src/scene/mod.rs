@@ -20,8 +20,8 @@ pub(crate) mod subtitle;
 pub use intensity::{intensity_camera, level_zh, INTENSITY_PANEL};
 pub use map::{
     camera, south_china_sea_inset, MapCamera, SeaInset, CHINA_VIEW_CENTER, CHINA_VIEW_KM_PER_UNIT,
-    DASH_WIDTH, MAP_MOVE_END_SECS, MAP_MOVE_START_SECS, MAP_PANEL, RINGS_IN_SECS,
-    SCS_INSET_BOUNDS, SCS_INSET_H,
+    DASH_WIDTH, MAP_MOVE_END_SECS, MAP_MOVE_START_SECS, MAP_PANEL, RINGS_IN_SECS, SCS_INSET_BOUNDS,
+    SCS_INSET_H,
 };
 pub use places::{places_camera, PLACES_PANEL};
 pub use subtitle::{page_at, PAGE_LINES, SUBTITLE_TOP};
