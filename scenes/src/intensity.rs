@@ -64,12 +64,15 @@
 //! Decisions that are ours, not the papers':
 //!
 //! - **Epicentral intensity.** The two axes of the Chinese set do not agree at R = 0 (west M4.8:
-//!   long 6.24, short 6.58; west M6.8: long 9.31, short 9.30; east: the short axis is higher
-//!   for any M below ≈10). The model's epicentral intensity `i0` is the **lower** of the two.
-//!   Below `i0` both axis radii are positive, so the isoseismal through any point is a proper
-//!   ellipse and the solver's bracket `(i0 − 40, i0)` holds a root for every point off the
-//!   epicentre (its function is +∞ at `i0`, where one radius is 0); above `i0` there is no
-//!   isoseismal, and [`IntensityModel::radii`] is all zero from `i0` up.
+//!   long 6.24, short 6.58; west M6.8: long 9.31, short 9.30 — in the west the short axis is
+//!   higher below M ≈ 6.74; in the east it is higher below M ≈ 10). The model's epicentral
+//!   intensity `i0` is the **lower** of the two, so that below `i0` both axis radii are positive
+//!   and the isoseismal through a point is a proper ellipse. The solvers search `(i0 − 40, i0)`;
+//!   their function is +∞ at `i0` (one radius is 0 there) for every point off the epicentre,
+//!   so the bracket holds the root, except on the long axis itself within `Ra(i0)` when `i0` is
+//!   the short axis's (west, M ≳ 6.74: 0.13 km for M6.8, 2.8 km for M8), where the answer is `i0`. Nothing
+//!   is predicted above `i0`: [`IntensityModel::radii`] is all zero from `i0` up, even where one
+//!   axis alone would still have a radius.
 //! - **Crossing axes.** The short-axis radius is capped at the long-axis radius, so where the
 //!   short-axis equation would give the larger radius the isoseismal is a circle instead of an
 //!   ellipse with swapped axes. With this set that happens twice: close to the epicentre when
@@ -1136,8 +1139,14 @@ mod tests {
             close(r25.long_km, 607.2075, 1e-3) && r25.short_km == r25.long_km,
             "{r25:?}"
         );
-        // I0: the short axis's 9.302210 (under the long axis's 9.312791).
+        // I0: the short axis's 9.302210 (under the long axis's 9.312791). On the long axis
+        // within Ra(I0) = e^((16.1014 − 9.302210)/2.109) − 25 = 0.126 km the ellipse degenerates:
+        // the intensity there is I0.
         assert!(close(m.epicentral_intensity(), 9.302210, 1e-5));
+        let oriented = luding().with_long_axis_azimuth(0.0);
+        let near = oriented.intensity_at_offset(0.05, 0.0);
+        assert!(close(near, m.epicentral_intensity(), 1e-8), "{near}");
+        assert!(oriented.intensity_at_offset(0.05, 0.01) < near);
         assert_eq!(
             m.radii(9.5),
             Radii {

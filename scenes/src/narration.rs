@@ -196,7 +196,9 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
     let safety = crate::facts::safety_zh(event, facts);
     let closing = match event.status {
         ReportStatus::Automatic => format!("以上为自动测定结果，以正式测定为准。{safety}。"),
-        ReportStatus::Official => format!("{safety}。信息来源：{agency}。"),
+        // The closing scene shows "以上信息来源：…" on screen; the voice keeps to the advice, which
+        // leaves the 25 s for the places.
+        ReportStatus::Official => format!("{safety}。"),
     };
 
     let mut cues = vec![

@@ -296,7 +296,7 @@ fn safety_advice_matches_the_situation_and_the_hour() {
     assert_eq!(closing.scene, SceneKind::Closing);
     assert_eq!(
         closing.subtitle,
-        "震区民众请远离受损建筑，到空旷处避险，注意防范余震。信息来源：中国地震台网。"
+        "震区民众请远离受损建筑，到空旷处避险，注意防范余震。"
     );
 }
 

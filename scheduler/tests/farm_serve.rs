@@ -572,3 +572,108 @@ fn webhook_secret_rotation_with_several_secrets() {
     // What was accepted under the old secret is still there.
     assert_eq!(srv.job(&old_job)["event_id"], "T-ROT-1");
 }
+
+fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            if let Some(f) = find_file(&p, name) {
+                return Some(f);
+            }
+        } else if p.file_name().is_some_and(|n| n == name) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// SRT times in seconds, per cue.
+fn srt_times(text: &str) -> Vec<(f64, f64)> {
+    let secs = |t: &str| {
+        let (hms, ms) = t.trim().split_once(',').expect("ms");
+        let v: Vec<f64> = hms.split(':').map(|x| x.parse().expect("num")).collect();
+        v[0] * 3600.0 + v[1] * 60.0 + v[2] + ms.parse::<f64>().expect("ms") / 1000.0
+    };
+    text.lines()
+        .filter_map(|l| l.split_once(" --> "))
+        .map(|(a, b)| (secs(a), secs(b)))
+        .collect()
+}
+
+/// With `--audio`, a farm bulletin is the one `quakecast render` makes: the timeline fixed at
+/// intake has the same scenes and lengths, its subtitles are where the audio task put the speech
+/// (SRT in the store), and the stitched video has every frame of it plus the sound.
+#[test]
+fn farm_bulletins_are_speech_fitted_and_subtitled_like_render() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 2, 10, &["--audio"]);
+    let r = srv.post_event(&report("T-AUDIO", "official", 0));
+    assert_eq!(r.status, 202, "{r:?}");
+    let id = r.body["job"]["id"].as_str().expect("id").to_string();
+    let timeline = r.body["job"]["timeline"].clone();
+    let cues = timeline["subtitles"].as_array().expect("subtitles").clone();
+    assert!(cues.len() >= 4, "{timeline:#}");
+    assert!(
+        cues.iter().any(|c| c["scene"] == "Places"),
+        "places are spoken: {timeline:#}"
+    );
+    let secs = timeline["duration_secs"].as_f64().expect("duration");
+    assert!((15.0..=25.0).contains(&secs), "{secs}");
+
+    let j = srv.wait_state(&id, &["awaiting_review"], Duration::from_secs(240));
+    let (status, video) = srv.get_bytes(&format!("/v1/jobs/{id}/video"));
+    assert_eq!(status, 200);
+    let path = dir.path().join("farm.mp4");
+    std::fs::write(&path, video).expect("write");
+    assert_eq!(ffprobe_frames(&path), total_frames(&j));
+    let streams = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0"])
+        .arg(&path)
+        .output()
+        .expect("ffprobe");
+    let streams = String::from_utf8_lossy(&streams.stdout).to_string();
+    assert!(streams.contains("video") && streams.contains("audio"), "{streams}");
+
+    // The speech the audio task mixed is where the frames show the subtitles.
+    let srt = find_file(&dir.path().join("store"), "subtitles.srt").expect("subtitles.srt stored");
+    let srt = srt_times(&std::fs::read_to_string(srt).expect("srt"));
+    assert_eq!(srt.len(), cues.len(), "{srt:?} vs {cues:?}");
+    for ((a, b), c) in srt.iter().zip(&cues) {
+        let (s, e) = (
+            c["start_secs"].as_f64().expect("start"),
+            c["end_secs"].as_f64().expect("end"),
+        );
+        assert!((a - s).abs() < 0.0015 && (b - e).abs() < 0.0015, "{a}-{b} vs {s}-{e}");
+    }
+
+    // `quakecast render` at the same settings makes the same timeline.
+    let out = dir.path().join("render-out");
+    std::fs::write(dir.path().join("report.json"), report("T-AUDIO", "official", 0))
+        .expect("report");
+    let res = Command::new(env!("CARGO_BIN_EXE_quakecast"))
+        .args([
+            "render",
+            "--size",
+            "180x320",
+            "--fps",
+            "10",
+            "--segments",
+            "3",
+            "--preset",
+            "ultrafast",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(dir.path().join("report.json"))
+        .env("XDG_RUNTIME_DIR", xdg())
+        .output()
+        .expect("render");
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let manifest = find_file(&out, "manifest.json").expect("manifest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(manifest).expect("read")).expect("json");
+    assert_eq!(
+        manifest["storyboard"]["scenes"], timeline["scenes"],
+        "render and farm timelines differ"
+    );
+}

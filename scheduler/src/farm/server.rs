@@ -434,7 +434,11 @@ fn view(
             "scenes": sb.scenes,
             "total_frames": sb.total_frames,
             "duration_secs": sb.duration_secs(),
-            "subtitles": sb.subtitles.len(),
+            "subtitles": sb.subtitles.iter().map(|c| json!({
+                "scene": c.scene,
+                "start_secs": c.start_secs,
+                "end_secs": c.end_secs,
+            })).collect::<Vec<_>>(),
             "theme": sb.theme.name,
         })),
         "auto_approve": job.auto_approve,
