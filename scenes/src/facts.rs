@@ -226,9 +226,7 @@ pub fn uses_beijing_time(e: &Event) -> bool {
     crate::intensity::in_mainland_china(e.lat, e.lon)
         || matches!(
             crate::localtime::zone_at(e.lat, e.lon).as_deref(),
-            Some(
-                "Asia/Shanghai" | "Asia/Urumqi" | "Asia/Taipei" | "Asia/Hong_Kong" | "Asia/Macau"
-            )
+            Some("Asia/Shanghai" | "Asia/Urumqi" | "Asia/Taipei" | "Asia/Hong_Kong" | "Asia/Macau")
         )
 }
 

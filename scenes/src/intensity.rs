@@ -266,10 +266,10 @@ impl Relation {
     pub fn citation(self) -> &'static str {
         match self {
             Relation::ChinaWest => {
-                "汪素云, 俞言祥, 高阿甲, 时振梁 (2000), 中国地震 16(2): 99–106 — western China, elliptical"
+                "汪素云, 俞言祥, 高阿甲, 时振梁 (2000), 中国地震 16(2): 99–106 — western China, elliptical (coefficients as quoted by secondary sources; see module docs)"
             }
             Relation::ChinaEast => {
-                "汪素云, 俞言祥, 高阿甲, 时振梁 (2000), 中国地震 16(2): 99–106 — eastern China, elliptical"
+                "汪素云, 俞言祥, 高阿甲, 时振梁 (2000), 中国地震 16(2): 99–106 — eastern China, elliptical (coefficients as quoted by secondary sources; see module docs)"
             }
             Relation::Aww2012Hypo => {
                 "Allen, Wald & Worden (2012), J. Seismol. 16: 409–433 — active crust, hypocentral"

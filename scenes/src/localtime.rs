@@ -92,12 +92,18 @@ mod tests {
         assert_eq!(k.time.to_rfc3339(), "2015-04-25T11:56:25+05:45");
         // Los Angeles in summer (PDT, UTC−7) and winter (PST, UTC−8).
         let s = local_time(34.05, -118.25, at("2019-07-06T03:19:53Z"));
-        assert_eq!((s.zone.as_str(), s.utc_label().as_str()), ("America/Los_Angeles", "UTC−7"));
+        assert_eq!(
+            (s.zone.as_str(), s.utc_label().as_str()),
+            ("America/Los_Angeles", "UTC−7")
+        );
         assert_eq!(s.time.to_rfc3339(), "2019-07-05T20:19:53-07:00");
         let w = local_time(34.05, -118.25, at("2019-01-06T03:19:53Z"));
         assert_eq!(w.utc_label(), "UTC−8");
         // Tokyo, and Beijing's zone for a point in China.
-        assert_eq!(local_time(35.7, 139.7, at("2024-01-01T07:10:09Z")).utc_label(), "UTC+9");
+        assert_eq!(
+            local_time(35.7, 139.7, at("2024-01-01T07:10:09Z")).utc_label(),
+            "UTC+9"
+        );
         assert_eq!(zone_at(29.59, 102.08).as_deref(), Some("Asia/Shanghai"));
     }
 

@@ -20,8 +20,13 @@ fn usgs(place: &str, lon: f64, lat: f64, time_ms: i64) -> Vec<u8> {
 #[test]
 fn nepal_2015_is_told_in_kathmandu_time_and_utc() {
     // 2015-04-25 06:11:25 UTC, Gorkha: 11:56 in Kathmandu (UTC+5:45).
-    let e = parse_report(&usgs("36 km E of Khudi, Nepal", 84.731, 28.231, 1_429_942_285_000))
-        .expect("report");
+    let e = parse_report(&usgs(
+        "36 km E of Khudi, Nepal",
+        84.731,
+        28.231,
+        1_429_942_285_000,
+    ))
+    .expect("report");
     assert!(!uses_beijing_time(&e));
     let l = local_time(&e);
     assert_eq!(l.zone, "Asia/Kathmandu");
@@ -48,8 +53,8 @@ fn nepal_2015_is_told_in_kathmandu_time_and_utc() {
 #[test]
 fn los_angeles_local_time_follows_daylight_saving() {
     // 2019-07-06 03:19:53 UTC, Ridgecrest: 20:19 PDT the evening before.
-    let e = parse_report(&usgs("Ridgecrest, CA", -117.599, 35.770, 1_562_383_193_000))
-        .expect("report");
+    let e =
+        parse_report(&usgs("Ridgecrest, CA", -117.599, 35.770, 1_562_383_193_000)).expect("report");
     let s = script(&e);
     assert!(
         s.cues[1]
@@ -62,12 +67,14 @@ fn los_angeles_local_time_follows_daylight_saving() {
 
 #[test]
 fn china_is_told_in_beijing_time() {
-    let e = parse_report(include_bytes!("../samples/cenc-2022-05-20-hanyuan.json"))
-        .expect("sample");
+    let e =
+        parse_report(include_bytes!("../samples/cenc-2022-05-20-hanyuan.json")).expect("sample");
     assert!(uses_beijing_time(&e));
     let s = script(&e);
     assert!(
-        s.cues[1].subtitle.starts_with("北京时间2022年5月20日8时36分"),
+        s.cues[1]
+            .subtitle
+            .starts_with("北京时间2022年5月20日8时36分"),
         "{:?}",
         s.cues[1]
     );

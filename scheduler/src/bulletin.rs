@@ -70,10 +70,12 @@ impl Content {
             None => Theme::default(),
         };
         let catalog_v = match catalog {
-            Some(p) => Some(parse_catalog(&read(p, "catalogue")?).map_err(|e| Error::Data {
-                path: p.display().to_string(),
-                hint: format!("not a catalogue (FDSN text or USGS CSV expected): {e}"),
-            })?),
+            Some(p) => Some(
+                parse_catalog(&read(p, "catalogue")?).map_err(|e| Error::Data {
+                    path: p.display().to_string(),
+                    hint: format!("not a catalogue (FDSN text or USGS CSV expected): {e}"),
+                })?,
+            ),
             None => None,
         };
         let dem_v = match dem {
@@ -82,9 +84,7 @@ impl Content {
                     path: p.display().to_string(),
                     hint: format!("not an elevation model: {e}"),
                 };
-                let is_hgt = p
-                    .extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("hgt"));
+                let is_hgt = p.extension().is_some_and(|x| x.eq_ignore_ascii_case("hgt"));
                 let dem = if is_hgt {
                     let bytes = std::fs::read(p).map_err(|e| Error::Data {
                         path: p.display().to_string(),
@@ -112,7 +112,8 @@ impl Content {
     /// The facts of `event`: nearby places from the gazetteer, predicted intensity, recent
     /// seismicity when a catalogue was given, mean elevation when an elevation model was.
     pub fn facts(&self, event: &Event, assets: &Assets) -> Facts {
-        Facts::compute(event, assets, self.catalog.as_ref()).with_elevation(event, self.dem.as_deref())
+        Facts::compute(event, assets, self.catalog.as_ref())
+            .with_elevation(event, self.dem.as_deref())
     }
 }
 

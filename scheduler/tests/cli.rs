@@ -111,7 +111,11 @@ fn bad_content_files_are_refused_naming_the_flag() {
         p
     };
     let cases = [
-        ("--theme", write("theme.json", "{\"name\": 3}"), "not a theme"),
+        (
+            "--theme",
+            write("theme.json", "{\"name\": 3}"),
+            "not a theme",
+        ),
         (
             "--catalog",
             write("catalog.txt", "this is not a catalogue\n1,2\n"),
@@ -135,7 +139,9 @@ fn bad_content_files_are_refused_naming_the_flag() {
         assert!(!out.status.success(), "{flag} {}", path.display());
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.contains(flag) && stderr.contains(what) && stderr.contains(&*path.to_string_lossy()),
+            stderr.contains(flag)
+                && stderr.contains(what)
+                && stderr.contains(&*path.to_string_lossy()),
             "{flag}: {stderr}"
         );
         assert!(!dir.path().join("out").exists());

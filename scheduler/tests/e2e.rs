@@ -81,8 +81,11 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
         storyboard.duration_secs()
     );
     assert!(
-        storyboard.subtitles.iter().any(|c| c.scene == SceneKind::Places
-            && c.lines.concat().starts_with("震中距泸定县36公里")),
+        storyboard
+            .subtitles
+            .iter()
+            .any(|c| c.scene == SceneKind::Places
+                && c.lines.concat().starts_with("震中距泸定县36公里")),
         "{:?}",
         storyboard.subtitles
     );

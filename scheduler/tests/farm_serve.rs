@@ -364,7 +364,9 @@ fn server_killed_mid_job_restarts_and_finishes_then_pushes_once() {
     assert!(cells > 0, "no cells: {a:#}");
     assert_eq!(a["radius"]["kind"], "radius");
     assert!(a["summary"]["model"].is_object(), "{a:#}");
-    let summary_key = a["objects"]["summary"]["key"].as_str().expect("summary key");
+    let summary_key = a["objects"]["summary"]["key"]
+        .as_str()
+        .expect("summary key");
     assert!(
         dir.path().join("store").join(summary_key).is_file(),
         "{summary_key}"
@@ -538,10 +540,19 @@ fn webhook_secret_rotation_with_several_secrets() {
 
     // Both secrets listed (the flag given twice; a comma-separated list works the same).
     let srv = sqlite_serve(dir.path(), 0, 10, &["--webhook-secret", NEW]);
-    let r = srv.post_signed("msg_rot_old", now_secs(), &report("T-ROT-1", "automatic", 0));
+    let r = srv.post_signed(
+        "msg_rot_old",
+        now_secs(),
+        &report("T-ROT-1", "automatic", 0),
+    );
     assert_eq!(r.status, 202, "old secret during rotation: {r:?}");
     let old_job = r.body["job"]["id"].as_str().expect("id").to_string();
-    let r = post_with(&srv, &new, "msg_rot_new", &report("T-ROT-2", "automatic", 0));
+    let r = post_with(
+        &srv,
+        &new,
+        "msg_rot_new",
+        &report("T-ROT-2", "automatic", 0),
+    );
     assert_eq!(r.status, 202, "new secret during rotation: {r:?}");
     drop(srv);
 
@@ -561,13 +572,22 @@ fn webhook_secret_rotation_with_several_secrets() {
     args.extend(flags);
     args.extend(["--workers".to_string(), "0".to_string()]);
     let srv = spawn(dir.path(), "serve-rotated", &args, &[]);
-    let r = srv.post_signed("msg_rot_old2", now_secs(), &report("T-ROT-3", "automatic", 0));
+    let r = srv.post_signed(
+        "msg_rot_old2",
+        now_secs(),
+        &report("T-ROT-3", "automatic", 0),
+    );
     assert_eq!(
         (r.status, r.body["error"]["code"].as_str()),
         (401, Some("signature_mismatch")),
         "retired secret: {r:?}"
     );
-    let r = post_with(&srv, &new, "msg_rot_new2", &report("T-ROT-3", "automatic", 0));
+    let r = post_with(
+        &srv,
+        &new,
+        "msg_rot_new2",
+        &report("T-ROT-3", "automatic", 0),
+    );
     assert_eq!(r.status, 202, "new secret after rotation: {r:?}");
     // What was accepted under the old secret is still there.
     assert_eq!(srv.job(&old_job)["event_id"], "T-ROT-1");
@@ -627,12 +647,22 @@ fn farm_bulletins_are_speech_fitted_and_subtitled_like_render() {
     std::fs::write(&path, video).expect("write");
     assert_eq!(ffprobe_frames(&path), total_frames(&j));
     let streams = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(&path)
         .output()
         .expect("ffprobe");
     let streams = String::from_utf8_lossy(&streams.stdout).to_string();
-    assert!(streams.contains("video") && streams.contains("audio"), "{streams}");
+    assert!(
+        streams.contains("video") && streams.contains("audio"),
+        "{streams}"
+    );
 
     // The speech the audio task mixed is where the frames show the subtitles.
     let srt = find_file(&dir.path().join("store"), "subtitles.srt").expect("subtitles.srt stored");
@@ -643,13 +673,19 @@ fn farm_bulletins_are_speech_fitted_and_subtitled_like_render() {
             c["start_secs"].as_f64().expect("start"),
             c["end_secs"].as_f64().expect("end"),
         );
-        assert!((a - s).abs() < 0.0015 && (b - e).abs() < 0.0015, "{a}-{b} vs {s}-{e}");
+        assert!(
+            (a - s).abs() < 0.0015 && (b - e).abs() < 0.0015,
+            "{a}-{b} vs {s}-{e}"
+        );
     }
 
     // `quakecast render` at the same settings makes the same timeline.
     let out = dir.path().join("render-out");
-    std::fs::write(dir.path().join("report.json"), report("T-AUDIO", "official", 0))
-        .expect("report");
+    std::fs::write(
+        dir.path().join("report.json"),
+        report("T-AUDIO", "official", 0),
+    )
+    .expect("report");
     let res = Command::new(env!("CARGO_BIN_EXE_quakecast"))
         .args([
             "render",
@@ -668,7 +704,11 @@ fn farm_bulletins_are_speech_fitted_and_subtitled_like_render() {
         .env("XDG_RUNTIME_DIR", xdg())
         .output()
         .expect("render");
-    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
     let manifest = find_file(&out, "manifest.json").expect("manifest");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(manifest).expect("read")).expect("json");

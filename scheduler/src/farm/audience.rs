@@ -33,7 +33,12 @@ pub struct AudienceConfig {
 }
 
 impl AudienceConfig {
-    pub fn new(tiers: &str, cell_res: u8, index: Option<PathBuf>, data: PathBuf) -> anyhow::Result<Self> {
+    pub fn new(
+        tiers: &str,
+        cell_res: u8,
+        index: Option<PathBuf>,
+        data: PathBuf,
+    ) -> anyhow::Result<Self> {
         let tiers: Tiers = tiers
             .parse()
             .map_err(|e| anyhow::anyhow!("--audience-tiers {tiers:?}: {e}"))?;
@@ -84,7 +89,9 @@ pub fn build(
     let tiers = &cfg.tiers;
     let tc = TierCells::compute(&model, tiers, cfg.cell_res).map_err(audience_err)?;
     let gaz = Gazetteer::load(&cfg.data.join(GAZETTEER_FILE))
-        .map_err(|e| tracing::warn!(error = %e, "audience: no gazetteer; per-place counts left out"))
+        .map_err(
+            |e| tracing::warn!(error = %e, "audience: no gazetteer; per-place counts left out"),
+        )
         .ok();
     let selection = match &cfg.index {
         Some(path) => {
@@ -97,7 +104,14 @@ pub fn build(
         }
         None => None,
     };
-    let doc = summary::summary(event, &model, tiers, selection.as_ref(), gaz.as_ref(), Some(&tc));
+    let doc = summary::summary(
+        event,
+        &model,
+        tiers,
+        selection.as_ref(),
+        gaz.as_ref(),
+        Some(&tc),
+    );
     let cells = tc.cell_list(tiers).map_err(audience_err)?;
     let put_json = |name: &str, v: &Value| -> FarmResult<Value> {
         let bytes = serde_json::to_vec_pretty(v).map_err(|e| FarmError::Other(e.to_string()))?;

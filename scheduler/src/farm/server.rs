@@ -743,7 +743,12 @@ fn review_audience(job: &JobRow) -> Value {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|t| Some((t["tier"].as_str()?.to_string(), t["cells_at_resolution"].clone())))
+        .filter_map(|t| {
+            Some((
+                t["tier"].as_str()?.to_string(),
+                t["cells_at_resolution"].clone(),
+            ))
+        })
         .collect();
     json!({
         "kind": a["kind"],

@@ -200,17 +200,9 @@ async fn run_one(farm: &Farm, env: &Arc<RenderEnvLoader>, opts: &WorkerOptions, 
         Vec::new()
     };
     let work = {
-        let (store, env, lease, dir, worker) = (
-            farm.store.clone(),
-            env.clone(),
-            lease.clone(),
-            opts.work_dir.clone(),
-            opts.id.clone(),
-        );
-        let audience = opts.audience.clone();
-        tokio::task::spawn_blocking(move || {
-            run_task(&*store, &env, &job, &tasks, &lease, &dir, &worker, &audience)
-        })
+        let (store, env, lease, opts) =
+            (farm.store.clone(), env.clone(), lease.clone(), opts.clone());
+        tokio::task::spawn_blocking(move || run_task(&*store, &env, &job, &tasks, &lease, &opts))
     };
     tokio::pin!(work);
     let beat = Duration::from_millis((opts.lease_ms / 3).max(100) as u64);
@@ -295,10 +287,9 @@ fn run_task(
     job: &JobRow,
     tasks: &[TaskRow],
     lease: &Lease,
-    dir: &Path,
-    worker: &str,
-    audience: &Arc<super::audience::AudienceConfig>,
+    opts: &WorkerOptions,
 ) -> FarmResult<Value> {
+    let (dir, worker, audience) = (opts.work_dir.as_path(), opts.id.as_str(), &opts.audience);
     std::fs::create_dir_all(dir).map_err(|e| crate::Error::Io {
         path: dir.display().to_string(),
         source: e,
@@ -395,7 +386,8 @@ fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Va
         quakecast_scenes::narration::script(&job.event)
     };
     let tts = quakecast_renderer::audio::tts::tts_from_env();
-    let audio_err = |e: quakecast_renderer::audio::AudioError| FarmError::Other(format!("audio: {e}"));
+    let audio_err =
+        |e: quakecast_renderer::audio::AudioError| FarmError::Other(format!("audio: {e}"));
     let narration =
         quakecast_renderer::audio::synthesize_script(&script, tts.as_ref()).map_err(audio_err)?;
     let report = quakecast_renderer::audio::mix_narration(
