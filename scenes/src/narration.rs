@@ -99,9 +99,10 @@ pub fn script(event: &Event) -> Script {
 }
 
 /// The script of the storyboard `Storyboard::compose(event, facts, theme, …)` builds: one cue
-/// per scene, in its order (places, intensity and history spoken too).
+/// per scene, in its order (places, intensity and history spoken too), in the theme's language
+/// when it sets one, else [`script_lang`].
 pub fn script_for(event: &Event, facts: &Facts, theme: &Theme) -> Script {
-    let mut s = match script_lang(event) {
+    let mut s = match theme.lang.unwrap_or_else(|| script_lang(event)) {
         Lang::Zh => script_zh_with(event, facts),
         Lang::En => script_en_with(event, facts),
     };

@@ -126,6 +126,9 @@ pub struct Theme {
     pub bands: Vec<Band>,
     /// Show the subtitle band's burned-in captions (when the storyboard has cues).
     pub subtitles: bool,
+    /// Narration language: `"Zh"` (Mandarin) or `"En"` (English); none: automatic (Mandarin for
+    /// CENC reports and Chinese place names, English otherwise; `narration::script_lang`).
+    pub lang: Option<crate::narration::Lang>,
 }
 
 /// The scene lengths of the default theme, seconds.
@@ -158,6 +161,7 @@ impl Default for Theme {
                 },
             ],
             subtitles: true,
+            lang: None,
         }
     }
 }

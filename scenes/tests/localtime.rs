@@ -82,3 +82,22 @@ fn china_is_told_in_beijing_time() {
     let t = parse_report(include_bytes!("../samples/usgs-sample-feature.json")).expect("sample");
     assert!(uses_beijing_time(&t));
 }
+
+#[test]
+fn the_theme_can_force_the_narration_language() {
+    use quakecast_scenes::narration::script_for;
+    use quakecast_scenes::{Facts, Theme};
+    let e =
+        parse_report(include_bytes!("../samples/cenc-2022-05-20-hanyuan.json")).expect("sample");
+    let facts = Facts::from_event(&e);
+    let auto = script_for(&e, &facts, &Theme::default());
+    assert_eq!(auto.lang, Lang::Zh);
+    let theme = Theme::from_json(r#"{"lang": "En"}"#).expect("theme");
+    let en = script_for(&e, &facts, &theme);
+    assert_eq!(en.lang, Lang::En);
+    assert!(
+        en.cues[1].subtitle.contains("Beijing time") && en.cues[1].subtitle.contains("00:36 UTC"),
+        "{:?}",
+        en.cues[1]
+    );
+}

@@ -24,12 +24,23 @@ pub struct ContentArgs {
     /// is left out.
     #[arg(long, env = "QUAKECAST_DEM")]
     pub dem: Option<PathBuf>,
+    /// Narration and subtitle language: auto (Mandarin for CENC reports and Chinese place
+    /// names, English otherwise), zh-CN or en-US. Overrides the theme's `lang`.
+    #[arg(long, env = "QUAKECAST_LANG", default_value = "auto")]
+    pub lang: String,
 }
 
 impl ContentArgs {
     /// Read and check the files now, so that a bad file stops the command before any work.
     pub fn load(&self) -> anyhow::Result<Content> {
-        Content::load(
+        use quakecast_scenes::narration::Lang;
+        let lang = match self.lang.as_str() {
+            "" | "auto" => None,
+            "zh" | "zh-CN" => Some(Lang::Zh),
+            "en" | "en-US" => Some(Lang::En),
+            other => anyhow::bail!("--lang {other:?}: expected auto, zh-CN or en-US"),
+        };
+        let mut content = Content::load(
             self.theme.as_deref(),
             self.catalog.as_deref(),
             self.dem.as_deref(),
@@ -44,7 +55,11 @@ impl ContentArgs {
                 _ => "--theme",
             };
             anyhow::anyhow!("{flag}: {e}")
-        })
+        })?;
+        if lang.is_some() {
+            content.theme.lang = lang;
+        }
+        Ok(content)
     }
 }
 

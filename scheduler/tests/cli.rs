@@ -147,3 +147,20 @@ fn bad_content_files_are_refused_naming_the_flag() {
         assert!(!dir.path().join("out").exists());
     }
 }
+
+#[test]
+fn an_unknown_language_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_quakecast"))
+        .args(["demo", "--lang", "fr-FR", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .expect("run quakecast");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--lang \"fr-FR\": expected auto, zh-CN or en-US"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
