@@ -1278,22 +1278,31 @@ mod tests {
                 (700.0, 700.0),
             ] {
                 let got = m.intensity_at_offset(x, y);
-                let (mut lo, mut hi) = (
-                    m.epicentral_intensity() - SOLVE_SPAN,
-                    m.epicentral_intensity(),
-                );
-                for _ in 0..200 {
-                    let mid = 0.5 * (lo + hi);
-                    let (ra, rb) = axis_radii(c, mag, mid);
-                    if (x / ra).powi(2) + (y / rb).powi(2) > 1.0 {
-                        hi = mid;
-                    } else {
-                        lo = mid;
-                    }
-                }
+                let lo = bisect_level(&m, |i| {
+                    let (ra, rb) = axis_radii(c, mag, i);
+                    (x / ra).powi(2) + (y / rb).powi(2) <= 1.0
+                });
                 assert!(close(got, lo, 1e-7), "M{mag} ({x},{y}): {got} vs {lo}");
             }
         }
+    }
+
+    /// The highest level `I` (below the epicentral one) where `inside(I)` holds, by plain
+    /// bisection: the reference the Newton solver is checked against.
+    fn bisect_level(m: &IntensityModel, inside: impl Fn(f64) -> bool) -> f64 {
+        let (mut lo, mut hi) = (
+            m.epicentral_intensity() - SOLVE_SPAN,
+            m.epicentral_intensity(),
+        );
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if inside(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     #[test]
@@ -1309,19 +1318,10 @@ mod tests {
             for k in 0..400 {
                 let d = 0.05 * 1.03f64.powi(k); // 0.05 km … ≈7,000 km
                 let got = m.intensity_at_offset(d, 0.0);
-                let (mut lo, mut hi) = (
-                    m.epicentral_intensity() - SOLVE_SPAN,
-                    m.epicentral_intensity(),
-                );
-                for _ in 0..200 {
-                    let mid = 0.5 * (lo + hi);
-                    let (ra, rb) = axis_radii(c, mag, mid);
-                    if ra * rb > d * d {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
+                let lo = bisect_level(&m, |i| {
+                    let (ra, rb) = axis_radii(c, mag, i);
+                    ra * rb > d * d
+                });
                 assert!(close(got, lo, 1e-7), "M{mag} {d}: {got} vs {lo}");
                 assert!(got < prev, "M{mag}: not decreasing at {d}");
                 prev = got;

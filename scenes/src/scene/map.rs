@@ -179,17 +179,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     draw_marker(x, &view, out);
     out.push(Prim::Clip(None));
     // Panel frame.
-    out.push(Prim::Polyline {
-        points: vec![
-            [panel[0], panel[1]],
-            [panel[2], panel[1]],
-            [panel[2], panel[3]],
-            [panel[0], panel[3]],
-        ],
-        width: c.len(1.5),
-        color: x.p.muted.fade(0.5),
-        closed: true,
-    });
+    out.push(rect_outline(panel, c.len(1.5), x.p.muted.fade(0.5)));
     draw_caption(x, out);
 }
 
@@ -365,17 +355,7 @@ fn draw_sea_inset(
         panel_px[2] - panel_px[0],
         panel_px[3] - panel_px[1],
     ])));
-    prims.push(Prim::Polyline {
-        points: vec![
-            [rect[0], rect[1]],
-            [rect[2], rect[1]],
-            [rect[2], rect[3]],
-            [rect[0], rect[3]],
-        ],
-        width: c.len(1.5),
-        color: x.p.country_line,
-        closed: true,
-    });
+    prims.push(rect_outline(rect, c.len(1.5), x.p.country_line));
     out.extend(prims.into_iter().map(|p| fade_prim(p, alpha)));
 }
 
@@ -507,17 +487,22 @@ pub(crate) fn scale_bar(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) 
 /// Ends a panel opened with [`open_panel`]: unclips and draws its frame.
 pub(crate) fn close_panel(x: &Ctx, rect: Rect, out: &mut Vec<Prim>) {
     out.push(Prim::Clip(None));
-    out.push(Prim::Polyline {
+    out.push(rect_outline(rect, x.c.len(1.5), x.p.muted.fade(0.5)));
+}
+
+/// The outline of `rect` (x0, y0, x1, y1) as a closed polyline.
+fn rect_outline(rect: Rect, width: f32, color: Color) -> Prim {
+    Prim::Polyline {
         points: vec![
             [rect[0], rect[1]],
             [rect[2], rect[1]],
             [rect[2], rect[3]],
             [rect[0], rect[3]],
         ],
-        width: x.c.len(1.5),
-        color: x.p.muted.fade(0.5),
+        width,
+        color,
         closed: true,
-    });
+    }
 }
 
 /// Land, water holes, China's provinces and country borders, culled, clipped on the sphere,
