@@ -141,6 +141,17 @@ fn bulletin(c: &mut Criterion) {
             (sb.total_frames, script.cues.len())
         })
     });
+    // Outside mainland China: nearest cities and the time zone at the epicentre are looked up.
+    let usgs =
+        parse_report(include_bytes!("../samples/usgs-sample-feature.json")).expect("sample parses");
+    g.bench_function("usgs_event_to_storyboard_and_script", |b| {
+        b.iter(|| {
+            let facts = Facts::compute(black_box(&usgs), &assets, None);
+            let script = script_for(&usgs, &facts, &theme);
+            let sb = Storyboard::compose(&usgs, &facts, &theme, RenderSettings::default(), &[]);
+            (sb.total_frames, script.cues.len())
+        })
+    });
     g.finish();
 }
 
