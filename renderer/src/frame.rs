@@ -23,6 +23,10 @@ use crate::yuv::yuv420p_len;
 
 /// Frames in flight in the pipelined API: one being read back while the next renders.
 pub const PIPELINE_DEPTH: usize = 2;
+/// Longest wait for a frame's readback buffer to map once its submission is done: far beyond any
+/// real frame (tens of milliseconds on lavapipe), short enough that a lost callback fails the
+/// segment (retryable) instead of hanging the worker.
+const MAP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
@@ -536,13 +540,14 @@ impl FrameRenderer {
         let Some(f) = self.in_flight.pop_front() else {
             return Ok(None);
         };
-        let mut mapped = None;
-        for _ in 0..3 {
+        // Threads sharing one device poll it for each other: another thread's poll may be
+        // running this buffer's callback when ours returns, so after polling, wait a moment for
+        // the callback before polling again (up to MAP_TIMEOUT in all).
+        let deadline = std::time::Instant::now() + MAP_TIMEOUT;
+        let mapped = loop {
             match f.mapped.try_recv() {
-                Ok(r) => {
-                    mapped = Some(r);
-                    break;
-                }
+                Ok(r) => break Some(r),
+                Err(mpsc::TryRecvError::Disconnected) => break None,
                 Err(mpsc::TryRecvError::Empty) => {
                     self.ctx
                         .device()
@@ -551,10 +556,19 @@ impl FrameRenderer {
                             timeout: None,
                         })
                         .map_err(poll_error)?;
+                    match f.mapped.recv_timeout(std::time::Duration::from_millis(20)) {
+                        Ok(r) => break Some(r),
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+                        Err(mpsc::RecvTimeoutError::Timeout)
+                            if std::time::Instant::now() >= deadline =>
+                        {
+                            break None
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    }
                 }
-                Err(mpsc::TryRecvError::Disconnected) => break,
             }
-        }
+        };
         let map_err = |message: String| RenderError::Gpu {
             kind: "readback",
             message,
@@ -563,7 +577,12 @@ impl FrameRenderer {
         match mapped {
             Some(Ok(())) => {}
             Some(Err(e)) => return Err(map_err(e.to_string())),
-            None => return Err(map_err("buffer mapping never completed".into())),
+            None => {
+                return Err(map_err(format!(
+                    "buffer mapping did not complete within {} s",
+                    MAP_TIMEOUT.as_secs()
+                )))
+            }
         }
         let buf = &self.slots[f.slot];
         let size = self.readback_size(f.format);
