@@ -9,4 +9,4 @@ chmod 700 "$XDG_RUNTIME_DIR"
 # The dev profile (dependencies and per-frame crates optimised, see Cargo.toml) shares its build
 # with the tests, so a machine that ran one command does not compile again for the other.
 cargo build --locked -p quakecast --bin quakecast
-exec ./target/debug/quakecast demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/debug/quakecast" demo "$@"
