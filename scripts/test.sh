@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (idempotent), then format, lints and every test.
 # Benchmarks run in criterion's test mode here (each once); `cargo bench` gives the figures.
+# Each phase prints how long it took, so a slow CI run shows where the time went.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+phase() {
+    local name=$1 start=$SECONDS
+    shift
+    echo "==> $name" >&2
+    "$@"
+    echo "==> $name: done in $((SECONDS - start)) s" >&2
+}
+phase setup bash scripts/setup.sh
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 chmod 700 "$XDG_RUNTIME_DIR"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --all-targets --locked
+phase fmt cargo fmt --all -- --check
+phase clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+phase build-tests cargo test --workspace --all-targets --locked --no-run ${QUAKECAST_TIMINGS:+--timings}
+phase tests cargo test --workspace --all-targets --locked
+echo "==> all green in $SECONDS s" >&2
