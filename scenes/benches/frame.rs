@@ -117,7 +117,9 @@ fn bulletin(c: &mut Criterion) {
         .with_places(&read(quakecast_scenes::places::PLACES_FILE))
         .expect("gazetteer")
         .with_seats(&read(quakecast_scenes::gazetteer::SEATS_FILE))
-        .expect("seats");
+        .expect("seats")
+        .with_counties(&read(quakecast_scenes::regions::COUNTIES_FILE))
+        .expect("county outlines");
     let event = parse_report(include_bytes!("../samples/cenc-2022-05-20-hanyuan.json"))
         .expect("sample parses");
     let text = synthetic_catalog(20_000);

@@ -7,6 +7,7 @@ use crate::elevation::{Dem, ElevationSummary, ELEVATION_RADIUS_KM};
 use crate::history::{Catalog, History};
 use crate::intensity::IntensitySummary;
 use crate::nearby::Nearby;
+use crate::placename::PlaceName;
 use crate::{Assets, Event, ReportStatus, SceneKind, Source};
 
 /// Everything a bulletin states beyond the report itself, computed once per event (pure; the
@@ -24,6 +25,10 @@ pub struct Facts {
     /// `serde(default)`: facts stored before this field existed still load.
     #[serde(default)]
     pub elevation: Option<ElevationSummary>,
+    /// Where it struck, in both languages ([`crate::placename`]); the report's own text when no
+    /// map data is loaded. `serde(default)`: facts stored before this field existed still load.
+    #[serde(default)]
+    pub place: PlaceName,
 }
 
 impl Facts {
@@ -34,6 +39,7 @@ impl Facts {
             intensity: Some(crate::intensity::summary(event)),
             history: None,
             elevation: None,
+            place: PlaceName::from_report(event),
         }
     }
 
@@ -46,6 +52,7 @@ impl Facts {
             intensity: Some(crate::intensity::summary(event)),
             history: catalog.map(|c| crate::history::history(event, c)),
             elevation: None,
+            place: crate::placename::place_name(event, assets),
         }
     }
 

@@ -335,6 +335,10 @@ pub struct Assets {
     /// China's administrative seats for the "震中距…" facts (see [`Assets::with_seats`]);
     /// empty: the bulletin names GeoNames cities instead.
     pub seats: Vec<crate::gazetteer::Seat>,
+    /// Named provinces and countries for the bulletin's place name ([`crate::placename`]):
+    /// provinces and English country names from [`Assets::from_sources`], countries with
+    /// Chinese names from [`Assets::with_south_china_sea`].
+    pub regions: crate::regions::Regions,
 }
 
 impl Assets {
@@ -353,6 +357,9 @@ impl Assets {
             places: Vec::new(),
             towns: Vec::new(),
             seats: Vec::new(),
+            regions: crate::regions::Regions::default()
+                .with_provinces(decode_echarts_map(china_provinces_echarts_js)?)
+                .with_english_names(world_countries_topojson)?,
         })
     }
 
@@ -393,6 +400,14 @@ impl Assets {
             .retain(|l| l.kind != Some(LayerKind::Islands) && l.kind != Some(LayerKind::Dashes));
         self.map.layers.push(islands);
         self.map.layers.push(dashes);
+        self.regions = std::mem::take(&mut self.regions).with_countries(world_zh_json)?;
+        Ok(self)
+    }
+
+    /// Add China's county outlines (contents of [`crate::regions::COUNTIES_FILE`]) for the
+    /// place name: which county holds the epicentre.
+    pub fn with_counties(mut self, counties_json: &str) -> Result<Assets, MapError> {
+        self.regions = std::mem::take(&mut self.regions).with_counties(counties_json)?;
         Ok(self)
     }
 

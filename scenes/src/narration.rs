@@ -98,13 +98,58 @@ pub fn script(event: &Event) -> Script {
     s
 }
 
+/// How much a script says: the full wording, or the tighter one a bulletin falls back to when
+/// the full speech does not fit its length band (the same must-say facts in fewer words: one
+/// nearest place instead of three, no UTC repeat, the caveat left to the screen).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Wording {
+    #[default]
+    Full,
+    Tight,
+}
+
+/// Cues that may go unspoken when even the tight wording is too long for the bulletin, in the
+/// order they go (their scenes stay on screen with their text). Every other cue must be spoken;
+/// the intensity cue too from M6 or a predicted epicentral intensity of VI ([`must_speak`]).
+pub const UNSPOKEN_FIRST: [SceneKind; 3] =
+    [SceneKind::History, SceneKind::Map, SceneKind::Intensity];
+
+/// Whether the cue of `kind` must be spoken: status and source (Header), time, place, magnitude
+/// and depth (Parameters), the nearest place with its distance (Places), the safety advice
+/// (Closing), and for M ≥ 6 or a predicted epicentral intensity ≥ VI the intensity and felt
+/// radius (Intensity).
+pub fn must_speak(kind: SceneKind, event: &Event, facts: &Facts) -> bool {
+    match kind {
+        SceneKind::Map | SceneKind::History => false,
+        SceneKind::Intensity => {
+            event.magnitude >= 6.0
+                || facts
+                    .intensity
+                    .as_ref()
+                    .is_some_and(|i| i.epicentral_level >= crate::facts::STRONG_LEVEL)
+        }
+        SceneKind::Header | SceneKind::Parameters | SceneKind::Places | SceneKind::Closing => true,
+    }
+}
+
+/// The language of `event`'s bulletin under `theme`: the theme's when it sets one, else
+/// [`script_lang`].
+pub fn lang_for(event: &Event, theme: &Theme) -> Lang {
+    theme.lang.unwrap_or_else(|| script_lang(event))
+}
+
 /// The script of the storyboard `Storyboard::compose(event, facts, theme, …)` builds: one cue
 /// per scene, in its order (places, intensity and history spoken too), in the theme's language
 /// when it sets one, else [`script_lang`].
 pub fn script_for(event: &Event, facts: &Facts, theme: &Theme) -> Script {
-    let mut s = match theme.lang.unwrap_or_else(|| script_lang(event)) {
-        Lang::Zh => script_zh_with(event, facts),
-        Lang::En => script_en_with(event, facts),
+    script_for_wording(event, facts, theme, Wording::Full)
+}
+
+/// [`script_for`] in the given wording.
+pub fn script_for_wording(event: &Event, facts: &Facts, theme: &Theme, wording: Wording) -> Script {
+    let mut s = match lang_for(event, theme) {
+        Lang::Zh => script_zh_with(event, facts, wording),
+        Lang::En => script_en_with(event, facts, wording),
     };
     let kinds = crate::storyboard::scene_list(event, facts, theme);
     s.cues.retain(|c| kinds.contains(&c.scene));
@@ -117,7 +162,7 @@ pub fn script_for(event: &Event, facts: &Facts, theme: &Theme) -> Script {
 /// CENC publishes them; elsewhere the local time at the epicentre and UTC.
 /// publishes them.
 pub fn script_zh(event: &Event) -> Script {
-    let mut s = script_zh_with(event, &Facts::from_event(event));
+    let mut s = script_zh_with(event, &Facts::from_event(event), Wording::Full);
     s.cues.retain(|c| !matches!(c.scene, SceneKind::Intensity));
     s
 }
@@ -125,13 +170,14 @@ pub fn script_zh(event: &Event) -> Script {
 /// The English script of the four classic scenes. Times are Beijing time for China, local time
 /// elsewhere, with UTC.
 pub fn script_en(event: &Event) -> Script {
-    let mut s = script_en_with(event, &Facts::from_event(event));
+    let mut s = script_en_with(event, &Facts::from_event(event), Wording::Full);
     s.cues.retain(|c| !matches!(c.scene, SceneKind::Intensity));
     s
 }
 
 /// Every Mandarin cue the facts allow.
-fn script_zh_with(event: &Event, facts: &Facts) -> Script {
+fn script_zh_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
+    let tight = wording == Wording::Tight;
     let agency = match event.source {
         Source::Cenc => "中国地震台网",
         Source::Usgs => "美国地质调查局",
@@ -143,6 +189,7 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
     };
     let header = format!("{agency}{status}");
     let (header_show, header_say) = match crate::facts::revision_note_zh(event) {
+        Some(_) if tight => (format!("{header}（修订）"), format!("{header}，修订消息。")),
         Some(note) => (format!("{header}（修订）"), format!("{header}。{note}。")),
         None => (header.clone(), format!("{header}。")),
     };
@@ -157,20 +204,22 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
         let u = event.origin_time;
         (
             format!("当地时间{show}（UTC {:02}:{:02}）", u.hour(), u.minute()),
-            format!(
-                "当地时间{say}，协调世界时{}时{}分",
-                zh_integer(u.hour().into()),
-                zh_integer(u.minute().into())
-            ),
+            if tight {
+                format!("当地时间{say}")
+            } else {
+                format!(
+                    "当地时间{say}，协调世界时{}时{}分",
+                    zh_integer(u.hour().into()),
+                    zh_integer(u.minute().into())
+                )
+            },
         )
     };
     let mag = format!("{:.1}", event.magnitude);
-    let depth = fmt_trimmed(event.depth_km, 1);
-    let region_say = zh_read_numbers_in(&event.region);
-    let params_show = format!(
-        "{when_show}，{}发生{mag}级地震，震源深度{depth}千米。",
-        event.region
-    );
+    let depth = fmt_trimmed(event.depth_km.max(0.0), 1);
+    let region = facts.place.in_lang(Lang::Zh);
+    let region_say = zh_read_numbers_in(region);
+    let params_show = format!("{when_show}，{region}发生{mag}级地震，震源深度{depth}千米。");
     let params_say = format!(
         "{when_say}，{region_say}发生{}级地震，震源深度{}千米。",
         zh_read_number(&mag),
@@ -196,7 +245,10 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
 
     let safety = crate::facts::safety_zh(event, facts);
     let closing = match event.status {
-        ReportStatus::Automatic => format!("以上为自动测定结果，以正式测定为准。{safety}。"),
+        ReportStatus::Automatic if !tight => {
+            format!("以上为自动测定结果，以正式测定为准。{safety}。")
+        }
+        ReportStatus::Automatic => format!("{safety}。"),
         // The closing scene shows "以上信息来源：…" on screen; the voice keeps to the advice, which
         // leaves the 25 s for the places.
         ReportStatus::Official => format!("{safety}。"),
@@ -208,7 +260,12 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
         cue(SceneKind::Map, map_say, map_show),
     ];
     if let Some(n) = &facts.nearby {
-        if let (Some(show), Some(say)) = (n.brief_zh(), n.brief_zh_spoken()) {
+        let (show, say) = if tight {
+            (n.nearest_zh(), n.nearest_zh_spoken())
+        } else {
+            (n.brief_zh(), n.brief_zh_spoken())
+        };
+        if let (Some(show), Some(say)) = (show, say) {
             cues.push(cue(SceneKind::Places, say, show));
         }
     }
@@ -245,7 +302,8 @@ fn script_zh_with(event: &Event, facts: &Facts) -> Script {
 }
 
 /// Every English cue the facts allow.
-fn script_en_with(event: &Event, facts: &Facts) -> Script {
+fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
+    let tight = wording == Wording::Tight;
     let (agency_show, agency_say) = match event.source {
         Source::Cenc => ("CENC", "China Earthquake Networks Center"),
         Source::Usgs => ("USGS", "U.S. Geological Survey"),
@@ -273,24 +331,42 @@ fn script_en_with(event: &Event, facts: &Facts) -> Script {
         u.hour(),
         u.minute()
     );
+    let when_tight = format!(
+        "{:02}:{:02} {} on {} {}, {}",
+        t.hour(),
+        t.minute(),
+        if crate::facts::uses_beijing_time(event) {
+            "Beijing time"
+        } else {
+            "local time"
+        },
+        MONTHS_EN[t.month0() as usize],
+        t.day(),
+        t.year(),
+    );
     let mag = format!("{:.1}", event.magnitude);
-    let depth = fmt_trimmed(event.depth_km, 1);
+    let depth = fmt_trimmed(event.depth_km.max(0.0), 1);
     let km = if depth == "1" {
         "kilometer"
     } else {
         "kilometers"
     };
-    let params_show = format!(
-        "M{mag} earthquake, {}, {when}, depth {depth} km.",
-        event.region
-    );
+    let region = facts.place.in_lang(Lang::En);
+    let params_show = format!("M{mag} earthquake, {region}, {when}, depth {depth} km.");
     let when_say = when
         .replace("UTC−", "UTC minus ")
         .replace("UTC+", "UTC plus ");
-    let params_say = format!(
-        "A magnitude {mag} earthquake struck {}, at {when_say}, at a depth of {depth} {km}.",
-        en_expand_region(&event.region)
-    );
+    let params_say = if tight {
+        format!(
+            "Magnitude {mag}, {}, at {when_tight}, {depth} {km} deep.",
+            en_expand_region(region)
+        )
+    } else {
+        format!(
+            "A magnitude {mag} earthquake struck {}, at {when_say}, at a depth of {depth} {km}.",
+            en_expand_region(region)
+        )
+    };
     let (ns, ew) = (
         if event.lat < 0.0 { "south" } else { "north" },
         if event.lon < 0.0 { "west" } else { "east" },
@@ -311,6 +387,7 @@ fn script_en_with(event: &Event, facts: &Facts) -> Script {
     }
     let safety = crate::facts::safety_en(event, facts);
     let closing = match event.status {
+        _ if tight => safety.to_string(),
         ReportStatus::Automatic => {
             format!("This is an automatic solution and may be revised. {safety}")
         }
@@ -321,26 +398,47 @@ fn script_en_with(event: &Event, facts: &Facts) -> Script {
     } else {
         ""
     };
+    let header_say = if tight {
+        let revised = if event.revision > 0 { ", revised" } else { "" };
+        format!("{agency_show}, {status} report{revised}.")
+    } else {
+        format!("{agency_say}, {status} earthquake report{revised}.")
+    };
     let mut cues = vec![
         cue(
             SceneKind::Header,
-            format!("{agency_say}, {status} earthquake report{revised}."),
+            header_say,
             format!("{agency_show} {status} earthquake report{revised}"),
         ),
         cue(SceneKind::Parameters, params_say, params_show),
         cue(SceneKind::Map, map_say, map_show),
     ];
-    if let Some(s) = facts.nearby.as_ref().and_then(|n| n.brief_en()) {
-        cues.push(cue(SceneKind::Places, s.clone(), s));
+    let places =
+        facts
+            .nearby
+            .as_ref()
+            .and_then(|n| if tight { n.nearest_en() } else { n.brief_en() });
+    if let Some(s) = places {
+        cues.push(cue(SceneKind::Places, en_spoken_km(&s), s));
     }
     if let Some(i) = facts.intensity.as_ref().filter(|i| i.epicentral_level >= 1) {
         let r = crate::intensity::roman(i.epicentral_level).unwrap_or("");
+        // Spoken as a number: a voice reads "VII" letter by letter.
+        let n = EN_NUMBERS
+            .get(usize::from(i.epicentral_level))
+            .copied()
+            .unwrap_or(r);
         let felt = i.felt_radius_rounded_km();
+        let say = if tight {
+            format!("Predicted intensity {n}, felt up to {felt} kilometers away.")
+        } else {
+            format!(
+                "Predicted intensity near the epicenter: {n}. Shaking may be felt up to about {felt} kilometers away."
+            )
+        };
         cues.push(cue(
             SceneKind::Intensity,
-            format!(
-                "Predicted intensity near the epicenter: {r}. Shaking may be felt up to about {felt} kilometers away."
-            ),
+            say,
             format!("Predicted intensity {r} at the epicenter; felt up to about {felt} km."),
         ));
     }
@@ -353,6 +451,17 @@ fn script_en_with(event: &Event, facts: &Facts) -> Script {
         lang: Lang::En,
         cues,
     }
+}
+
+const EN_NUMBERS: [&str; 13] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+];
+
+/// "Hualien City 18 km" as spoken: "18 kilometers".
+fn en_spoken_km(s: &str) -> String {
+    s.replace(" 1 km", " 1 kilometer")
+        .replace(" km", " kilometers")
 }
 
 fn cue(scene: SceneKind, text_zh: String, subtitle: String) -> Cue {

@@ -32,6 +32,8 @@ pub const TOWN_REACH_KM: f64 = 20.0;
 pub const MAX_TOWNS: usize = 3;
 /// Cities named for an event outside China.
 pub const MAX_WORLD_CITIES: usize = 3;
+/// How far a Mandarin bulletin looks for a city with a Chinese name when the nearest have none.
+pub const WORLD_CITY_ZH_REACH_KM: f64 = 1500.0;
 
 /// What kind of place a [`NearPlace`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +71,16 @@ impl NearPlace {
     /// The name for a Chinese bulletin (the Chinese name when there is one).
     pub fn label_zh(&self) -> &str {
         self.name_zh.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The name for an English bulletin: a Chinese seat's name in pinyin ("Luding County",
+    /// "Chengdu"), other names as the gazetteer writes them.
+    pub fn name_en(&self) -> String {
+        if self.name.chars().any(crate::narration::is_cjk) {
+            crate::placename::english_seat_name(&self.name)
+        } else {
+            self.name.clone()
+        }
     }
 }
 
@@ -137,6 +149,45 @@ impl Nearby {
         self.brief().sentence_en()
     }
 
+    /// The tight narration's sentence: only the nearest county seat (in China; its prefecture
+    /// seat when there is none) or the nearest city with a Chinese name ("震中距泸定县39公里。").
+    pub fn nearest_zh(&self) -> Option<String> {
+        self.nearest(true).sentence_zh()
+    }
+
+    /// [`Nearby::nearest_zh`] as spoken.
+    pub fn nearest_zh_spoken(&self) -> Option<String> {
+        self.nearest(true).sentence_zh_spoken()
+    }
+
+    /// The tight English sentence: the nearest place alone.
+    pub fn nearest_en(&self) -> Option<String> {
+        self.nearest(false).sentence_en()
+    }
+
+    fn nearest(&self, zh: bool) -> Nearby {
+        let first = self
+            .counties
+            .first()
+            .or(self.prefectures.first())
+            .or(self.capital.as_ref());
+        let city = self
+            .cities
+            .iter()
+            .find(|c| !zh || c.name_zh.is_some())
+            .cloned();
+        Nearby {
+            china: self.china,
+            counties: if self.china {
+                first.cloned().into_iter().collect()
+            } else {
+                Vec::new()
+            },
+            cities: city.into_iter().collect(),
+            ..Nearby::default()
+        }
+    }
+
     fn brief(&self) -> Nearby {
         Nearby {
             china: self.china,
@@ -173,7 +224,16 @@ impl Nearby {
                 s.push_str(&part(p));
             }
         } else {
-            let cities: Vec<String> = self.cities.iter().map(part).collect();
+            // A Mandarin sentence names only places with a Chinese name (no Latin text).
+            let cities: Vec<String> = self
+                .cities
+                .iter()
+                .filter(|c| c.name_zh.is_some())
+                .map(part)
+                .collect();
+            if cities.is_empty() {
+                return None;
+            }
             s.push_str(&cities.join("、距"));
         }
         s.push('。');
@@ -201,12 +261,13 @@ impl Nearby {
         }
         let parts: Vec<String> = self
             .all()
-            .map(|p| format!("{} {} km", p.name, p.km()))
+            .map(|p| format!("{} {} km", p.name_en(), p.km()))
             .collect();
-        let what = if self.china {
-            "Distances from the epicenter"
-        } else {
-            "Nearest cities"
+        let what = match (self.china, parts.len()) {
+            (true, 1) => "Nearest county seat",
+            (true, _) => "Distances from the epicenter",
+            (false, 1) => "Nearest city",
+            (false, _) => "Nearest cities",
         };
         Some(format!("{what}: {}.", parts.join(", ")))
     }
@@ -337,20 +398,29 @@ fn world_cities(lon: f64, lat: f64, assets: &Assets) -> Nearby {
         })
         .collect();
     best.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.geonameid.cmp(&b.1.geonameid)));
+    let city = |&(d, p): &(f64, &crate::places::Place)| NearPlace {
+        name: p.name.clone(),
+        name_zh: p.label_zh().map(str::to_string),
+        kind: PlaceKind::City,
+        lon: p.lon,
+        lat: p.lat,
+        distance_km: d,
+    };
+    let mut cities: Vec<NearPlace> = best.iter().take(MAX_WORLD_CITIES).map(city).collect();
+    // A Mandarin bulletin names only places with a Chinese name: when none of the nearest has
+    // one, the nearest that has one (within WORLD_CITY_ZH_REACH_KM) joins the list.
+    if !cities.iter().any(|c| c.name_zh.is_some()) {
+        if let Some(p) = best
+            .iter()
+            .take_while(|(d, _)| *d <= WORLD_CITY_ZH_REACH_KM)
+            .find(|(_, p)| p.label_zh().is_some())
+        {
+            cities.push(city(p));
+        }
+    }
     Nearby {
         china: false,
-        cities: best
-            .into_iter()
-            .take(MAX_WORLD_CITIES)
-            .map(|(d, p)| NearPlace {
-                name: p.name.clone(),
-                name_zh: p.label_zh().map(str::to_string),
-                kind: PlaceKind::City,
-                lon: p.lon,
-                lat: p.lat,
-                distance_km: d,
-            })
-            .collect(),
+        cities,
         ..Nearby::default()
     }
 }

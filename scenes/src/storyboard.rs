@@ -81,6 +81,10 @@ pub struct Storyboard {
     pub facts: Facts,
     #[serde(default)]
     pub theme: Theme,
+    /// The wording the narration was fitted with ([`crate::narration::Wording`]), so that a farm
+    /// worker speaks the same script again.
+    #[serde(default)]
+    pub wording: crate::narration::Wording,
 }
 
 impl Storyboard {
@@ -146,6 +150,7 @@ impl Storyboard {
             subtitles: Vec::new(),
             facts: facts.clone(),
             theme: theme.clone(),
+            wording: crate::narration::Wording::Full,
         }
     }
 

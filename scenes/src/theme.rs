@@ -103,7 +103,15 @@ impl Palette {
     }
 }
 
-/// The scenes that play for events of at least `min_magnitude`.
+/// The scenes that play for events of at least `min_magnitude`, and how long their bulletin
+/// may last.
+///
+/// Length policy: the bulletin is fitted to `target_secs` first (full wording, then the tight
+/// wording, then with the low-priority cues unspoken: `narration::UNSPOKEN_FIRST`), then, when
+/// the must-say speech still does not fit, to `max_secs` the same way; it is never shorter than
+/// `min_secs` (the scenes are stretched). A report never fails for its speech: if even the
+/// must-say cues need more than `max_secs`, the bulletin runs as long as they need, and says so
+/// in its manifest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
@@ -111,6 +119,46 @@ pub struct Band {
     /// In playing order. Scenes whose data is missing (places without a seat table, history
     /// without a catalogue) are left out.
     pub scenes: Vec<SceneKind>,
+    /// Shortest bulletin, seconds.
+    #[serde(default = "default_min_secs")]
+    pub min_secs: f64,
+    /// The length a bulletin of this band is fitted to first, seconds.
+    #[serde(default = "default_target_secs")]
+    pub target_secs: f64,
+    /// The band's longest length, seconds, used only when the must-say speech needs it.
+    #[serde(default = "default_max_secs")]
+    pub max_secs: f64,
+}
+
+fn default_min_secs() -> f64 {
+    15.0
+}
+fn default_target_secs() -> f64 {
+    25.0
+}
+fn default_max_secs() -> f64 {
+    25.0
+}
+
+impl Band {
+    /// A band with the default lengths (15–25 s).
+    pub fn new(min_magnitude: f64, scenes: Vec<SceneKind>) -> Band {
+        Band {
+            min_magnitude,
+            scenes,
+            min_secs: default_min_secs(),
+            target_secs: default_target_secs(),
+            max_secs: default_max_secs(),
+        }
+    }
+
+    /// The same band with lengths `min`, `target` and `max` seconds.
+    pub fn lengths(mut self, min: f64, target: f64, max: f64) -> Band {
+        self.min_secs = min;
+        self.target_secs = target;
+        self.max_secs = max;
+        self
+    }
 }
 
 /// A bulletin's look and timing.
@@ -151,14 +199,24 @@ impl Default for Theme {
             durations: DEFAULT_DURATIONS.into_iter().collect(),
             bands: vec![
                 // Small events: where and how big; no shaking prediction worth a scene.
-                Band {
-                    min_magnitude: -10.0,
-                    scenes: vec![Header, Parameters, Map, Places, Closing],
-                },
-                Band {
-                    min_magnitude: 3.0,
-                    scenes: vec![Header, Parameters, Map, Places, Intensity, History, Closing],
-                },
+                Band::new(-10.0, vec![Header, Parameters, Map, Places, Closing])
+                    .lengths(15.0, 25.0, 25.0),
+                Band::new(
+                    3.0,
+                    vec![Header, Parameters, Map, Places, Intensity, History, Closing],
+                )
+                .lengths(15.0, 25.0, 25.0),
+                // Damaging quakes get room to say more: intensity, felt radius, history.
+                Band::new(
+                    5.0,
+                    vec![Header, Parameters, Map, Places, Intensity, History, Closing],
+                )
+                .lengths(15.0, 30.0, 35.0),
+                Band::new(
+                    6.5,
+                    vec![Header, Parameters, Map, Places, Intensity, History, Closing],
+                )
+                .lengths(20.0, 40.0, 50.0),
             ],
             subtitles: true,
             lang: None,
@@ -210,6 +268,12 @@ impl Theme {
 
     /// The scene list for an event of magnitude `m`.
     pub fn scenes_for(&self, m: f64) -> &[SceneKind] {
+        self.band_for(m).map_or(&[], |b| b.scenes.as_slice())
+    }
+
+    /// The band for an event of magnitude `m`: the one with the largest `min_magnitude` not
+    /// above `m` (the first band when none is).
+    pub fn band_for(&self, m: f64) -> Option<&Band> {
         let mut best: Option<&Band> = None;
         for b in &self.bands {
             if b.min_magnitude <= m && best.is_none_or(|x| b.min_magnitude >= x.min_magnitude) {
@@ -217,7 +281,23 @@ impl Theme {
             }
         }
         best.or(self.bands.first())
-            .map_or(&[], |b| b.scenes.as_slice())
+    }
+
+    /// The band's lengths for magnitude `m` as (min, target, max) seconds, checked to be in
+    /// order (a theme with `max_secs` below `target_secs` gets its target as the max); 15–25 s
+    /// when the theme has no band.
+    pub fn lengths_for(&self, m: f64) -> (f64, f64, f64) {
+        match self.band_for(m) {
+            Some(b) => {
+                let target = b.target_secs.max(1.0);
+                (
+                    b.min_secs.clamp(0.0, target),
+                    target,
+                    b.max_secs.max(target),
+                )
+            }
+            None => (15.0, 25.0, 25.0),
+        }
     }
 }
 

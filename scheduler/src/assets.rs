@@ -35,6 +35,7 @@ pub fn load_assets(data_dir: &Path) -> Result<Assets> {
     let south_china_sea = read(data_dir, quakecast_scenes::SOUTH_CHINA_SEA_FILE)?;
     let places = read(data_dir, quakecast_scenes::places::PLACES_FILE)?;
     let seats = read(data_dir, quakecast_scenes::gazetteer::SEATS_FILE)?;
+    let counties = read(data_dir, quakecast_scenes::regions::COUNTIES_FILE)?;
     let decode_err = |e: quakecast_scenes::MapError| Error::Data {
         path: data_dir.display().to_string(),
         hint: format!("map data could not be decoded: {e}"),
@@ -46,5 +47,7 @@ pub fn load_assets(data_dir: &Path) -> Result<Assets> {
         .with_places(&places)
         .map_err(decode_err)?
         .with_seats(&seats)
+        .map_err(decode_err)?
+        .with_counties(&counties)
         .map_err(decode_err)
 }

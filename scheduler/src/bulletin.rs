@@ -18,24 +18,15 @@ use std::sync::Arc;
 
 use quakecast_renderer::audio::{place_cues, synthesize_script, Narration, TtsProvider};
 use quakecast_scenes::history::{parse_catalog, Catalog};
-use quakecast_scenes::narration::{scene_min_frames, script_for, Script};
+use quakecast_scenes::narration::{
+    must_speak, scene_min_frames, script_for_wording, Script, Wording, UNSPOKEN_FIRST,
+};
 use quakecast_scenes::{Assets, Dem, Event, Facts, RenderSettings, SceneKind, Storyboard, Theme};
 
 use crate::error::{Error, Result};
 
-/// Longest bulletin, seconds: a short vertical video (the 15–25 s).
-pub const MAX_BULLETIN_SECS: f64 = 25.0;
 /// Shortest a scene may become when a bulletin is fitted, seconds.
 const MIN_SCENE_SECS: f64 = 1.5;
-/// When the speech alone is longer than [`MAX_BULLETIN_SECS`], these cues go unspoken first, in
-/// this order (the scene stays, with its text on screen). Header, parameters and the closing
-/// safety advice are always spoken.
-pub const UNSPOKEN_FIRST: [SceneKind; 4] = [
-    SceneKind::History,
-    SceneKind::Map,
-    SceneKind::Intensity,
-    SceneKind::Places,
-];
 
 /// The operator's content choices: the theme (colours, lengths, scenes per magnitude band), an
 /// optional earthquake catalogue for the recent-seismicity scene, and an optional elevation
@@ -122,10 +113,46 @@ impl Content {
 pub struct Timeline {
     pub storyboard: Storyboard,
     pub narration: Option<Narration>,
+    /// How the speech was fitted to the band's lengths (for the manifest and logs).
+    pub fit: FitReport,
+}
+
+/// Which length limit a bulletin was fitted within.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthLimit {
+    /// The band's target length.
+    Target,
+    /// The band's longest length (the must-say speech needed more than the target).
+    Max,
+    /// Longer than the band allows: the must-say speech alone needs more (logged as a warning;
+    /// the bulletin is still made).
+    OverBand,
+}
+
+/// How a bulletin's speech was fitted: the degradation steps taken, in the stated order (tight
+/// wording, then low-priority cues unspoken, then the band's longest length).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FitReport {
+    /// The band's (min, target, max) seconds.
+    pub band_secs: (f64, f64, f64),
+    pub wording: Wording,
+    /// Scenes whose cue went unspoken (their text stays on screen), in the order dropped.
+    pub unspoken: Vec<SceneKind>,
+    pub limit: LengthLimit,
+    /// The bulletin's length, seconds.
+    pub secs: f64,
 }
 
 /// Build the timeline of `event`. With `tts`, every scene's cue is spoken and measured first, and
-/// the storyboard follows the speech; without, the theme's lengths (fitted) and no subtitles.
+/// the storyboard follows the speech; without, the theme's lengths fitted to the band's target
+/// and no subtitles.
+///
+/// Never fails for the speech's length: the candidates are tried in order, at the band's target
+/// length then at its longest length, each as (full wording) → (tight wording) → (tight, the
+/// optional cues of [`UNSPOKEN_FIRST`] unspoken one by one); if none fits, the must-say cues in
+/// the tight wording are spoken and the bulletin is as long as they need
+/// ([`LengthLimit::OverBand`]).
 pub fn plan_bulletin(
     event: &Event,
     assets: &Assets,
@@ -134,65 +161,181 @@ pub fn plan_bulletin(
     tts: Option<&dyn TtsProvider>,
 ) -> Result<Timeline> {
     let facts = content.facts(event, assets);
+    let theme = &content.theme;
+    let band = theme.lengths_for(event.magnitude);
+    let (min_secs, target, max) = band;
     let Some(tts) = tts else {
-        let storyboard = fit_storyboard(event, &facts, &content.theme, settings, &[])?;
+        let storyboard = fit_storyboard(event, &facts, theme, settings, &[], target, min_secs)
+            .unwrap_or_else(|| Storyboard::compose(event, &facts, theme, settings, &[]));
+        let secs = storyboard.duration_secs();
         return Ok(Timeline {
             storyboard,
             narration: None,
+            fit: FitReport {
+                band_secs: band,
+                wording: Wording::Full,
+                unspoken: Vec::new(),
+                limit: LengthLimit::Target,
+                secs,
+            },
         });
     };
-    let script = script_for(event, &facts, &content.theme);
-    let mut narration = synthesize_script(&script, tts)?;
-    loop {
-        let min = scene_min_frames(&narration.durations(), settings.fps);
-        match fit_storyboard(event, &facts, &content.theme, settings, &min) {
-            Ok(storyboard) => {
-                let placed = place_cues(
-                    &narration,
-                    &scene_times(&storyboard),
-                    storyboard.duration_secs(),
-                )?;
-                let cues = placed.into_iter().map(|p| p.timed).collect();
-                return Ok(Timeline {
-                    storyboard: storyboard.with_subtitles(cues),
-                    narration: Some(narration),
-                });
-            }
-            Err(e) => {
-                let drop = UNSPOKEN_FIRST
-                    .iter()
-                    .find(|k| narration.cues.iter().any(|c| c.cue.scene == **k));
-                let Some(drop) = drop else { return Err(e) };
-                tracing::info!(scene = ?drop, "speech too long for the bulletin; this scene's cue is left unspoken");
-                narration.cues.retain(|c| c.cue.scene != *drop);
-            }
+    let mut spoken: Vec<(Wording, Narration)> = Vec::new();
+    let mut speech = |wording: Wording| -> Result<Narration> {
+        if let Some((_, n)) = spoken.iter().find(|(w, _)| *w == wording) {
+            return Ok(clone_narration(n));
         }
+        let n = synthesize_script(&script_for_wording(event, &facts, theme, wording), tts)?;
+        spoken.push((wording, clone_narration(&n)));
+        Ok(n)
+    };
+    let optional: Vec<SceneKind> = UNSPOKEN_FIRST
+        .iter()
+        .copied()
+        .filter(|k| !must_speak(*k, event, &facts))
+        .collect();
+    let mut candidates: Vec<(Wording, usize, LengthLimit, f64)> = Vec::new();
+    for (limit, secs) in [(LengthLimit::Target, target), (LengthLimit::Max, max)] {
+        if limit == LengthLimit::Max && max <= target {
+            continue;
+        }
+        candidates.push((Wording::Full, 0, limit, secs));
+        for dropped in 0..=optional.len() {
+            candidates.push((Wording::Tight, dropped, limit, secs));
+        }
+    }
+    for (wording, dropped, limit, secs) in candidates {
+        let mut narration = speech(wording)?;
+        let unspoken = drop_cues(&mut narration, &optional[..dropped]);
+        let min = scene_min_frames(&narration.durations(), settings.fps);
+        if let Some(sb) = fit_storyboard(event, &facts, theme, settings, &min, secs, min_secs) {
+            if limit != LengthLimit::Target || wording != Wording::Full || !unspoken.is_empty() {
+                tracing::info!(
+                    ?wording,
+                    ?unspoken,
+                    ?limit,
+                    secs = sb.duration_secs(),
+                    "speech fitted to the bulletin's length band by degrading it"
+                );
+            }
+            return finish(sb, narration, wording, unspoken, limit, band);
+        }
+    }
+    // The must-say cues alone are longer than the band allows: say them all the same.
+    let mut narration = speech(Wording::Tight)?;
+    let unspoken = drop_cues(&mut narration, &optional);
+    let min = scene_min_frames(&narration.durations(), settings.fps);
+    let sb = fit_storyboard(
+        event,
+        &facts,
+        theme,
+        settings,
+        &min,
+        f64::INFINITY,
+        min_secs,
+    )
+    .unwrap_or_else(|| Storyboard::compose(event, &facts, theme, settings, &min));
+    tracing::warn!(
+        secs = sb.duration_secs(),
+        max_secs = max,
+        "the must-say speech needs more than the band's longest length; the bulletin runs longer"
+    );
+    finish(
+        sb,
+        narration,
+        Wording::Tight,
+        unspoken,
+        LengthLimit::OverBand,
+        band,
+    )
+}
+
+fn clone_narration(n: &Narration) -> Narration {
+    Narration {
+        lang: n.lang,
+        voice: n.voice.clone(),
+        cues: n.cues.clone(),
     }
 }
 
-/// The script a timeline's narration speaks: [`script_for`] of its facts and theme, kept to the
-/// scenes that have subtitles (the cues [`plan_bulletin`] kept). A farm's audio task speaks this
-/// again to mix the same speech the frames were timed to.
+/// Leave the cues of `kinds` unspoken; the kinds actually dropped, in order.
+fn drop_cues(narration: &mut Narration, kinds: &[SceneKind]) -> Vec<SceneKind> {
+    let mut dropped = Vec::new();
+    for k in kinds {
+        if narration.cues.iter().any(|c| c.cue.scene == *k) {
+            narration.cues.retain(|c| c.cue.scene != *k);
+            dropped.push(*k);
+        }
+    }
+    dropped
+}
+
+fn finish(
+    storyboard: Storyboard,
+    narration: Narration,
+    wording: Wording,
+    unspoken: Vec<SceneKind>,
+    limit: LengthLimit,
+    band_secs: (f64, f64, f64),
+) -> Result<Timeline> {
+    let placed = place_cues(
+        &narration,
+        &scene_times(&storyboard),
+        storyboard.duration_secs(),
+    )?;
+    let cues = placed.into_iter().map(|p| p.timed).collect();
+    let mut storyboard = storyboard.with_subtitles(cues);
+    storyboard.wording = wording;
+    let secs = storyboard.duration_secs();
+    Ok(Timeline {
+        storyboard,
+        narration: Some(narration),
+        fit: FitReport {
+            band_secs,
+            wording,
+            unspoken,
+            limit,
+            secs,
+        },
+    })
+}
+
+/// The script a timeline's narration speaks: [`script_for_wording`] of its facts, theme and
+/// wording, kept to the scenes that have subtitles (the cues [`plan_bulletin`] kept). A farm's
+/// audio task speaks this again to mix the same speech the frames were timed to.
 pub fn spoken_script(storyboard: &Storyboard) -> Script {
-    let mut script = script_for(&storyboard.event, &storyboard.facts, &storyboard.theme);
+    let mut script = script_for_wording(
+        &storyboard.event,
+        &storyboard.facts,
+        &storyboard.theme,
+        storyboard.wording,
+    );
     script
         .cues
         .retain(|c| storyboard.subtitles.iter().any(|s| s.scene == c.scene));
     script
 }
 
-/// The storyboard with every scene at least as long as its speech (`min`), shortened to
-/// [`MAX_BULLETIN_SECS`] when the theme's lengths would make it longer: the theme's lengths are
-/// scaled down (never below [`MIN_SCENE_SECS`], never below the speech), deterministically.
-/// Speech alone longer than the limit is an error naming the figures, not a silent overrun.
+/// The storyboard with every scene at least as long as its speech (`min`), its length between
+/// `min_secs` and `cap_secs`: the theme's lengths are scaled down (never below
+/// [`MIN_SCENE_SECS`], never below the speech) when the bulletin would be longer, scaled up when
+/// shorter, deterministically. `None` when the speech alone does not fit in `cap_secs`.
 pub fn fit_storyboard(
     event: &Event,
     facts: &Facts,
     theme: &Theme,
     settings: RenderSettings,
     min: &[(SceneKind, u32)],
-) -> Result<Storyboard> {
-    let cap = (MAX_BULLETIN_SECS * f64::from(settings.fps.max(1))).floor() as u32;
+    cap_secs: f64,
+    min_secs: f64,
+) -> Option<Storyboard> {
+    let fps = f64::from(settings.fps.max(1));
+    let cap = if cap_secs.is_finite() {
+        (cap_secs * fps).floor() as u32
+    } else {
+        u32::MAX
+    };
+    let floor = (min_secs.min(cap_secs) * fps).ceil() as u32;
     let mut theme = theme.clone();
     let defaults = theme.durations.clone();
     let mut sb = Storyboard::compose(event, facts, &theme, settings, min);
@@ -205,15 +348,22 @@ pub fn fit_storyboard(
         sb = Storyboard::compose(event, facts, &theme, settings, min);
     }
     if sb.total_frames > cap {
-        return Err(Error::Tool {
-            tool: "storyboard",
-            message: format!(
-                "the narration needs {:.1} s, more than the {MAX_BULLETIN_SECS} s a bulletin may last",
-                sb.duration_secs()
-            ),
-        });
+        return None;
     }
-    Ok(sb)
+    // Too short for the band (a small quake's brief speech): stretch every scene evenly.
+    let mut k = 1.0;
+    while sb.total_frames < floor && k < 4.0 {
+        k += 0.05;
+        for (kind, d) in theme.durations.iter_mut() {
+            *d = defaults.get(kind).copied().unwrap_or(*d) * k;
+        }
+        let longer = Storyboard::compose(event, facts, &theme, settings, min);
+        if longer.total_frames > cap {
+            break;
+        }
+        sb = longer;
+    }
+    Some(sb)
 }
 
 /// The storyboard's scenes as `(kind, start_secs, end_secs)`, the audio mixer's timeline.

@@ -1,6 +1,10 @@
 //! The JSON manifest stored beside every bulletin: what went in, what came out, and how.
 use chrono::{DateTime, Utc};
-use quakecast_scenes::{Event, RenderSettings, SceneSpan};
+use quakecast_scenes::narration::lang_for;
+use quakecast_scenes::record::{bulletin_text, facts_record, push_copy, FactsRecord, PushCopy};
+use quakecast_scenes::{Event, RenderSettings, SceneSpan, Storyboard};
+
+use crate::bulletin::FitReport;
 use serde::Serialize;
 
 use crate::plan::Segment;
@@ -25,6 +29,29 @@ pub struct Manifest {
     pub audio: Option<AudioSummary>,
     pub tools: ToolVersions,
     pub timings: Timings,
+    /// Every fact the video shows (place names, places with distance and bearing, intensity
+    /// model and radii, history, elevation) with its source and method.
+    pub facts: FactsRecord,
+    /// How the speech was fitted to the magnitude band's length (`None`: planned elsewhere).
+    pub fit: Option<FitReport>,
+    /// The push copy (title ≤ 20 characters, body ≤ 60), also stored as `push.json`.
+    pub push: PushCopy,
+}
+
+/// The facts record and push copy of a storyboard, in its bulletin's language: what both
+/// manifest builders (one-shot render and farm stitch) write.
+pub fn content_of(storyboard: &Storyboard) -> (FactsRecord, PushCopy) {
+    let lang = lang_for(&storyboard.event, &storyboard.theme);
+    (
+        facts_record(&storyboard.event, &storyboard.facts, lang),
+        push_copy(&storyboard.event, &storyboard.facts, lang),
+    )
+}
+
+/// The text bulletin (`bulletin.md`) of a storyboard, in its language.
+pub fn bulletin_md(storyboard: &Storyboard) -> String {
+    let lang = lang_for(&storyboard.event, &storyboard.theme);
+    bulletin_text(&storyboard.event, &storyboard.facts, lang)
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -14,7 +14,7 @@ use quakecast_renderer::audio::tts::tts_from_env;
 use quakecast_renderer::{EncodeSettings, Font, GpuContext};
 use quakecast_scenes::{parse_report, Assets, Event, RenderSettings, Storyboard};
 
-pub use crate::bulletin::{fit_storyboard, scene_times, MAX_BULLETIN_SECS};
+pub use crate::bulletin::{fit_storyboard, scene_times};
 use crate::bulletin::{plan_bulletin, Content, Timeline};
 
 use crate::error::{Error, Result};
@@ -116,6 +116,7 @@ pub fn render_bulletin(
     let Timeline {
         storyboard,
         narration,
+        fit,
     } = plan_bulletin(
         &event,
         &env.assets,
@@ -196,6 +197,7 @@ pub fn render_bulletin(
     let keys = BulletinKeys::new(&event, req.settings.width, req.settings.height);
     let (video_bytes, video_sha) = sha256_file(&video_path)?;
     let adapter = env.gpu.summary().clone();
+    let (facts, push) = crate::manifest::content_of(&storyboard);
     let mut manifest = Manifest {
         schema: "quakecast-manifest/1",
         quakecast_version: env!("CARGO_PKG_VERSION"),
@@ -246,6 +248,9 @@ pub fn render_bulletin(
             store_secs: 0.0,
             total_secs: 0.0,
         },
+        facts,
+        fit: Some(fit),
+        push,
     };
     let video = store.put_file(&keys.video(), &video_path, "video/mp4")?;
     progress(Progress::Stored {
@@ -262,6 +267,23 @@ pub fn render_bulletin(
         subtitles.push(store.put_file(&keys.sidecar("subtitles.vtt"), &a.vtt, "text/vtt")?);
         manifest.outputs.extend(subtitles.iter().cloned());
     }
+    // The text channels: the bulletin in CENC's robot wording and the push copy, with the
+    // video's numbers.
+    let text = crate::manifest::bulletin_md(&storyboard);
+    manifest.outputs.push(store.put_bytes(
+        &keys.sidecar("bulletin.md"),
+        text.as_bytes(),
+        "text/markdown; charset=utf-8",
+    )?);
+    let push_json = serde_json::to_vec_pretty(&manifest.push).map_err(|e| Error::Tool {
+        tool: "manifest",
+        message: e.to_string(),
+    })?;
+    manifest.outputs.push(store.put_bytes(
+        &keys.sidecar("push.json"),
+        &push_json,
+        "application/json",
+    )?);
     manifest.timings.store_secs = t_store.elapsed().as_secs_f64();
     manifest.timings.total_secs = t0.elapsed().as_secs_f64();
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Tool {

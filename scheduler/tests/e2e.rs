@@ -76,7 +76,8 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
     // The full bulletin: the places scene (county seats from the gazetteer) is shown and spoken,
     // the whole fits the limit, and every cue's speech ends inside its own scene.
     assert!(
-        storyboard.duration_secs() <= quakecast::pipeline::MAX_BULLETIN_SECS + 1e-9,
+        storyboard.duration_secs()
+            <= storyboard.theme.lengths_for(storyboard.event.magnitude).2 + 1e-9,
         "{} s",
         storyboard.duration_secs()
     );

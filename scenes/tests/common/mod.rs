@@ -37,6 +37,8 @@ pub fn assets() -> &'static Assets {
         .expect("gazetteer decodes")
         .with_seats(&read_data(quakecast_scenes::gazetteer::SEATS_FILE))
         .expect("seat table decodes")
+        .with_counties(&read_data(quakecast_scenes::regions::COUNTIES_FILE))
+        .expect("county outlines decode")
     })
 }
 

@@ -555,7 +555,11 @@ fn run_stitch(
         (Some(a), Some(b)) => (b - a) as f64 / 1000.0,
         _ => 0.0,
     };
+    let (facts, push) = crate::manifest::content_of(&storyboard);
     let mut manifest = Manifest {
+        facts,
+        fit: None,
+        push,
         schema: "quakecast-manifest/1",
         quakecast_version: env!("CARGO_PKG_VERSION"),
         created_at: crate::clock::now(),
