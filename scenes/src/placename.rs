@@ -168,12 +168,17 @@ pub fn place_name(event: &Event, assets: &Assets) -> PlaceName {
     if regions.countries.is_empty() {
         return base;
     }
-    let report_zh = (event.source == Source::Cenc || !base.zh.is_empty()) && !base.zh.is_empty();
-    let report_en = !base.en.is_empty();
+    let report_zh = !base.zh.is_empty();
+    // USGS names its significant events by their title ("2024 Noto Peninsula, Japan
+    // Earthquake", "Pazarcik earthquake, Kahramanmaras earthquake sequence"): that is no place.
+    let report_en = !base.en.is_empty() && !base.en.to_ascii_lowercase().contains("earthquake");
     let (zh, en, method, at_sea) = if let Some(c) = country {
         (
             c.name_zh.clone(),
-            c.name_en.clone(),
+            match nearest_city(event, assets, NEAR_CITY_KM) {
+                Some(city) => format!("near {city}, {}", c.name_en),
+                None => c.name_en.clone(),
+            },
             PlaceMethod::Country,
             false,
         )
@@ -199,6 +204,19 @@ pub fn place_name(event: &Event, assets: &Assets) -> PlaceName {
         short_zh: String::new(),
         short_en: String::new(),
     }
+}
+
+/// A city this close names the English place of an inland quake abroad ("near Suzu, Japan").
+pub const NEAR_CITY_KM: f64 = 100.0;
+
+fn nearest_city(event: &Event, assets: &Assets, max_km: f64) -> Option<String> {
+    assets
+        .places
+        .iter()
+        .map(|p| (distance_km((event.lon, event.lat), (p.lon, p.lat)), p))
+        .filter(|(d, _)| *d <= max_km)
+        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.geonameid.cmp(&b.1.geonameid)))
+        .map(|(_, p)| p.name.clone())
 }
 
 /// The report's English text as a bulletin writes it: Flinn–Engdahl regions come in capitals
