@@ -413,11 +413,10 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
         cue(SceneKind::Parameters, params_say, params_show),
         cue(SceneKind::Map, map_say, map_show),
     ];
-    let places =
-        facts
-            .nearby
-            .as_ref()
-            .and_then(|n| if tight { n.nearest_en() } else { n.brief_en() });
+    let places = facts
+        .nearby
+        .as_ref()
+        .and_then(|n| if tight { n.nearest_en() } else { n.brief_en() });
     if let Some(s) = places {
         cues.push(cue(SceneKind::Places, en_spoken_km(&s), s));
     }
