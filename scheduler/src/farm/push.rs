@@ -89,7 +89,10 @@ pub fn payload(job: &JobRow, public_url: Option<&str>) -> Value {
             "video_http": link(format!("/v1/jobs/{}/video", job.id)),
             "hls_http": link(format!("/v1/jobs/{}/hls/index.m3u8", job.id)),
             "duration_secs": r["probe"]["duration_secs"],
+            "text": r["bulletin_text"]["url"],
         },
+        // Title ≤ 20 characters, body ≤ 60, in the bulletin's language, the video's numbers.
+        "copy": r["push_copy"],
         "audience": job_audience(job),
         "approved_by": job.reviewer.clone().unwrap_or_else(|| "policy".into()),
         "approved_at": job.decided_at,

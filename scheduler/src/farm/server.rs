@@ -722,6 +722,11 @@ async fn review_queue(State(s): State<AppState>, headers: HeaderMap) -> ApiResul
         v["report"] = Value::String(job.report.clone());
         v["facts"] = facts(job);
         v["audience"] = review_audience(job);
+        v["push_copy"] = job
+            .result
+            .as_ref()
+            .map(|r| r["push_copy"].clone())
+            .unwrap_or(Value::Null);
         out.push(v);
     }
     Ok(Json(json!({"reviewer": who, "jobs": out})))

@@ -622,6 +622,18 @@ fn run_stitch(
     }
     manifest.timings.store_secs = t_store.elapsed().as_secs_f64();
     manifest.timings.total_secs = (now_ms() - job.received_at) as f64 / 1000.0;
+    // The text channels beside the video: CENC-style text bulletin and push copy.
+    let text = crate::manifest::bulletin_md(&storyboard);
+    let text_obj = store.put_bytes(
+        &keys.sidecar("bulletin.md"),
+        text.as_bytes(),
+        "text/markdown; charset=utf-8",
+    )?;
+    let push_bytes =
+        serde_json::to_vec_pretty(&manifest.push).map_err(|e| FarmError::Other(e.to_string()))?;
+    let push_obj = store.put_bytes(&keys.sidecar("push.json"), &push_bytes, "application/json")?;
+    manifest.outputs.push(text_obj.clone());
+    manifest.outputs.push(push_obj);
     let manifest_bytes =
         serde_json::to_vec_pretty(&manifest).map_err(|e| FarmError::Other(e.to_string()))?;
     let manifest_obj = store.put_bytes(&keys.manifest(), &manifest_bytes, "application/json")?;
@@ -632,6 +644,8 @@ fn run_stitch(
         "audience": audience,
         "video": video,
         "manifest": manifest_obj,
+        "bulletin_text": text_obj,
+        "push_copy": manifest.push,
         "playlist": playlist_obj,
         "subtitles": audio_result.as_ref().map(|r| json!({"srt": r["srt"], "vtt": r["vtt"]})),
         "probe": {
