@@ -13,6 +13,9 @@ use serde_json::Value;
 use crate::error::MapError;
 use crate::projection::distance_km;
 
+/// One outline ring in (lon, lat) degrees.
+pub type Ring = Vec<(f64, f64)>;
+
 /// The county outlines under `data/` (made by `scripts/setup.sh`).
 pub const COUNTIES_FILE: &str = "counties/counties.json";
 
@@ -25,7 +28,7 @@ pub struct Region {
     pub name_en: String,
     /// ISO 3166-1 alpha-2 for countries ("JP"), empty for provinces.
     pub iso_a2: String,
-    pub rings: Vec<Vec<(f64, f64)>>,
+    pub rings: Vec<Ring>,
     /// (min lon, min lat, max lon, max lat).
     pub bbox: (f64, f64, f64, f64),
 }
@@ -192,7 +195,7 @@ impl Regions {
 
     /// Provinces from the ECharts map (decoded rings with their names).
     pub fn with_provinces(mut self, provinces: Vec<(String, Vec<[f64; 2]>)>) -> Self {
-        let mut by_name: Vec<(String, Vec<Vec<(f64, f64)>>)> = Vec::new();
+        let mut by_name: Vec<(String, Vec<Ring>)> = Vec::new();
         for (name, ring) in provinces {
             let ring: Vec<(f64, f64)> = ring.iter().map(|p| (p[0], p[1])).collect();
             match by_name.iter_mut().find(|(n, _)| *n == name) {
