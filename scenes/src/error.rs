@@ -1,15 +1,17 @@
 //! Errors for report parsing and validation, and for decoding map data.
 use thiserror::Error;
 
-/// Why a report was refused. Every variant names the offending field (JSON pointer style,
-/// e.g. `/properties/mag`) so the sender can fix it.
+/// Why a report was refused. Every variant but `Syntax`, `UnknownFormat` and `Withdrawn` names
+/// the offending field (a JSON pointer such as `/properties/mag`, or a QuakeML element path such
+/// as `eventParameters/event/origin/latitude/value`) so the sender can fix it.
 ///
 /// All variants are permanent: sending the same bytes again gives the same error
 /// ([`ReportError::is_retryable`] is `false` for every one of them).
 #[derive(Debug, Error, PartialEq)]
 #[non_exhaustive]
 pub enum ReportError {
-    #[error("report is not valid JSON: {0}")]
+    /// Not JSON, or not XML (the message says which and where).
+    #[error("report does not parse: {0}")]
     Syntax(String),
     #[error("report format not recognised: {0}")]
     UnknownFormat(String),
@@ -25,6 +27,10 @@ pub enum ReportError {
     },
     #[error("field `{field}` is invalid: {reason}")]
     Invalid { field: String, reason: String },
+    /// The report withdraws an event ([`crate::parse_message`] returns it as a
+    /// [`crate::Message::Withdrawal`]); there is no event to make a bulletin of.
+    #[error("the report is a {0}: there is no bulletin to render")]
+    Withdrawn(crate::Withdrawal),
 }
 
 impl ReportError {
@@ -40,7 +46,9 @@ impl ReportError {
             | ReportError::WrongType { field, .. }
             | ReportError::OutOfRange { field, .. }
             | ReportError::Invalid { field, .. } => Some(field),
-            ReportError::Syntax(_) | ReportError::UnknownFormat(_) => None,
+            ReportError::Syntax(_) | ReportError::UnknownFormat(_) | ReportError::Withdrawn(_) => {
+                None
+            }
         }
     }
 }

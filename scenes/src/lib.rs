@@ -1,8 +1,9 @@
 //! Pure bulletin content: a quake report becomes a validated [`Event`], the event a
 //! [`Storyboard`] of timed scenes, and the storyboard a [`DrawList`] for any frame number.
 //!
-//! Pipeline: `parse_report` → `Event` → [`Facts::compute`] (nearby seats and cities, predicted
-//! intensity, history from an optional catalogue) → `narration::script_for` and
+//! Pipeline: [`parse_report`] (five input formats detected from the content, [`report`];
+//! [`parse_message`] also returns withdrawals) → `Event` → [`Facts::compute`] (nearby seats and
+//! cities, predicted intensity, history from an optional catalogue) → `narration::script_for` and
 //! [`Storyboard::compose`] under a [`Theme`] → `Storyboard::frame(n, …)`. `Storyboard::new` is the
 //! default theme with the facts of the event alone.
 //! No I/O, clocks, GPU or async here: map data and text measurement are passed in
@@ -42,6 +43,7 @@ pub mod places;
 pub mod projection;
 pub mod record;
 pub mod regions;
+pub mod report;
 pub mod scene;
 pub mod storyboard;
 pub mod svg;
@@ -50,10 +52,11 @@ pub mod theme;
 pub use draw::{Align, Color, DrawList, Fill, Prim, Text, TextMeasure};
 pub use elevation::{Dem, DemError, ElevationSummary};
 pub use error::{CatalogError, MapError, ReportError, ThemeError};
-pub use event::{parse_report, Event, ReportStatus, Source};
+pub use event::{Event, ReportStatus, Source};
 pub use facts::Facts;
 pub use map::{Assets, LayerKind, MapData, MapLayer, ASSET_FILES, SOUTH_CHINA_SEA_FILE};
 pub use measure::FixedMeasure;
 pub use placename::{PlaceMethod, PlaceName};
+pub use report::{parse_message, parse_report, Message, Parsed, ReportFormat, Withdrawal};
 pub use storyboard::{RenderSettings, SceneKind, SceneSpan, Storyboard};
 pub use theme::Theme;

@@ -25,7 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Render one report (CENC JSON or a USGS GeoJSON feature) into a bulletin MP4.
+    /// Render one report (CENC quick report or catalogue record, EMSC message, USGS GeoJSON
+    /// feature or QuakeML 1.2; detected from the content) into a bulletin MP4.
     Render {
         /// The report file.
         event_file: PathBuf,
@@ -37,7 +38,8 @@ enum Command {
         #[command(flatten)]
         flags: RenderFlags,
     },
-    /// Check a report and print the parsed event; renders nothing.
+    /// Check a report and print its detected format and the parsed event (or withdrawal);
+    /// renders nothing.
     Validate { event_file: PathBuf },
     /// The push audience: user index, selection by predicted intensity, tier cells.
     #[command(subcommand)]
@@ -50,6 +52,9 @@ enum Command {
 
 /// Exit status for a refused report (bad input), distinct from failures while working.
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status of `render` and `validate` for a report that withdraws an event: valid input,
+/// but there is no bulletin to make (and nothing was written).
+const EXIT_WITHDRAWN: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -57,14 +62,26 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            let bad_input = e.chain().any(|c| {
-                matches!(
-                    c.downcast_ref::<quakecast::Error>(),
-                    Some(quakecast::Error::Report(_))
-                )
-            });
-            ExitCode::from(if bad_input { EXIT_BAD_INPUT } else { 1 })
+            let report = e
+                .chain()
+                .find_map(|c| match c.downcast_ref::<quakecast::Error>() {
+                    Some(quakecast::Error::Report(r)) => Some(r),
+                    _ => None,
+                });
+            match report {
+                Some(quakecast_scenes::ReportError::Withdrawn(w)) => {
+                    eprintln!("withdrawn: {w}; nothing rendered");
+                    ExitCode::from(EXIT_WITHDRAWN)
+                }
+                Some(_) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(EXIT_BAD_INPUT)
+                }
+                None => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }
@@ -96,9 +113,17 @@ fn run(cmd: Command) -> anyhow::Result<()> {
         Command::Validate { event_file } => {
             let report = std::fs::read(&event_file)
                 .with_context(|| format!("reading report {}", event_file.display()))?;
-            let event = quakecast::pipeline::validate(&report)
+            let parsed = quakecast_scenes::parse_message(&report)
+                .map_err(quakecast::Error::from)
                 .with_context(|| format!("in {}", event_file.display()))?;
-            println!("{}", serde_json::to_string_pretty(&event)?);
+            eprintln!("format: {}", parsed.format);
+            println!("{}", serde_json::to_string_pretty(&parsed)?);
+            if let quakecast_scenes::Message::Withdrawal(w) = parsed.message {
+                return Err(quakecast::Error::Report(
+                    quakecast_scenes::ReportError::Withdrawn(w),
+                ))
+                .with_context(|| format!("in {}", event_file.display()));
+            }
             Ok(())
         }
     }

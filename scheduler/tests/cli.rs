@@ -39,8 +39,8 @@ fn malformed_reports_exit_2_naming_the_field_and_write_nothing() {
             "/latitude",
         ),
         (
-            "depth -5",
-            Box::new(|v| v["depth_km"] = (-5.0).into()),
+            "depth -11 (above sea level by more than the -10 km allowed)",
+            Box::new(|v| v["depth_km"] = (-11.0).into()),
             "/depth_km",
         ),
         (
@@ -84,6 +84,69 @@ fn not_json_is_refused_with_exit_2() {
     let (code, stderr) = run_render(b"<quakeml>not json</quakeml>", dir.path());
     assert_eq!(code, 2, "{stderr}");
     assert!(!dir.path().join("out").exists());
+}
+
+fn run_cmd(args: &[&str], file: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_quakecast"))
+        .args(args)
+        .arg(file)
+        .env("QUAKECAST_LOG", "warn")
+        .output()
+        .expect("run quakecast");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenes/samples");
+
+/// `validate` detects each format and prints it with the event.
+#[test]
+fn validate_prints_the_detected_format_of_every_sample() {
+    for (file, format) in [
+        ("cenc-2022-05-20-hanyuan.json", "cenc-quick-report"),
+        ("cenc-record-2022-09-05-luding.json", "cenc-record"),
+        ("emsc-2023-02-06-kahramanmaras.json", "emsc-message"),
+        ("usgs-sample-feature.json", "usgs-feature"),
+        ("quakeml-2019-07-06-ridgecrest.xml", "quakeml"),
+    ] {
+        let (code, stdout, stderr) = run_cmd(&["validate"], &Path::new(SAMPLES).join(file));
+        assert_eq!(code, 0, "{file}: {stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+        assert_eq!(v["format"], format, "{file}: {v}");
+        assert_eq!(v["message"]["kind"], "event", "{file}: {v}");
+        assert!(stderr.contains(&format!("format: {format}")), "{stderr}");
+    }
+}
+
+/// A withdrawal is not an error in the report: `render` and `validate` say which event it
+/// withdraws and exit 3, and nothing is rendered or written.
+#[test]
+fn withdrawals_exit_3_and_render_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut v = sample();
+    v["deleted"] = true.into();
+    let body = serde_json::to_vec(&v).expect("json");
+    let (code, stderr) = run_render(&body, dir.path());
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("withdrawal of CENC event CC20220520083600"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists());
+    let file = dir.path().join("report.json");
+    let (code, stdout, stderr) = run_cmd(&["validate"], &file);
+    assert_eq!(code, 3, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(v["message"]["kind"], "withdrawal");
+    assert_eq!(v["message"]["event_id"], "CC20220520083600");
+    let usgs = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenes/tests/corpus/withdrawals/usgs-deleted.json");
+    let (code, _, stderr) = run_cmd(&["validate"], &usgs);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("USGS event ok2025xdio"), "{stderr}");
 }
 
 #[test]

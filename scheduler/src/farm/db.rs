@@ -45,7 +45,7 @@ pub struct Db {
 #[derive(Clone, Debug)]
 pub struct NewJob {
     pub event: quakecast_scenes::Event,
-    /// `cenc`, `usgs` or `quakeml`.
+    /// The report's format (`ReportFormat::name`: `cenc-record`, `quakeml`, …).
     pub format: String,
     /// The report as received (UTF-8).
     pub report: String,

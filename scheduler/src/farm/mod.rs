@@ -17,7 +17,6 @@ pub mod hls;
 pub mod metrics;
 pub mod model;
 pub mod push;
-pub mod quakeml;
 pub mod s3;
 pub mod server;
 pub mod service;

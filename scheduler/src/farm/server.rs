@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use quakecast_scenes::{parse_report, ReportError, Source, Storyboard};
+use quakecast_scenes::{parse_message, Message, Parsed, ReportError, Storyboard};
 use serde_json::{json, Value};
 
 use super::config::ServeConfig;
@@ -74,6 +74,7 @@ impl ApiError {
             ReportError::UnknownFormat(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "report_format_unknown")
             }
+            ReportError::Withdrawn(_) => (StatusCode::UNPROCESSABLE_ENTITY, "report_withdrawn"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "report_invalid"),
         };
         let mut err = Self::new(status, code, e.to_string());
@@ -165,46 +166,25 @@ async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> ApiResult<axu
         .map_err(|_| too_large(None))
 }
 
-/// Parse a report by content type (or, without one, by its first byte).
-fn parse_any(
-    headers: &HeaderMap,
-    body: &[u8],
-) -> ApiResult<(quakecast_scenes::Event, &'static str)> {
+/// Parse a report of any format (detected from the content). The content type only has to be
+/// JSON, XML or absent.
+fn parse_any(headers: &HeaderMap, body: &[u8]) -> ApiResult<Parsed> {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    let xml = ctype.contains("xml") || (ctype.is_empty() && first == Some(b'<'));
-    let json_ct = ctype.is_empty() || ctype.contains("json");
-    if !xml && !json_ct {
+    if !(ctype.is_empty() || ctype.contains("json") || ctype.contains("xml")) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "content_type_unsupported",
             format!(
-                "content-type {ctype:?}; expected application/json (CENC, USGS GeoJSON) or \
-                 application/xml (QuakeML 1.2)"
+                "content-type {ctype:?}; expected application/json (CENC, EMSC, USGS GeoJSON) \
+                 or application/xml (QuakeML 1.2)"
             ),
         ));
     }
-    if xml {
-        let text = std::str::from_utf8(body).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "report_malformed",
-                format!("QuakeML is not UTF-8: {e}"),
-            )
-        })?;
-        let event = super::quakeml::parse_quakeml(text).map_err(|e| ApiError::report(&e))?;
-        return Ok((event, "quakeml"));
-    }
-    let event = parse_report(body).map_err(|e| ApiError::report(&e))?;
-    let format = match event.source {
-        Source::Usgs => "usgs",
-        _ => "cenc",
-    };
-    Ok((event, format))
+    parse_message(body).map_err(|e| ApiError::report(&e))
 }
 
 async fn post_event(
@@ -238,7 +218,12 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         .verify(&signed, &body, now_ms() / 1000)
         .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()))?
         .to_string();
-    let (event, format) = parse_any(headers, &body)?;
+    let parsed = parse_any(headers, &body)?;
+    let format = parsed.format.name();
+    let event = match parsed.message {
+        Message::Event(e) => e,
+        Message::Withdrawal(w) => return Err(ApiError::report(&ReportError::Withdrawn(w))),
+    };
     let report = String::from_utf8(body.to_vec()).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
