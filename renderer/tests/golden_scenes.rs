@@ -155,3 +155,173 @@ fn south_china_sea_720x1280() {
 fn night_theme_720x1280() {
     check_scenes(720, 1280, &Theme::night(), "night", &[SceneKind::Places]);
 }
+
+/// Every scene of the storyboard, one frame each late in the scene, at `width × height`, as
+/// `<prefix>-<scene>-<W>x<H>.png`; and before rendering, every text line inside the safe column
+/// and above the subtitle band as the real font measures it.
+fn check_every_scene(sb: &Storyboard, prefix: &str) {
+    let RenderSettings { width, height, .. } = sb.settings;
+    let mut r = FrameRenderer::new(gpu(), width, height, font()).expect("renderer");
+    std::fs::create_dir_all(golden_dir()).expect("golden dir");
+    let mut failures = Vec::new();
+    for span in &sb.scenes {
+        let n = span.start + span.frames - 12;
+        let list = sb.frame(n, assets(), font());
+        assert_fits(&list, prefix, span.kind);
+        let rgba = r.render_rgba(&list).expect("frame");
+        let name = format!(
+            "{prefix}-{}-{width}x{height}.png",
+            format!("{:?}", span.kind).to_lowercase()
+        );
+        if let Err(e) = compare_png(
+            &golden_dir().join(name),
+            &rgba,
+            width,
+            height,
+            GoldenOpts::default(),
+        ) {
+            failures.push(e.to_string());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every text line of `list` inside the safe column and above the subtitle band, measured with
+/// the real font.
+fn assert_fits(list: &quakecast_scenes::DrawList, what: &str, kind: SceneKind) {
+    use quakecast_scenes::layout::Canvas;
+    use quakecast_scenes::{Align, Prim, TextMeasure};
+    let c = Canvas::new(list.width, list.height);
+    let [sx, _, sw, _] = Canvas::safe_units();
+    let (left, right) = (c.x(sx) - 0.5, c.x(sx + sw) + 0.5);
+    let band = c.y(quakecast_scenes::scene::SUBTITLE_TOP) + 0.5;
+    for p in &list.prims {
+        let Prim::Text(t) = p else { continue };
+        let w = font().width(&t.text, t.size);
+        let x0 = match t.align {
+            Align::Left => t.x,
+            Align::Center => t.x - w / 2.0,
+            Align::Right => t.x - w,
+        };
+        assert!(
+            x0 >= left && x0 + w <= right && t.y + t.size <= band,
+            "{what} {kind:?} {}x{}: {:?} at x {x0}..{} y {}..{} leaves the column {left}..{right} \
+             or reaches the band at {band}",
+            list.width,
+            list.height,
+            t.text,
+            x0 + w,
+            t.y,
+            t.y + t.size
+        );
+    }
+}
+
+/// A catalogue around the Noto Peninsula, made up for the test (so that the history scene has
+/// something to show; the numbers are not a real count).
+const NOTO_CATALOG: &str = "#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName
+n1|2023-05-05T05:42:00|37.54|137.31|12|test|test|test|n1|mww|6.2|test|Noto Peninsula, Japan
+n2|2022-06-19T06:08:00|37.52|137.28|13|test|test|test|n2|mb|5.1|test|Noto Peninsula, Japan
+n3|2021-09-16T09:42:00|37.50|137.30|10|test|test|test|n3|mb|4.9|test|Noto Peninsula, Japan
+";
+
+/// A catalogue around Wushi, made up for the test likewise.
+const WUSHI_CATALOG: &str = "#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName
+w1|2021-03-01T10:00:00|41.10|78.90|10|test|test|test|w1|M|4.5|test|新疆阿克苏地区乌什县
+w2|2022-08-12T03:20:00|40.90|79.30|12|test|test|test|w2|M|3.6|test|新疆阿克苏地区温宿县
+";
+
+fn corpus_event(file: &str) -> quakecast_scenes::Event {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenes/tests/corpus")
+        .join(file);
+    let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    quakecast_scenes::parse_report(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn lang_storyboard(
+    file: &str,
+    catalog: &str,
+    lang: quakecast_scenes::narration::Lang,
+    width: u32,
+    height: u32,
+) -> Storyboard {
+    let e = corpus_event(file);
+    let facts = Facts::compute(
+        &e,
+        assets(),
+        Some(&parse_catalog(catalog).expect("catalog")),
+    );
+    let theme = Theme {
+        lang: Some(lang),
+        ..Theme::default()
+    };
+    let settings = RenderSettings {
+        width,
+        height,
+        fps: 30,
+    };
+    let sb = Storyboard::compose(&e, &facts, &theme, settings, &[]);
+    assert_eq!(
+        quakecast_scenes::narration::lang_for(&sb.event, &sb.theme),
+        lang
+    );
+    sb
+}
+
+/// A foreign quake in English (USGS feature of the 2024 Noto Peninsula quake): every scene.
+#[test]
+fn english_noto_every_scene_360x640() {
+    let sb = lang_storyboard(
+        "31-noto-2024-usgs.json",
+        NOTO_CATALOG,
+        quakecast_scenes::narration::Lang::En,
+        360,
+        640,
+    );
+    assert_eq!(sb.scenes.len(), 7, "{:?}", sb.kinds());
+    check_every_scene(&sb, "en-noto");
+}
+
+/// A quake in China from a USGS feature, in Mandarin (2024 Wushi): every scene, the place named
+/// from the county seats rather than the feature's "128 km WNW of Aykol, China".
+#[test]
+fn mandarin_wushi_usgs_every_scene_360x640() {
+    let sb = lang_storyboard(
+        "30-wushi-2024-usgs.json",
+        WUSHI_CATALOG,
+        quakecast_scenes::narration::Lang::Zh,
+        360,
+        640,
+    );
+    assert_eq!(sb.scenes.len(), 7, "{:?}", sb.kinds());
+    check_every_scene(&sb, "zh-wushi-usgs");
+}
+
+/// Both languages at both output sizes, every JSON report of the corpus: the cards' text fits
+/// the column as the real font measures it (no GPU needed).
+#[test]
+fn cards_fit_with_the_real_font_across_the_corpus() {
+    use quakecast_scenes::narration::Lang;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenes/tests/corpus");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("corpus")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".json") && n != "index.json")
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30);
+    for file in &files {
+        for lang in [Lang::Zh, Lang::En] {
+            for (w, h) in [(720, 1280), (1080, 1920)] {
+                let sb = lang_storyboard(file, CATALOG, lang, w, h);
+                for span in &sb.scenes {
+                    for n in [span.frames / 2, span.frames - 12] {
+                        let list = sb.frame(span.start + n, assets(), font());
+                        assert_fits(&list, &format!("{file} {lang:?}"), span.kind);
+                    }
+                }
+            }
+        }
+    }
+}

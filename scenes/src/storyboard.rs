@@ -215,6 +215,7 @@ impl Storyboard {
             t: t as f32,
             p,
             f: &self.facts,
+            lang: crate::narration::lang_for(&self.event, &self.theme),
         };
         let mut prims = Vec::with_capacity(256);
         prims.push(scene::background(p, width, height, 1.0));

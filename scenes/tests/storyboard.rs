@@ -6,7 +6,8 @@ use quakecast_scenes::layout::Canvas;
 use quakecast_scenes::projection::{distance_km, View};
 use quakecast_scenes::scene::{camera, style, MAP_MOVE_END_SECS, MAP_PANEL};
 use quakecast_scenes::{
-    Align, Assets, DrawList, FixedMeasure, Prim, RenderSettings, SceneKind, Storyboard, TextMeasure,
+    Align, Assets, DrawList, Facts, FixedMeasure, Prim, RenderSettings, SceneKind, Storyboard,
+    TextMeasure, Theme,
 };
 
 const SMALL: RenderSettings = RenderSettings {
@@ -408,8 +409,23 @@ fn header_shows_the_status_line_and_closing_the_source() {
         closing.iter().any(|t| t == "以上信息来源：中国地震台网"),
         "{closing:?}"
     );
+    // A USGS feature with an English place is an English bulletin, with English cards…
     let usgs = Storyboard::new(&common::usgs_sample(), SMALL);
     let header = texts(&usgs, 60);
+    assert!(
+        header
+            .iter()
+            .any(|t| t == "USGS reviewed earthquake report"),
+        "{header:?}"
+    );
+    // …and the same feature in Mandarin gets the Chinese status line.
+    let e = common::usgs_sample();
+    let zh = Theme {
+        lang: Some(quakecast_scenes::narration::Lang::Zh),
+        ..Theme::default()
+    };
+    let usgs_zh = Storyboard::compose(&e, &Facts::from_event(&e), &zh, SMALL, &[]);
+    let header = texts(&usgs_zh, 60);
     assert!(header.iter().any(|t| t == "USGS 正式测定"), "{header:?}");
 }
 

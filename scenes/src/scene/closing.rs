@@ -1,8 +1,10 @@
 //! Closing card: source attribution, safety advice matched to the predicted shaking and the
-//! time of day ([`facts::safety_zh`]), the automatic-report caveat, "quakecast".
-use super::{Ctx, COL_W};
+//! time of day ([`facts::safety_zh`], [`facts::safety_en`]), the automatic-report caveat,
+//! "quakecast", in the bulletin's language.
+use super::{words, Ctx, COL_W};
 use crate::facts;
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, DESIGN_W};
+use crate::narration::Lang;
 use crate::{Align, Fill, Prim, ReportStatus};
 
 pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
@@ -19,7 +21,11 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         fill: Fill::Solid(x.p.accent.fade(a)),
     });
     y += 40.0;
-    let attribution = fit(x.m, &facts::attribution_zh(x.e), COL_W, 2, 38.0, 26.0);
+    let attribution = match x.lang {
+        Lang::Zh => facts::attribution_zh(x.e),
+        Lang::En => words::attribution_en(x.e),
+    };
+    let attribution = fit(x.m, &attribution, COL_W, 2, 38.0, 26.0);
     lines(
         c,
         &attribution,
@@ -33,7 +39,11 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     y += block_height(&attribution, 1.3) + 56.0;
 
     let a2 = ease_out_cubic(progress(x.t, 0.3, 0.5));
-    let safety = fit(x.m, facts::safety_zh(x.e, x.f), COL_W, 2, 34.0, 24.0);
+    // English advice is about twice as long: up to four lines rather than a smaller size.
+    let safety = match x.lang {
+        Lang::Zh => fit(x.m, facts::safety_zh(x.e, x.f), COL_W, 2, 34.0, 24.0),
+        Lang::En => fit(x.m, facts::safety_en(x.e, x.f), COL_W, 4, 34.0, 26.0),
+    };
     lines(
         c,
         &safety,
@@ -46,7 +56,11 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     );
     y += block_height(&safety, 1.35) + 36.0;
     if x.e.status == ReportStatus::Automatic {
-        let caveat = fit(x.m, facts::AUTOMATIC_CAVEAT_ZH, COL_W, 2, 30.0, 22.0);
+        let caveat = match x.lang {
+            Lang::Zh => facts::AUTOMATIC_CAVEAT_ZH,
+            Lang::En => words::AUTOMATIC_CAVEAT_EN,
+        };
+        let caveat = fit(x.m, caveat, COL_W, 2, 30.0, 22.0);
         lines(
             c,
             &caveat,

@@ -1,6 +1,6 @@
-//! Header: the big "地震速报" title, the agency/status sub-line and a teaser (place, magnitude).
-use super::{Ctx, COL_W};
-use crate::facts;
+//! Header: the big "地震速报" title, the agency/status sub-line and a teaser (place, magnitude),
+//! in the bulletin's language.
+use super::{words, Ctx, COL_W};
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, DESIGN_W};
 use crate::{Align, Fill, Prim};
 
@@ -10,7 +10,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     // The title is there from the first frame (the frame platforms use as a cover picture);
     // it only settles into place.
     let a = ease_out_cubic(progress(x.t, 0.0, 0.6));
-    let title = fit(x.m, "地震速报", COL_W, 1, 112.0, 64.0);
+    let title = fit(x.m, words::title(x.lang), COL_W, 1, 112.0, 64.0);
     let y0 = 380.0 + (1.0 - a) * 24.0;
     lines(c, &title, cx, y0, 1.2, x.p.text, Align::Center, out);
 
@@ -28,7 +28,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     }
 
     let a2 = ease_out_cubic(progress(x.t, 0.45, 0.5));
-    let sub = fit(x.m, &facts::status_line_zh(x.e), COL_W, 2, 40.0, 28.0);
+    let sub = fit(x.m, &words::status_line(x.e, x.lang), COL_W, 2, 40.0, 28.0);
     let sub_y = rule_y + 34.0;
     lines(
         c,
@@ -42,7 +42,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     );
 
     let mut sub_bottom = sub_y + block_height(&sub, 1.25);
-    if let Some(note) = facts::revision_note_zh(x.e) {
+    if let Some(note) = words::revision_note(x.e, x.lang) {
         let note = fit(x.m, note, COL_W, 2, 26.0, 18.0);
         lines(
             c,
@@ -60,7 +60,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     if a3 > 0.0 {
         let dy = (1.0 - a3) * 20.0;
         let region_y = sub_bottom + 90.0 + dy;
-        let region = fit(x.m, &x.e.region, COL_W, 2, 44.0, 30.0);
+        let region = fit(x.m, &words::place(x), COL_W, 2, 44.0, 30.0);
         lines(
             c,
             &region,
@@ -71,7 +71,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
             Align::Center,
             out,
         );
-        let mag = fit(x.m, &facts::magnitude_zh(x.e), COL_W, 1, 96.0, 48.0);
+        let mag = fit(x.m, &words::magnitude(x.e, x.lang), COL_W, 1, 96.0, 48.0);
         let mag_y = region_y + block_height(&region, 1.25) + 24.0;
         lines(
             c,

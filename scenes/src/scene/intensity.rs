@@ -1,10 +1,12 @@
 //! Predicted intensity: the isoseismal rings of the intensity prediction equation on the map,
-//! labelled with Roman numerals, and in words: 预计震中烈度, 有感范围.
+//! labelled with Roman numerals, and in words: 预计震中烈度, 有感范围 (in English "Predicted
+//! intensity at the epicenter", "VI Strong", "Felt up to about … km").
 use super::map::{close_panel, draw_marker, open_panel, scale_bar, MapCamera};
-use super::{strip, Ctx, COL_W, COL_X};
+use super::{strip, words, Ctx, COL_W, COL_X};
 use crate::clip::{clip_polygon, clip_polyline, Rect};
 use crate::intensity::{roman, IntensitySummary, Relation};
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, text};
+use crate::narration::Lang;
 use crate::projection::{destination, geodesic_circle};
 use crate::{Align, Fill, Prim, Text};
 
@@ -146,7 +148,10 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     }
     let _ = n;
     close_panel(x, panel, out);
-    draw_words(x, s, out);
+    match x.lang {
+        Lang::Zh => draw_words(x, s, out),
+        Lang::En => draw_words_en(x, s, out),
+    }
 }
 
 /// Under the map: 预计震中烈度 VIII度, 有感范围约…公里, the basis.
@@ -200,6 +205,76 @@ fn draw_words(x: &Ctx, s: &IntensitySummary, out: &mut Vec<Prim>) {
         &basis,
         COL_X,
         y2 + block_height(&felt, 1.2) + 22.0,
+        1.3,
+        x.p.muted.fade(a2 * 0.9),
+        Align::Left,
+        out,
+    );
+}
+
+/// The English words under the map, stacked (the English label is too long to share a line with
+/// the level): "Predicted intensity at the epicenter", "VI Strong", "Felt up to about … km", the
+/// basis. Each line is fitted to the column; the block ends above the subtitle band.
+fn draw_words_en(x: &Ctx, s: &IntensitySummary, out: &mut Vec<Prim>) {
+    let c = &x.c;
+    let a = ease_out_cubic(progress(x.t, 0.4, 0.5));
+    let mut y = INTENSITY_PANEL[1] + INTENSITY_PANEL[3] + 22.0;
+    let label = fit(
+        x.m,
+        "Predicted intensity at the epicenter",
+        COL_W,
+        1,
+        28.0,
+        20.0,
+    );
+    lines(
+        c,
+        &label,
+        COL_X,
+        y,
+        1.2,
+        x.p.muted.fade(a),
+        Align::Left,
+        out,
+    );
+    y += block_height(&label, 1.2) + 10.0;
+    let value = fit(
+        x.m,
+        &words::level_en(s.epicentral_level),
+        COL_W,
+        1,
+        52.0,
+        36.0,
+    );
+    lines(
+        c,
+        &value,
+        COL_X,
+        y,
+        1.2,
+        x.p.intensity_color(s.epicentral_level.max(4)).fade(a),
+        Align::Left,
+        out,
+    );
+    y += block_height(&value, 1.2) + 18.0;
+    let a2 = ease_out_cubic(progress(x.t, 0.8, 0.5));
+    let felt = fit(
+        x.m,
+        &words::felt_en(s.felt_radius_rounded_km()),
+        COL_W,
+        1,
+        34.0,
+        24.0,
+    );
+    lines(c, &felt, COL_X, y, 1.2, x.p.text.fade(a2), Align::Left, out);
+    y += block_height(&felt, 1.2) + 18.0;
+    // Wrapped rather than shrunk to one tiny line: the English citation is long.
+    let basis = fit(x.m, words::basis_en(s.relation), COL_W, 3, 20.0, 18.0);
+    lines(
+        c,
+        &basis,
+        COL_X,
+        y,
         1.3,
         x.p.muted.fade(a2 * 0.9),
         Align::Left,

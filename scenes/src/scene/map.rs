@@ -6,11 +6,12 @@
 //! the panel's lower right when a held view holds the whole of China but not the South China Sea
 //! ([`south_china_sea_inset`]). The portrait whole-country view holds both, so it draws them in
 //! place, as the vertical edition of China's standard map (竖版) does, and needs no inset.
-use super::{strip, Ctx, COL_W, COL_X};
+use super::{strip, words, Ctx, COL_W, COL_X};
 use crate::clip::{clip_polygon, clip_polyline, Rect, SphereRegion};
 use crate::facts;
 use crate::layout::{block_height, ease_in_out_cubic, ease_out_cubic, fit, lines, progress};
 use crate::map::{LayerKind, MapLayer};
+use crate::narration::Lang;
 use crate::projection::{destination, geodesic_circle, slerp, unit, View, EARTH_RADIUS_KM};
 use crate::{Align, Assets, Color, Event, Fill, Prim, Text};
 
@@ -340,9 +341,23 @@ fn draw_sea_inset(
         },
     ];
     draw_geography(x, &view, rect, &mut prims);
-    let size = c.len(16.0);
+    let (label, size) = match x.lang {
+        Lang::Zh => ("南海诸岛", c.len(16.0)),
+        // Longer in English: shrunk to the box when it would not fit.
+        Lang::En => {
+            let f = fit(
+                x.m,
+                "South China Sea",
+                (iw - 16.0) * c.s,
+                1,
+                c.len(16.0),
+                c.len(10.0),
+            );
+            ("South China Sea", f.size)
+        }
+    };
     prims.push(Prim::Text(Text {
-        text: "南海诸岛".into(),
+        text: label.into(),
         x: rect[2] - c.len(8.0),
         y: rect[3] - c.len(8.0) - size,
         size,
@@ -453,7 +468,10 @@ pub(crate) fn scale_bar(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) 
     let len = (km / view.km_per_px) as f32;
     let size = c.len(18.0);
     let (x0, y0) = (panel[0] + c.len(16.0), panel[3] - c.len(18.0));
-    let label = format!("{km:.0}公里");
+    let label = match x.lang {
+        Lang::Zh => format!("{km:.0}公里"),
+        Lang::En => format!("{km:.0} km"),
+    };
     let w = x.m.width(&label, size).max(len);
     let tick = c.len(6.0);
     let color = x.p.text.fade(0.85);
@@ -701,7 +719,10 @@ fn draw_rings(
         // Label on the ring's northernmost point, on a dark backing.
         let (lon, lat) = destination(e.lon, e.lat, 0.0, r);
         let (px, py) = view.project(lon, lat);
-        let label = format!("{r:.0}km");
+        let label = match x.lang {
+            Lang::Zh => format!("{r:.0}km"),
+            Lang::En => format!("{r:.0} km"),
+        };
         let w = x.m.width(&label, c.len(size));
         let (bw, bh) = (w + c.len(10.0), c.len(size + 6.0));
         let (bx, by) = (px as f32 - bw / 2.0, py as f32 - bh / 2.0);
@@ -765,7 +786,12 @@ fn draw_places(
         if p.unit[0] * cu[0] + p.unit[1] * cu[1] + p.unit[2] * cu[2] < cos_reach {
             continue;
         }
-        let Some(label) = p.label_zh() else { continue };
+        let label = match x.lang {
+            Lang::Zh => p.label_zh(),
+            // The GeoNames name, Latin script (pinyin in China).
+            Lang::En => Some(p.name.as_str()),
+        };
+        let Some(label) = label else { continue };
         let [px, py] = view.project_f32(p.unit);
         let w = x.m.width(label, size);
         let gap = c.len(9.0);
@@ -838,15 +864,19 @@ pub(crate) fn draw_marker(x: &Ctx, view: &View, out: &mut Vec<Prim>) {
     });
 }
 
-/// Under the panel: the place, then "4.8级" in the accent colour and the depth beside it.
+/// Under the panel: the place, then "4.8级" in the accent colour and the depth beside it (in the
+/// bulletin's language).
 fn draw_caption(x: &Ctx, out: &mut Vec<Prim>) {
     let c = &x.c;
     let y = MAP_PANEL[1] + MAP_PANEL[3] + 22.0;
-    let region = fit(x.m, &x.e.region, COL_W, 2, 36.0, 26.0);
+    let region = fit(x.m, &words::place(x), COL_W, 2, 36.0, 26.0);
     lines(c, &region, COL_X, y, 1.25, x.p.text, Align::Left, out);
     let y2 = y + block_height(&region, 1.25) + 14.0;
-    let mag = facts::magnitude_zh(x.e);
-    let depth = format!("震源深度{}", facts::depth_zh(x.e));
+    let mag = words::magnitude(x.e, x.lang);
+    let depth = match x.lang {
+        Lang::Zh => format!("震源深度{}", facts::depth_zh(x.e)),
+        Lang::En => format!("Depth {}", words::depth_en(x.e)),
+    };
     let gap = 24.0;
     let mut size = 40.0f32;
     let total = |s: f32| x.m.width(&mag, s) + gap + x.m.width(&depth, s * 0.8);
@@ -988,6 +1018,7 @@ mod tests {
             t,
             p: &p,
             f: &f,
+            lang: crate::narration::Lang::Zh,
         };
         let mut out = Vec::new();
         draw(&x, &mut out);

@@ -1,10 +1,11 @@
-//! The four scenes of a bulletin and their shared look (colours, top strip, context).
+//! The scenes of a bulletin and their shared look (colours, top strip, context).
 //!
 //! Each scene is a function of its [`Ctx`] (event, assets, canvas, seconds since the scene
 //! began) that appends primitives in design units mapped through
 //! [`Canvas`]; none keeps state, so any frame can be drawn on its own.
 use crate::facts::Facts;
 use crate::layout::{fit, lines, text, Canvas, DESIGN_W};
+use crate::narration::Lang;
 use crate::theme::Palette;
 use crate::{Align, Assets, Color, Event, Fill, Prim, ReportStatus, TextMeasure};
 
@@ -16,6 +17,7 @@ pub(crate) mod map;
 pub(crate) mod parameters;
 pub(crate) mod places;
 pub(crate) mod subtitle;
+pub(crate) mod words;
 
 pub use intensity::{intensity_camera, level_zh, INTENSITY_PANEL};
 pub use map::{
@@ -62,6 +64,9 @@ pub(crate) struct Ctx<'a> {
     pub p: &'a Palette,
     /// The storyboard's facts (places, intensity, history).
     pub f: &'a Facts,
+    /// The bulletin's language ([`crate::narration::lang_for`]): every card's text follows it,
+    /// as the narration and subtitles do ([`words`]).
+    pub lang: Lang,
 }
 
 /// The background: a vertical navy gradient over the whole frame.
@@ -83,7 +88,8 @@ pub(crate) const COL_W: f32 = DESIGN_W - 2.0 * COL_X;
 pub(crate) const TOP_Y: f32 = crate::layout::DESIGN_H * crate::layout::SAFE_MARGIN;
 
 /// The top strip shown on the parameter and map scenes: "地震速报" with an accent bar on the
-/// left, the status badge ("正式测定" / "自动测定") on the right. Returns its bottom (units).
+/// left, the status badge ("正式测定" / "自动测定") on the right, in the bulletin's language.
+/// Returns its bottom (units).
 pub(crate) fn strip(x: &Ctx, alpha: f32, out: &mut Vec<Prim>) -> f32 {
     let c = &x.c;
     let y = TOP_Y + 4.0;
@@ -95,7 +101,7 @@ pub(crate) fn strip(x: &Ctx, alpha: f32, out: &mut Vec<Prim>) -> f32 {
         radius: c.len(2.0),
         fill: Fill::Solid(x.p.accent.fade(alpha)),
     });
-    let title = fit(x.m, "地震速报", COL_W * 0.5, 1, 30.0, 20.0);
+    let title = fit(x.m, words::title(x.lang), COL_W * 0.5, 1, 30.0, 20.0);
     lines(
         c,
         &title,
@@ -106,7 +112,7 @@ pub(crate) fn strip(x: &Ctx, alpha: f32, out: &mut Vec<Prim>) -> f32 {
         Align::Left,
         out,
     );
-    let badge = crate::facts::status_zh(x.e);
+    let badge = words::status_badge(x.e, x.lang);
     let (fill, ink) = match x.e.status {
         ReportStatus::Official => (x.p.badge, x.p.text),
         ReportStatus::Automatic => (x.p.warn, x.p.bg_bottom),

@@ -1,7 +1,9 @@
-//! Parameters: time, place, magnitude, depth and coordinates, each row sliding in, staggered.
-use super::{rule, strip, Ctx, COL_W, COL_X};
+//! Parameters: time, place, magnitude, depth and coordinates, each row sliding in, staggered, in
+//! the bulletin's language.
+use super::{rule, strip, words, Ctx, COL_W, COL_X};
 use crate::facts;
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, Fitted};
+use crate::narration::Lang;
 use crate::{Align, Color, Prim};
 
 /// Delay before the first row, and between rows, seconds.
@@ -24,6 +26,13 @@ const LEADING: f32 = 1.2;
 const NOTE_GAP: f32 = 8.0;
 
 fn rows(x: &Ctx) -> Vec<Row> {
+    match x.lang {
+        Lang::Zh => rows_zh(x),
+        Lang::En => rows_en(x),
+    }
+}
+
+fn rows_zh(x: &Ctx) -> Vec<Row> {
     let e = x.e;
     let m = x.m;
     let china = facts::in_china_frame(e.lon, e.lat);
@@ -40,7 +49,7 @@ fn rows(x: &Ctx) -> Vec<Row> {
         },
         Row {
             label: "参考位置".into(),
-            value: fit(m, &e.region, COL_W, 2, 48.0, 32.0),
+            value: fit(m, &words::place(x), COL_W, 2, 48.0, 32.0),
             color: x.p.text,
             note: None,
         },
@@ -59,6 +68,46 @@ fn rows(x: &Ctx) -> Vec<Row> {
         Row {
             label: "震中位置".into(),
             value: fit(m, &facts::coords_zh(e), COL_W, 2, 40.0, 28.0),
+            color: x.p.text,
+            note: None,
+        },
+    ]
+}
+
+/// The English rows: the time where the bulletin gives it (Beijing time in China, the local time
+/// elsewhere), always with the UTC line under it, as the English narration says both.
+fn rows_en(x: &Ctx) -> Vec<Row> {
+    let e = x.e;
+    let m = x.m;
+    let (time_label, time, utc) = words::time_rows_en(e);
+    vec![
+        Row {
+            label: time_label,
+            value: fit(m, &time, COL_W, 2, 46.0, 32.0),
+            color: x.p.text,
+            note: Some(fit(m, &utc, COL_W, 1, 28.0, 20.0)),
+        },
+        Row {
+            label: "Location".into(),
+            value: fit(m, &words::place(x), COL_W, 2, 48.0, 32.0),
+            color: x.p.text,
+            note: None,
+        },
+        Row {
+            label: words::magnitude_label_en(e),
+            value: fit(m, &facts::magnitude_number(e), COL_W, 1, 84.0, 48.0),
+            color: x.p.accent,
+            note: None,
+        },
+        Row {
+            label: "Depth".into(),
+            value: fit(m, &words::depth_en(e), COL_W, 1, 48.0, 32.0),
+            color: x.p.text,
+            note: None,
+        },
+        Row {
+            label: "Epicenter".into(),
+            value: fit(m, &words::coords_en(e), COL_W, 2, 40.0, 28.0),
             color: x.p.text,
             note: None,
         },

@@ -1,9 +1,11 @@
 //! Places: a map of the nearby county seats and cities with their distances, no two labels
-//! overlapping, and the list CENC states ("震中距泸定县39公里、…") beneath it.
+//! overlapping, and the list CENC states ("震中距泸定县39公里、…") beneath it, in the bulletin's
+//! language (English names in pinyin for Chinese seats).
 use super::map::{close_panel, draw_marker, open_panel, scale_bar, MapCamera};
-use super::{strip, Ctx, COL_W, COL_X};
+use super::{strip, words, Ctx, COL_W, COL_X};
 use crate::clip::Rect;
 use crate::layout::{ease_out_cubic, fit, lines, progress, text};
+use crate::narration::Lang;
 use crate::nearby::{NearPlace, PlaceKind};
 use crate::{Align, Fill, Prim, Text};
 
@@ -27,11 +29,6 @@ pub fn places_camera(x_lon: f64, x_lat: f64, places: &[&NearPlace]) -> MapCamera
         center: (x_lon, x_lat),
         km_per_unit: reach * 1.2 / half,
     }
-}
-
-/// "39公里" / "39 km".
-fn km_label(p: &NearPlace) -> String {
-    format!("{}公里", p.km())
 }
 
 pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
@@ -77,7 +74,11 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         if !inside(&dot_box) {
             continue;
         }
-        let label = format!("{} {}", p.label_zh(), km_label(p));
+        let label = format!(
+            "{} {}",
+            words::place_name(p, x.lang),
+            words::place_km(p, x.lang)
+        );
         let w = x.m.width(&label, size) + 2.0 * pad;
         let h = size + pad;
         let gap = c.len(8.0);
@@ -132,14 +133,22 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     }
     draw_marker(x, &view, out);
     close_panel(x, panel, out);
-    draw_list(x, &places, nearby.towns_zh(), out);
+    let towns = match x.lang {
+        Lang::Zh => nearby.towns_zh(),
+        Lang::En => words::towns_en(nearby),
+    };
+    draw_list(x, &places, towns, out);
 }
 
 /// The list under the map: one row per place (name left, distance right), then the towns.
 fn draw_list(x: &Ctx, places: &[&NearPlace], towns: Option<String>, out: &mut Vec<Prim>) {
     let c = &x.c;
     let a = ease_out_cubic(progress(x.t, 0.2, 0.5));
-    let head = fit(x.m, "震中距", COL_W, 1, 26.0, 18.0);
+    let head = match x.lang {
+        Lang::Zh => "震中距",
+        Lang::En => "Distance from the epicenter",
+    };
+    let head = fit(x.m, head, COL_W, 1, 26.0, 18.0);
     lines(
         c,
         &head,
@@ -164,7 +173,14 @@ fn draw_list(x: &Ctx, places: &[&NearPlace], towns: Option<String>, out: &mut Ve
             PlaceKind::Prefecture | PlaceKind::Capital => x.p.warn,
             _ => x.p.text,
         };
-        let name = fit(x.m, p.label_zh(), COL_W * 0.7, 1, size, size * 0.6);
+        let name = fit(
+            x.m,
+            &words::place_name(p, x.lang),
+            COL_W * 0.7,
+            1,
+            size,
+            size * 0.6,
+        );
         lines(
             c,
             &name,
@@ -177,7 +193,7 @@ fn draw_list(x: &Ctx, places: &[&NearPlace], towns: Option<String>, out: &mut Ve
         );
         out.push(text(
             c,
-            &km_label(p),
+            &words::place_km(p, x.lang),
             COL_X + COL_W - 4.0,
             y,
             size,
