@@ -400,7 +400,8 @@ fn world_cities(lon: f64, lat: f64, assets: &Assets) -> Nearby {
     best.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.geonameid.cmp(&b.1.geonameid)));
     let city = |&(d, p): &(f64, &crate::places::Place)| NearPlace {
         name: p.name.clone(),
-        name_zh: p.label_zh().map(str::to_string),
+        // Only a real Chinese name: a Mandarin sentence must not fall back to the Latin one.
+        name_zh: p.name_zh.clone(),
         kind: PlaceKind::City,
         lon: p.lon,
         lat: p.lat,
@@ -413,7 +414,7 @@ fn world_cities(lon: f64, lat: f64, assets: &Assets) -> Nearby {
         if let Some(p) = best
             .iter()
             .take_while(|(d, _)| *d <= WORLD_CITY_ZH_REACH_KM)
-            .find(|(_, p)| p.label_zh().is_some())
+            .find(|(_, p)| p.name_zh.is_some())
         {
             cities.push(city(p));
         }

@@ -2,7 +2,7 @@
 //!
 //! - **In China** (mainland rule of [`crate::intensity::in_mainland_china`], or inside China's
 //!   outline): CENC's style, province + prefecture + county ("四川雅安市汉源县", "甘肃临夏州积石山县",
-//!   "西藏日喀则市定日县"); offshore "…海域" ("广东阳江市海域"). The county is the nearest county-level
+//!   "西藏日喀则市定日县"); offshore "…海域" ("江苏盐城市东台市海域"). The county is the nearest county-level
 //!   seat (cpca) inside the province whose ECharts outline holds the epicentre, so the name is that
 //!   of the nearest seat, which is the county that contains the epicentre in most cases but not
 //!   always near a border (no county outlines are loaded). Autonomous prefectures and counties are
@@ -356,8 +356,12 @@ fn china(
     let (c_base, c_kind) = strip_suffix(&c_zh);
     let c_en = format!("{} {}", pinyin_name(c_base), c_kind.english());
     Some(if at_sea {
-        let near_zh = pref_zh.clone().unwrap_or_else(|| c_zh.clone());
-        let near_en = pref_en.clone().unwrap_or_else(|| c_en.clone());
+        // CENC: province + prefecture + the nearest county + 海域 ("江苏盐城市东台市海域").
+        let near_zh = format!("{}{c_zh}", pref_zh.clone().unwrap_or_default());
+        let near_en = match &pref_en {
+            Some(pe) => format!("{c_en}, {pe}"),
+            None => c_en.clone(),
+        };
         PlaceName {
             zh: format!("{p_zh}{near_zh}海域"),
             en: if municipality {
