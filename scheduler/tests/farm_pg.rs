@@ -166,6 +166,171 @@ async fn concurrent_claims_never_share_a_task(db: &Db) {
     assert_eq!(unique.len(), 30, "a task was claimed twice");
 }
 
+/// A withdrawal through the same SQL on both databases: live work cancelled (a late completion
+/// is fenced off), a pushed job retracted exactly once, later reports refused.
+async fn withdrawal_semantics(db: &Db) {
+    use quakecast::farm::db::{NewWithdrawal, WithdrawOutcome};
+    use quakecast::farm::model::Decision;
+    use quakecast_scenes::{ReportFormat, Source, Withdrawal};
+    let withdraw = |event_id: &str| NewWithdrawal {
+        withdrawal: Withdrawal {
+            source: Source::Cenc,
+            event_id: event_id.into(),
+            format: ReportFormat::CencRecord,
+            reason: "IS_DEL = \"1\"".into(),
+        },
+        report: "{}".into(),
+        webhook: None,
+    };
+    let t = now_ms();
+    // Rendering: one segment leased when the withdrawal comes.
+    let IntakeOutcome::Created { job: live, .. } = db
+        .intake(&new_job("Q-WD-LIVE", 2), t)
+        .await
+        .expect("intake")
+    else {
+        panic!("not created");
+    };
+    let held = db
+        .claim("w1", &[TaskKind::Segment], 60_000, t)
+        .await
+        .expect("claim")
+        .expect("task");
+    let WithdrawOutcome::Recorded {
+        first,
+        withdrawn,
+        retracting,
+        ..
+    } = db
+        .withdraw(&withdraw("Q-WD-LIVE"), t + 1)
+        .await
+        .expect("withdraw")
+    else {
+        panic!("not recorded");
+    };
+    assert!(first);
+    assert_eq!(withdrawn, vec![live.id.clone()]);
+    assert!(retracting.is_empty());
+    let j = db.job(&live.id).await.expect("job").expect("row");
+    assert_eq!(j.state, JobState::Withdrawn);
+    assert!(!db
+        .complete(&held, &json!({"worker": "w1"}), t + 2)
+        .await
+        .expect("complete"));
+    assert!(db
+        .tasks(&live.id)
+        .await
+        .expect("tasks")
+        .iter()
+        .all(|t| t.state == quakecast::farm::model::TaskState::Cancelled));
+    let IntakeOutcome::Withdrawn { withdrawal } = db
+        .intake(&new_job("Q-WD-LIVE", 2), t + 3)
+        .await
+        .expect("intake")
+    else {
+        panic!("a report of a withdrawn event was stored");
+    };
+    assert_eq!(withdrawal.reason, "IS_DEL = \"1\"");
+
+    // Pushed: segment → stitch → approve → push, then the withdrawal.
+    let IntakeOutcome::Created { job: pushed, .. } = db
+        .intake(&new_job("Q-WD-PUSHED", 1), t)
+        .await
+        .expect("intake")
+    else {
+        panic!("not created");
+    };
+    for kind in [TaskKind::Segment, TaskKind::Stitch] {
+        let l = db
+            .claim("w2", &[kind], 60_000, t + 10)
+            .await
+            .expect("claim")
+            .expect("task");
+        assert_eq!(l.job_id, pushed.id);
+        assert!(db.complete(&l, &json!({}), t + 11).await.expect("complete"));
+    }
+    db.decide(&pushed.id, "alice", Decision::Approve, None, t + 12)
+        .await
+        .expect("approve");
+    let p = db
+        .claim("pusher", &[TaskKind::Push], 60_000, t + 13)
+        .await
+        .expect("claim")
+        .expect("push task");
+    assert!(db
+        .complete(&p, &json!({"status": 200}), t + 14)
+        .await
+        .expect("complete"));
+    for n in 0..2 {
+        let WithdrawOutcome::Recorded {
+            first, retracting, ..
+        } = db
+            .withdraw(&withdraw("Q-WD-PUSHED"), t + 20 + n)
+            .await
+            .expect("withdraw")
+        else {
+            panic!("not recorded");
+        };
+        assert_eq!(first, n == 0);
+        assert_eq!(
+            retracting.len(),
+            if n == 0 { 1 } else { 0 },
+            "{retracting:?}"
+        );
+    }
+    let retracts: Vec<_> = db
+        .tasks(&pushed.id)
+        .await
+        .expect("tasks")
+        .into_iter()
+        .filter(|t| t.kind == TaskKind::Retract)
+        .collect();
+    assert_eq!(retracts.len(), 1, "{retracts:?}");
+    let r = db
+        .claim("pusher", &TaskKind::DELIVERY, 60_000, t + 30)
+        .await
+        .expect("claim")
+        .expect("retract task");
+    assert_eq!(
+        (r.kind, r.job_id.as_str()),
+        (TaskKind::Retract, pushed.id.as_str())
+    );
+    db.record_retract_attempt(
+        &pushed.id,
+        "retract-x",
+        "http://x",
+        "{}",
+        Some(200),
+        None,
+        t + 31,
+    )
+    .await
+    .expect("record");
+    assert!(db
+        .complete(&r, &json!({"status": 200}), t + 32)
+        .await
+        .expect("complete"));
+    let row = db.retraction(&pushed.id).await.expect("read").expect("row");
+    assert_eq!((row.state.as_str(), row.attempts), ("delivered", 1));
+    assert!(db
+        .claim("pusher", &TaskKind::DELIVERY, 60_000, t + 40)
+        .await
+        .expect("claim")
+        .is_none());
+    let audit: Vec<String> = db
+        .audit_log(&pushed.id)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        audit.iter().filter(|a| *a == "retracted").count(),
+        1,
+        "{audit:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn lease_semantics_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -174,6 +339,7 @@ async fn lease_semantics_on_sqlite() {
         .expect("sqlite");
     lease_semantics(&db).await;
     concurrent_claims_never_share_a_task(&db).await;
+    withdrawal_semantics(&db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -189,6 +355,7 @@ async fn lease_semantics_on_postgres() {
     Db::connect(&pg.url).await.expect("migrate again");
     lease_semantics(&db).await;
     concurrent_claims_never_share_a_task(&db).await;
+    withdrawal_semantics(&db).await;
 }
 
 #[test]

@@ -717,3 +717,248 @@ fn farm_bulletins_are_speech_fitted_and_subtitled_like_render() {
         "render and farm timelines differ"
     );
 }
+
+/// The withdrawal of the bundled sample's event (our schema's `"deleted": true`).
+fn withdrawal(event_id: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "format": "cenc-quick-report/1",
+        "event_id": event_id,
+        "deleted": true,
+    }))
+    .expect("json")
+}
+
+fn audit_actions(srv: &Proc, id: &str) -> Vec<String> {
+    let r = srv.get(&format!("/v1/jobs/{id}/audit"));
+    assert_eq!(r.status, 200, "{r:?}");
+    r.body["audit"]
+        .as_array()
+        .expect("audit rows")
+        .iter()
+        .filter_map(|a| a["action"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A withdrawal while the bulletin renders: every job of the event (both revisions) is closed,
+/// its work cancelled, nothing is stitched or pushed; later reports of the event are refused.
+/// A withdrawal of an event never seen is recorded (202) and refuses that event's reports too.
+#[test]
+fn withdrawal_before_render_cancels_the_work_and_pushes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rx = Receiver::start(0);
+    let srv = sqlite_serve(
+        dir.path(),
+        1,
+        10,
+        &[
+            "--push-url",
+            &rx.url,
+            "--push-secret",
+            PUSH_SECRET,
+            "--auto-approve",
+            "*:*:0-10",
+        ],
+    );
+    let a = srv.post_event(&report("T-WD-1", "automatic", 0));
+    assert_eq!(a.status, 202, "{a:?}");
+    let a_id = a.body["job"]["id"].as_str().expect("id").to_string();
+    let b = srv.post_event(&report("T-WD-1", "automatic", 1));
+    assert_eq!(b.status, 202, "{b:?}");
+    let b_id = b.body["job"]["id"].as_str().expect("id").to_string();
+    srv.wait_state(&b_id, &["rendering"], Duration::from_secs(60));
+
+    let w = srv.post_event(&withdrawal("T-WD-1"));
+    assert_eq!(w.status, 202, "{w:?}");
+    assert_eq!(w.body["created"], true);
+    assert_eq!(w.body["known_event"], true);
+    assert_eq!(w.body["withdrawn"], json!([b_id]), "{w:?}");
+    assert_eq!(w.body["retracting"], json!([]));
+    assert_eq!(w.body["withdrawal"]["format"], "cenc-quick-report");
+    let jobs: Vec<(String, String)> = w.body["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .map(|j| {
+            (
+                j["id"].as_str().unwrap_or_default().to_string(),
+                j["state"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        jobs,
+        vec![
+            (a_id.clone(), "superseded".to_string()),
+            (b_id.clone(), "withdrawn".to_string())
+        ]
+    );
+
+    // Give the worker time to finish the segment it holds: its result is fenced off, nothing
+    // is stitched, nothing is pushed.
+    std::thread::sleep(Duration::from_secs(4));
+    let j = srv.job(&b_id);
+    assert_eq!(j["state"], "withdrawn", "{j:#}");
+    assert!(
+        j["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"deleted\": true"),
+        "{j:#}"
+    );
+    assert!(j["progress"]["stitch"].is_null(), "{j:#}");
+    let states: Vec<&str> = j["progress"]["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .filter_map(|t| t["state"].as_str())
+        .collect();
+    assert!(
+        states.iter().all(|s| *s == "cancelled" || *s == "done") && states.contains(&"cancelled"),
+        "{states:?}"
+    );
+    assert!(j["outputs"]["video"].is_null(), "{j:#}");
+    assert!(rx.keys().is_empty(), "pushed: {:?}", rx.keys());
+    let (_, metrics) = srv.get_bytes("/metrics");
+    let metrics = String::from_utf8(metrics).expect("utf8");
+    let queued: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("quakecast_queue_depth{") && !l.ends_with(" 0"))
+        .collect();
+    assert!(queued.is_empty(), "work left in the queue: {queued:?}");
+    assert_eq!(audit_actions(&srv, &b_id), ["received", "withdrawn"]);
+
+    // A later report of the event (an official one) is refused; so is a replayed old one.
+    let late = srv.post_event(&report("T-WD-1", "official", 0));
+    assert_eq!(
+        (late.status, late.body["error"]["code"].as_str()),
+        (409, Some("event_withdrawn")),
+        "{late:?}"
+    );
+    // A second withdrawal changes nothing.
+    let again = srv.post_event(&withdrawal("T-WD-1"));
+    assert_eq!(again.status, 200, "{again:?}");
+    assert_eq!(again.body["created"], false);
+    assert_eq!(again.body["withdrawn"], json!([]));
+
+    // An unknown event: recorded, answered 202, its reports refused afterwards. This one comes
+    // as a USGS feature with status "deleted" from the corpus.
+    let usgs = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenes/tests/corpus/withdrawals/usgs-deleted.json"),
+    )
+    .expect("corpus withdrawal");
+    let u = srv.post_event(&usgs);
+    assert_eq!(u.status, 202, "{u:?}");
+    assert_eq!(u.body["known_event"], false);
+    assert_eq!(u.body["withdrawal"]["event_id"], "ok2025xdio");
+    assert_eq!(u.body["withdrawal"]["format"], "usgs-feature");
+    let r = srv.get("/v1/withdrawals/usgs/ok2025xdio");
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["withdrawal"]["reason"], "status \"deleted\"");
+    let mut feature: serde_json::Value = serde_json::from_slice(&usgs).expect("json");
+    feature["properties"]["status"] = json!("reviewed");
+    let refused = srv.post_event(&serde_json::to_vec(&feature).expect("json"));
+    assert_eq!(
+        (refused.status, refused.body["error"]["code"].as_str()),
+        (409, Some("event_withdrawn")),
+        "{refused:?}"
+    );
+    assert!(rx.keys().is_empty(), "pushed: {:?}", rx.keys());
+}
+
+/// A withdrawal after the bulletin was pushed: one signed retraction (retried until
+/// acknowledged), recorded in the audit log; a duplicate withdrawal (another message, or the
+/// same one replayed) sends no second one.
+#[test]
+fn withdrawal_after_push_sends_one_retraction() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The receiver refuses the first request (the push) once; the retry is acknowledged.
+    let rx = Receiver::start(1);
+    let srv = sqlite_serve(
+        dir.path(),
+        1,
+        4,
+        &[
+            "--push-url",
+            &rx.url,
+            "--push-secret",
+            PUSH_SECRET,
+            "--push-backoff-ms",
+            "100",
+            "--auto-approve",
+            "*:*:0-10",
+        ],
+    );
+    let r = srv.post_event(&report("T-WD-2", "official", 0));
+    assert_eq!(r.status, 202, "{r:?}");
+    let id = r.body["job"]["id"].as_str().expect("id").to_string();
+    srv.wait_state(&id, &["pushed"], Duration::from_secs(300));
+    assert_eq!(rx.keys(), vec![format!("push-{id}")]);
+
+    let body = withdrawal("T-WD-2");
+    let ts = now_secs();
+    let w = srv.post_signed("msg_wd_2", ts, &body);
+    assert_eq!(w.status, 202, "{w:?}");
+    assert_eq!(w.body["retracting"], json!([id]), "{w:?}");
+    assert_eq!(w.body["withdrawn"], json!([id]), "{w:?}");
+
+    let t = Instant::now();
+    while rx.keys().len() < 2 {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "no retraction: {:?}\n{}",
+            rx.keys(),
+            srv.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The same message replayed, and the same withdrawal in a new message.
+    let replay = srv.post_signed("msg_wd_2", ts, &body);
+    assert_eq!(replay.status, 200, "{replay:?}");
+    assert_eq!(replay.body["retracting"], json!([]));
+    let dup = srv.post_event(&body);
+    assert_eq!(dup.status, 200, "{dup:?}");
+    assert_eq!(dup.body["created"], false);
+    assert_eq!(dup.body["retracting"], json!([]));
+    std::thread::sleep(Duration::from_secs(2));
+
+    assert_eq!(
+        rx.keys(),
+        vec![format!("push-{id}"), format!("retract-{id}")],
+        "one push, one retraction"
+    );
+    // The receiver verified the signature (it records signed requests only).
+    let (key, payload) = rx.requests.lock().expect("lock")[1].clone();
+    assert_eq!(payload["type"], "bulletin.retracted", "{payload:#}");
+    assert_eq!(payload["idempotency_key"], key.as_str());
+    assert_eq!(payload["retracts"], format!("push-{id}"));
+    assert_eq!(payload["event"]["event_id"], "T-WD-2");
+    assert_eq!(payload["withdrawal"]["format"], "cenc-quick-report");
+
+    let j = srv.job(&id);
+    assert_eq!(j["state"], "withdrawn", "{j:#}");
+    assert!(j["timings"]["pushed_at_ms"].is_i64(), "{j:#}");
+    assert_eq!(j["retraction"]["state"], "delivered", "{j:#}");
+    assert_eq!(j["retraction"]["attempts"], 1, "{j:#}");
+    // Rows written in one millisecond have no order among themselves: count them.
+    let actions = audit_actions(&srv, &id);
+    for (action, n) in [
+        ("pushed", 1),
+        ("withdrawn", 1),
+        ("retraction_queued", 1),
+        ("retracted", 1),
+    ] {
+        assert_eq!(
+            actions.iter().filter(|a| *a == action).count(),
+            n,
+            "{action}: {actions:?}"
+        );
+    }
+    // A report of the withdrawn event is refused.
+    let late = srv.post_event(&report("T-WD-2", "official", 1));
+    assert_eq!(
+        (late.status, late.body["error"]["code"].as_str()),
+        (409, Some("event_withdrawn")),
+        "{late:?}"
+    );
+}

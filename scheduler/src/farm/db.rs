@@ -12,6 +12,10 @@
 //!   (fencing). The task stays leased to its owner until then, or is re-claimed by another.
 //! - The stitch task is created in the transaction that completes the last segment (or the audio
 //!   task), after locking the job row, so exactly one stitch task exists however completions race.
+//! - A withdrawal and a report of the same event lock the event's `event_heads` row first, so one
+//!   of them sees the other's result: a report after a withdrawal is refused, a withdrawal after
+//!   a report withdraws its job. A pushed job gets exactly one retract task (its id is the job's
+//!   id + `-retract`, inserted with `ON CONFLICT DO NOTHING`), however often the withdrawal comes.
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -21,13 +25,19 @@ use super::dialect::{redact, Dialect};
 use super::error::{FarmError, FarmResult};
 use super::model::{
     job_id_for, report_rank, source_str, status_str, AuditRow, Decision, JobRow, JobSettings,
-    JobState, Lease, PushRow, TaskKind, TaskRow, TaskState,
+    JobState, Lease, PushRow, RetractionRow, TaskKind, TaskRow, TaskState, WithdrawalRow,
 };
 use crate::plan::Segment;
 
 /// Migrations, applied in order and recorded in `farm_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "farm", include_str!("../../migrations/0001_farm.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "farm", include_str!("../../migrations/0001_farm.sql")),
+    (
+        2,
+        "withdrawals",
+        include_str!("../../migrations/0002_withdrawals.sql"),
+    ),
+];
 
 /// Attempts a segment, audio or stitch task gets before its job fails.
 pub const RENDER_MAX_ATTEMPTS: i64 = 3;
@@ -70,6 +80,46 @@ pub enum IntakeOutcome {
     Stale { newer: JobRow },
     /// The webhook id was used before with a different body.
     WebhookIdReused { webhook_id: String, job_id: String },
+    /// The event was withdrawn (before or after this report was sent); nothing was stored.
+    Withdrawn { withdrawal: WithdrawalRow },
+}
+
+/// A withdrawal accepted at intake.
+#[derive(Clone, Debug)]
+pub struct NewWithdrawal {
+    pub withdrawal: quakecast_scenes::Withdrawal,
+    /// The report as received (UTF-8).
+    pub report: String,
+    /// The Standard Webhooks message id and the SHA-256 of the body it came with.
+    pub webhook: Option<(String, String)>,
+}
+
+/// What a withdrawal did.
+#[derive(Clone, Debug)]
+pub enum WithdrawOutcome {
+    Recorded {
+        /// False when the event had been withdrawn already (a duplicate or a replay).
+        first: bool,
+        withdrawal: WithdrawalRow,
+        /// Every job of the event, as it is now.
+        jobs: Vec<JobRow>,
+        /// The jobs this withdrawal closed (cancelled work or review).
+        withdrawn: Vec<String>,
+        /// The pushed jobs whose retraction this withdrawal queued.
+        retracting: Vec<String>,
+    },
+    /// The webhook id was used before with a different body.
+    WebhookIdReused { webhook_id: String, job_id: String },
+}
+
+/// The key a withdrawal's webhook message and audit rows are filed under.
+pub fn withdrawal_key(source: &str, event_id: &str) -> String {
+    format!("withdrawal:{source}:{event_id}")
+}
+
+/// The id of a pushed job's one retract task.
+pub fn retract_task_id(job_id: &str) -> String {
+    format!("{job_id}-retract")
 }
 
 /// Why a review decision was not applied.
@@ -361,6 +411,12 @@ impl Db {
         let head_job: String = head.try_get("head_job_id")?;
         let head_rank: i64 = head.try_get("head_rank")?;
 
+        // With the head row locked, a withdrawal of the event is either visible here or waits.
+        if let Some(withdrawal) = withdrawal_row(&mut tx, source, &e.event_id).await? {
+            tx.rollback().await?;
+            return Ok(IntakeOutcome::Withdrawn { withdrawal });
+        }
+
         let existing: Option<String> = sqlx::query_scalar(
             "SELECT job_id FROM events WHERE source = $1 AND event_id = $2 AND report_status = $3 AND revision = $4",
         )
@@ -482,7 +538,7 @@ impl Db {
         // Supersede the lower-ranked jobs of the same event that are still live.
         let older = sqlx::query(
             "SELECT id, state FROM jobs WHERE source = $1 AND event_id = $2 AND report_rank < $3 \
-             AND state NOT IN ('superseded', 'rejected', 'failed')",
+             AND state NOT IN ('superseded', 'rejected', 'failed', 'withdrawn')",
         )
         .bind(source)
         .bind(&e.event_id)
@@ -874,6 +930,35 @@ impl Db {
                     .await?;
                 }
             }
+            TaskKind::Retract => {
+                let skipped = result.get("skipped").and_then(|v| v.as_str());
+                sqlx::query(
+                    "UPDATE retractions SET state = $1, delivered_at = $2 WHERE job_id = $3",
+                )
+                .bind(if skipped.is_some() {
+                    "skipped"
+                } else {
+                    "delivered"
+                })
+                .bind(now)
+                .bind(&lease.job_id)
+                .execute(&mut *tx)
+                .await?;
+                audit(
+                    &mut tx,
+                    &lease.job_id,
+                    "pusher",
+                    if skipped.is_some() {
+                        "retraction_skipped"
+                    } else {
+                        "retracted"
+                    },
+                    skipped,
+                    Some(&result.to_string()),
+                    now,
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(true)
@@ -1064,6 +1149,290 @@ impl Db {
         Ok(())
     }
 
+    // ---- withdrawals -----------------------------------------------------------------------
+
+    /// Withdraw an event: record the withdrawal (the first one per event; a repeat changes
+    /// nothing), close every live job of the event (all statuses and revisions: work cancelled,
+    /// review closed) and queue one retraction per job already pushed. An event never seen is
+    /// recorded all the same, and its later reports are refused ([`IntakeOutcome::Withdrawn`]).
+    pub async fn withdraw(&self, new: &NewWithdrawal, now: i64) -> FarmResult<WithdrawOutcome> {
+        let w = &new.withdrawal;
+        let source = source_str(w.source);
+        let key = withdrawal_key(source, &w.event_id);
+        let mut tx = self.begin().await?;
+        if let Some((wid, sha)) = &new.webhook {
+            let seen = sqlx::query(
+                "SELECT body_sha256, job_id FROM webhook_messages WHERE webhook_id = $1",
+            )
+            .bind(wid)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = seen {
+                let seen_sha: String = row.try_get("body_sha256")?;
+                if &seen_sha != sha {
+                    let job_id: String = row.try_get("job_id")?;
+                    tx.rollback().await?;
+                    return Ok(WithdrawOutcome::WebhookIdReused {
+                        webhook_id: wid.clone(),
+                        job_id,
+                    });
+                }
+                // A replay: what follows is idempotent and changes nothing.
+            }
+        }
+        // The event's head row serialises this withdrawal with the event's reports.
+        sqlx::query(
+            "INSERT INTO event_heads (source, event_id, head_job_id, head_rank) VALUES ($1, $2, '', -1) \
+             ON CONFLICT (source, event_id) DO UPDATE SET head_rank = event_heads.head_rank",
+        )
+        .bind(source)
+        .bind(&w.event_id)
+        .execute(&mut *tx)
+        .await?;
+        let first = sqlx::query(
+            "INSERT INTO withdrawals (source, event_id, format, reason, report, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, event_id) DO NOTHING",
+        )
+        .bind(source)
+        .bind(&w.event_id)
+        .bind(w.format.name())
+        .bind(&w.reason)
+        .bind(&new.report)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        let reason = format!(
+            "withdrawn by the agency: {} ({})",
+            w.reason,
+            w.format.name()
+        );
+        let rows = sqlx::query(
+            "SELECT id, state, pushed_at FROM jobs WHERE source = $1 AND event_id = $2 ORDER BY received_at, id",
+        )
+        .bind(source)
+        .bind(&w.event_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let (mut withdrawn, mut retracting) = (Vec::new(), Vec::new());
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            let state = JobState::parse(&row.try_get::<String, _>("state")?)?;
+            let pushed_at: Option<i64> = row.try_get("pushed_at")?;
+            match state {
+                JobState::Queued
+                | JobState::Rendering
+                | JobState::AwaitingReview
+                | JobState::Approved
+                | JobState::Pushed => {
+                    let n = sqlx::query(
+                        "UPDATE jobs SET state = 'withdrawn', reason = $1, updated_at = $2 \
+                         WHERE id = $3 AND state = $4",
+                    )
+                    .bind(&reason)
+                    .bind(now)
+                    .bind(&id)
+                    .bind(state.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        continue;
+                    }
+                    // An approved job whose push is being sent (or was attempted) may have
+                    // reached the push service: it is retracted too.
+                    let maybe_pushed = state == JobState::Approved
+                        && {
+                            let n: i64 = sqlx::query_scalar(
+                            "SELECT (SELECT COUNT(*) FROM tasks WHERE job_id = $1 AND kind = 'push' \
+                             AND state = 'leased') + (SELECT COUNT(*) FROM push_deliveries \
+                             WHERE job_id = $1)",
+                        )
+                        .bind(&id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                            n > 0
+                        };
+                    cancel_tasks(&mut tx, &id, now).await?;
+                    audit(
+                        &mut tx,
+                        &id,
+                        "withdrawal",
+                        "withdrawn",
+                        Some(&reason),
+                        Some(&format!("was {}", state.as_str())),
+                        now,
+                    )
+                    .await?;
+                    withdrawn.push(id.clone());
+                    if (state == JobState::Pushed || maybe_pushed)
+                        && queue_retraction(&mut tx, &id, &reason, now).await?
+                    {
+                        retracting.push(id);
+                    }
+                }
+                // Withdrawn before: make sure a pushed one has its retraction (idempotent).
+                JobState::Withdrawn if pushed_at.is_some() => {
+                    if queue_retraction(&mut tx, &id, &reason, now).await? {
+                        retracting.push(id);
+                    }
+                }
+                // Never broadcast: nothing to close or retract.
+                JobState::Withdrawn
+                | JobState::Superseded
+                | JobState::Rejected
+                | JobState::Failed => {}
+            }
+        }
+        if let Some((wid, sha)) = &new.webhook {
+            insert_webhook(&mut tx, wid, sha, &key, now).await?;
+        }
+        tx.commit().await?;
+        let withdrawal = self
+            .withdrawal(source, &w.event_id)
+            .await?
+            .ok_or_else(|| FarmError::Corrupt(format!("withdrawal {key} vanished")))?;
+        let jobs = self.jobs_of_event(source, &w.event_id).await?;
+        Ok(WithdrawOutcome::Recorded {
+            first,
+            withdrawal,
+            jobs,
+            withdrawn,
+            retracting,
+        })
+    }
+
+    /// A push acknowledged by the service after its job was withdrawn (the withdrawal cancelled
+    /// the push task while it was being sent): record the delivery and queue the retraction.
+    /// Returns false (nothing changed) when the job is not withdrawn.
+    pub async fn push_acknowledged_after_withdrawal(
+        &self,
+        job_id: &str,
+        now: i64,
+    ) -> FarmResult<bool> {
+        let mut tx = self.begin().await?;
+        let state: Option<String> =
+            sqlx::query_scalar("UPDATE jobs SET updated_at = $1 WHERE id = $2 RETURNING state")
+                .bind(now)
+                .bind(job_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if state.as_deref() != Some(JobState::Withdrawn.as_str()) {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE jobs SET pushed_at = COALESCE(pushed_at, $1) WHERE id = $2")
+            .bind(now)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE push_deliveries SET state = 'delivered', delivered_at = $1 WHERE job_id = $2",
+        )
+        .bind(now)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            job_id,
+            "pusher",
+            "pushed",
+            Some("acknowledged after the event was withdrawn"),
+            None,
+            now,
+        )
+        .await?;
+        queue_retraction(&mut tx, job_id, "pushed while the withdrawal arrived", now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Record one retraction attempt (creating the row on the first).
+    #[allow(clippy::too_many_arguments)] // one row's columns
+    pub async fn record_retract_attempt(
+        &self,
+        job_id: &str,
+        idempotency_key: &str,
+        url: &str,
+        payload: &str,
+        status: Option<i64>,
+        error: Option<&str>,
+        now: i64,
+    ) -> FarmResult<()> {
+        sqlx::query(
+            "INSERT INTO retractions (job_id, idempotency_key, url, state, attempts, last_status, \
+             last_error, payload, created_at) VALUES ($1, $2, $3, 'pending', 1, $4, $5, $6, $7) \
+             ON CONFLICT (job_id) DO UPDATE SET attempts = retractions.attempts + 1, \
+             last_status = $4, last_error = $5, url = $3",
+        )
+        .bind(job_id)
+        .bind(idempotency_key)
+        .bind(url)
+        .bind(status)
+        .bind(error)
+        .bind(payload)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn retraction(&self, job_id: &str) -> FarmResult<Option<RetractionRow>> {
+        let row = sqlx::query(
+            "SELECT job_id, idempotency_key, url, state, attempts, last_status, last_error, payload, \
+             created_at, delivered_at FROM retractions WHERE job_id = $1",
+        )
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(RetractionRow {
+                job_id: r.try_get("job_id")?,
+                idempotency_key: r.try_get("idempotency_key")?,
+                url: r.try_get("url")?,
+                state: r.try_get("state")?,
+                attempts: r.try_get("attempts")?,
+                last_status: r.try_get("last_status")?,
+                last_error: r.try_get("last_error")?,
+                payload: r.try_get("payload")?,
+                created_at: r.try_get("created_at")?,
+                delivered_at: r.try_get("delivered_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The withdrawal of an event, if any.
+    pub async fn withdrawal(
+        &self,
+        source: &str,
+        event_id: &str,
+    ) -> FarmResult<Option<WithdrawalRow>> {
+        let row = sqlx::query(
+            "SELECT source, event_id, format, reason, received_at FROM withdrawals \
+             WHERE source = $1 AND event_id = $2",
+        )
+        .bind(source)
+        .bind(event_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| withdrawal_from_row(&r)).transpose()
+    }
+
+    /// Every job of an event, oldest first.
+    pub async fn jobs_of_event(&self, source: &str, event_id: &str) -> FarmResult<Vec<JobRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE source = $1 AND event_id = $2 ORDER BY received_at, id"
+        )))
+        .bind(source)
+        .bind(event_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
     /// Write an audit row outside any other change (e.g. a refused decision).
     pub async fn audit(
         &self,
@@ -1109,15 +1478,16 @@ async fn insert_task(
     (index, start, end): (i64, i64, i64),
     max_attempts: i64,
     now: i64,
-) -> FarmResult<()> {
-    // Segments first (they gate everything), then audio, stitch, push.
+) -> FarmResult<bool> {
+    // Segments first (they gate everything), then audio; stitch and deliveries at once.
     let priority = match kind {
         TaskKind::Segment => 1,
         TaskKind::Audio => 2,
         TaskKind::Stitch => 0,
         TaskKind::Push => 0,
+        TaskKind::Retract => 0,
     };
-    sqlx::query(
+    let n = sqlx::query(
         "INSERT INTO tasks (id, job_id, kind, seg_index, frame_start, frame_end, state, priority, \
          max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $9) \
          ON CONFLICT (id) DO NOTHING",
@@ -1132,11 +1502,12 @@ async fn insert_task(
     .bind(max_attempts)
     .bind(now)
     .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
 
-async fn insert_push_task(tx: &mut Tx, job_id: &str, now: i64) -> FarmResult<()> {
+async fn insert_push_task(tx: &mut Tx, job_id: &str, now: i64) -> FarmResult<bool> {
     insert_task(
         tx,
         &format!("{job_id}-push"),
@@ -1147,6 +1518,59 @@ async fn insert_push_task(tx: &mut Tx, job_id: &str, now: i64) -> FarmResult<()>
         now,
     )
     .await
+}
+
+/// Queue the retraction of a pushed job (once: a second call changes nothing) with its audit
+/// row. Returns whether it was queued now.
+async fn queue_retraction(tx: &mut Tx, job_id: &str, reason: &str, now: i64) -> FarmResult<bool> {
+    let queued = insert_task(
+        tx,
+        &retract_task_id(job_id),
+        job_id,
+        TaskKind::Retract,
+        (0, 0, 0),
+        PUSH_MAX_ATTEMPTS,
+        now,
+    )
+    .await?;
+    if queued {
+        audit(
+            tx,
+            job_id,
+            "withdrawal",
+            "retraction_queued",
+            Some(reason),
+            None,
+            now,
+        )
+        .await?;
+    }
+    Ok(queued)
+}
+
+async fn withdrawal_row(
+    tx: &mut Tx,
+    source: &str,
+    event_id: &str,
+) -> FarmResult<Option<WithdrawalRow>> {
+    let row = sqlx::query(
+        "SELECT source, event_id, format, reason, received_at FROM withdrawals          WHERE source = $1 AND event_id = $2",
+    )
+    .bind(source)
+    .bind(event_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| withdrawal_from_row(&r)).transpose()
+}
+
+fn withdrawal_from_row(r: &AnyRow) -> FarmResult<WithdrawalRow> {
+    Ok(WithdrawalRow {
+        source: r.try_get("source")?,
+        event_id: r.try_get("event_id")?,
+        format: r.try_get("format")?,
+        reason: r.try_get("reason")?,
+        received_at: r.try_get("received_at")?,
+    })
 }
 
 async fn cancel_tasks(tx: &mut Tx, job_id: &str, now: i64) -> FarmResult<()> {
@@ -1169,7 +1593,7 @@ async fn cancel_tasks(tx: &mut Tx, job_id: &str, now: i64) -> FarmResult<()> {
 async fn fail_job(tx: &mut Tx, job_id: &str, reason: &str, now: i64) -> FarmResult<()> {
     let n = sqlx::query(
         "UPDATE jobs SET state = 'failed', reason = $1, updated_at = $2 WHERE id = $3 \
-         AND state NOT IN ('pushed', 'rejected', 'superseded', 'failed')",
+         AND state NOT IN ('pushed', 'rejected', 'superseded', 'failed', 'withdrawn')",
     )
     .bind(reason)
     .bind(now)
@@ -1248,5 +1672,15 @@ mod tests {
         assert!(stmts.len() >= 10, "{}", stmts.len());
         assert!(stmts.iter().all(|s| s.starts_with("CREATE")), "{stmts:?}");
         assert!(stmts.iter().all(|s| !s.contains(';')));
+    }
+
+    #[test]
+    fn withdrawal_migration_creates_two_tables() {
+        let stmts = split_sql(MIGRATIONS[1].2);
+        assert_eq!(stmts.len(), 2, "{stmts:?}");
+        assert!(stmts[0].starts_with("CREATE TABLE withdrawals"));
+        assert!(stmts[1].starts_with("CREATE TABLE retractions"));
+        let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(versions, [1, 2]);
     }
 }

@@ -70,7 +70,7 @@ impl Metrics {
             "# HELP quakecast_queue_depth Tasks waiting (pending) or running (leased)."
         );
         let _ = writeln!(s, "# TYPE quakecast_queue_depth gauge");
-        for kind in ["segment", "audio", "stitch", "push"] {
+        for kind in super::model::TaskKind::ALL.map(super::model::TaskKind::as_str) {
             for state in ["pending", "leased"] {
                 let n = queue
                     .iter()

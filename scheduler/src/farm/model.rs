@@ -12,6 +12,8 @@ use super::error::{FarmError, FarmResult};
 /// queued → rendering → awaiting_review → approved → pushed
 ///                    ↘ approved (auto policy) ↗    ↘ rejected
 /// any non-final state → superseded (a newer report of the event) | failed (with a reason)
+/// any state but rejected, superseded, failed → withdrawn (the agency deleted the event; a
+///                                             pushed bulletin is retracted)
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -24,10 +26,12 @@ pub enum JobState {
     Rejected,
     Superseded,
     Failed,
+    /// The agency withdrew the event (`docs/farm.md`, *Withdrawals*).
+    Withdrawn,
 }
 
 impl JobState {
-    pub const ALL: [JobState; 8] = [
+    pub const ALL: [JobState; 9] = [
         JobState::Queued,
         JobState::Rendering,
         JobState::AwaitingReview,
@@ -36,6 +40,7 @@ impl JobState {
         JobState::Rejected,
         JobState::Superseded,
         JobState::Failed,
+        JobState::Withdrawn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +53,7 @@ impl JobState {
             JobState::Rejected => "rejected",
             JobState::Superseded => "superseded",
             JobState::Failed => "failed",
+            JobState::Withdrawn => "withdrawn",
         }
     }
 
@@ -62,13 +68,17 @@ impl JobState {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            JobState::Pushed | JobState::Rejected | JobState::Superseded | JobState::Failed
+            JobState::Pushed
+                | JobState::Rejected
+                | JobState::Superseded
+                | JobState::Failed
+                | JobState::Withdrawn
         )
     }
 }
 
 /// Kinds of queued work. Workers (GPU machines) take segment, audio and stitch tasks; the
-/// `serve` process takes push tasks.
+/// `serve` process takes push and retract tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
@@ -76,15 +86,20 @@ pub enum TaskKind {
     Audio,
     Stitch,
     Push,
+    /// Tell the push service that a pushed bulletin is withdrawn (one per pushed job).
+    Retract,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 4] = [
+    pub const ALL: [TaskKind; 5] = [
         TaskKind::Segment,
         TaskKind::Audio,
         TaskKind::Stitch,
         TaskKind::Push,
+        TaskKind::Retract,
     ];
+    /// What the `serve` process's pusher takes.
+    pub const DELIVERY: [TaskKind; 2] = [TaskKind::Push, TaskKind::Retract];
     /// What a render worker takes.
     pub const RENDER: [TaskKind; 3] = [TaskKind::Segment, TaskKind::Audio, TaskKind::Stitch];
 
@@ -94,6 +109,7 @@ impl TaskKind {
             TaskKind::Audio => "audio",
             TaskKind::Stitch => "stitch",
             TaskKind::Push => "push",
+            TaskKind::Retract => "retract",
         }
     }
 
@@ -327,6 +343,33 @@ pub struct PushRow {
     pub job_id: String,
     pub idempotency_key: String,
     pub url: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub payload: String,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+/// A withdrawal as stored: one per event, the first received (later ones change nothing).
+#[derive(Clone, Debug, Serialize)]
+pub struct WithdrawalRow {
+    pub source: String,
+    pub event_id: String,
+    /// The report format it came in (`ReportFormat::name`).
+    pub format: String,
+    pub reason: String,
+    pub received_at: i64,
+}
+
+/// One retraction sent to the push service for a pushed job that was withdrawn.
+#[derive(Clone, Debug, Serialize)]
+pub struct RetractionRow {
+    pub job_id: String,
+    pub idempotency_key: String,
+    pub url: String,
+    /// pending | delivered | skipped
     pub state: String,
     pub attempts: i64,
     pub last_status: Option<i64>,

@@ -8,6 +8,13 @@
 //! state is read just before sending: a bulletin superseded meanwhile is never pushed (its push
 //! task is cancelled with it).
 //!
+//! A withdrawn event's pushed bulletins are retracted the same way: a `retract` task per pushed
+//! job (created once by the withdrawal, `Db::withdraw`), a `bulletin.retracted` body naming the
+//! push it takes back, signed like a push, with its own `Idempotency-Key` / `webhook-id`
+//! (`retract-<job id>`) on every attempt, retried with the same backoff until acknowledged. A push
+//! acknowledged after its job was withdrawn (the withdrawal arrived while it was being sent)
+//! queues that job's retraction too.
+//!
 //! The audience: what the stitch task computed ([`super::audience::build`]): H3 cells per
 //! predicted-intensity tier, the summary, and the selected users' file when the worker had a user
 //! index. A job stitched before that existed falls back to [`audience`], a radius around the
@@ -22,7 +29,7 @@ use tokio::sync::watch;
 use super::config::PushConfig;
 use super::db::now_ms;
 use super::error::FarmError;
-use super::model::{JobRow, JobState, Lease, TaskKind};
+use super::model::{JobRow, JobState, Lease, TaskKind, WithdrawalRow};
 use super::webhook::sign_headers;
 use super::worker::Farm;
 
@@ -69,6 +76,35 @@ pub fn job_audience(job: &JobRow) -> Value {
 /// The idempotency key of a job's push (also its `webhook-id`).
 pub fn idempotency_key(job_id: &str) -> String {
     format!("push-{job_id}")
+}
+
+/// The idempotency key of a job's retraction (also its `webhook-id`).
+pub fn retract_key(job_id: &str) -> String {
+    format!("retract-{job_id}")
+}
+
+/// The body POSTed to the push service to take a pushed bulletin back.
+pub fn retract_payload(job: &JobRow, withdrawal: Option<&WithdrawalRow>) -> Value {
+    json!({
+        "type": "bulletin.retracted",
+        "idempotency_key": retract_key(&job.id),
+        // The push this retracts (its idempotency key).
+        "retracts": idempotency_key(&job.id),
+        "job_id": job.id,
+        "event": {
+            "source": job.source,
+            "event_id": job.event_id,
+            "report_status": job.report_status,
+            "revision": job.revision,
+        },
+        "reason": job.reason,
+        "withdrawal": withdrawal.map(|w| json!({
+            "format": w.format,
+            "reason": w.reason,
+            "received_at_ms": w.received_at,
+        })),
+        "pushed_at": job.pushed_at,
+    })
 }
 
 /// The body POSTed to the push service.
@@ -149,7 +185,7 @@ pub fn backoff_ms(cfg: &PushConfig, attempts: i64) -> i64 {
     d.min(cfg.backoff_max_ms) as i64
 }
 
-/// Take push tasks until `shutdown`.
+/// Take push and retract tasks until `shutdown`.
 pub async fn run_pusher(
     farm: Farm,
     cfg: PushConfig,
@@ -165,11 +201,15 @@ pub async fn run_pusher(
         }
         match farm
             .db
-            .claim(&owner, &[TaskKind::Push], lease_ms, now_ms())
+            .claim(&owner, &TaskKind::DELIVERY, lease_ms, now_ms())
             .await
         {
             Ok(Some(lease)) => {
-                push_one(&farm, &cfg, public_url.as_deref(), lease).await;
+                if lease.kind == TaskKind::Retract {
+                    retract_one(&farm, &cfg, lease).await;
+                } else {
+                    push_one(&farm, &cfg, public_url.as_deref(), lease).await;
+                }
                 continue;
             }
             Ok(None) => {}
@@ -264,7 +304,23 @@ async fn push_one(farm: &Farm, cfg: &PushConfig, public_url: Option<&str>, lease
                     tracing::info!(job = %job.id, status, "pushed");
                 }
                 Ok(false) => {
-                    tracing::warn!(job = %job.id, "push acknowledged but the lease was lost")
+                    // Cancelled meanwhile: a withdrawal arrived while it was being sent.
+                    match farm
+                        .db
+                        .push_acknowledged_after_withdrawal(&job.id, now)
+                        .await
+                    {
+                        Ok(true) => {
+                            tracing::warn!(job = %job.id, "push acknowledged after the event was withdrawn; retraction queued");
+                            farm.wake.notify_waiters();
+                        }
+                        Ok(false) => {
+                            tracing::warn!(job = %job.id, "push acknowledged but the lease was lost")
+                        }
+                        Err(e) => {
+                            tracing::warn!(job = %job.id, error = %e, "push acknowledged after the lease was lost; recording failed")
+                        }
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(job = %job.id, error = %e, "push acknowledged; recording failed")
@@ -276,6 +332,94 @@ async fn push_one(farm: &Farm, cfg: &PushConfig, public_url: Option<&str>, lease
                 .inc("quakecast_push_total", &[("outcome", "retry")]);
             let delay = backoff_ms(cfg, lease.attempts);
             tracing::warn!(job = %job.id, attempt = lease.attempts, retry_in_ms = delay, error = %msg, "push failed");
+            let err = FarmError::Push { url, message: msg };
+            let _ = farm
+                .db
+                .fail(&lease, &err.to_string(), true, delay, now)
+                .await;
+        }
+    }
+}
+
+async fn retract_one(farm: &Farm, cfg: &PushConfig, lease: Lease) {
+    let job = match farm.db.job(&lease.job_id).await {
+        Ok(Some(j)) => j,
+        Ok(None) => {
+            let _ = farm
+                .db
+                .fail(&lease, "job row missing", false, 0, now_ms())
+                .await;
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "retract: reading the job failed");
+            return;
+        }
+    };
+    if cfg.url.is_none() {
+        let _ = farm
+            .db
+            .complete(
+                &lease,
+                &json!({"skipped": "no push URL configured"}),
+                now_ms(),
+            )
+            .await;
+        return;
+    }
+    let withdrawal = farm
+        .db
+        .withdrawal(&job.source, &job.event_id)
+        .await
+        .ok()
+        .flatten();
+    let key = retract_key(&job.id);
+    let body = retract_payload(&job, withdrawal.as_ref()).to_string();
+    let url = cfg.url.clone().unwrap_or_default();
+    let sent = {
+        let (cfg, key, body) = (cfg.clone(), key.clone(), body.clone());
+        tokio::task::spawn_blocking(move || post(&cfg, &key, body.as_bytes())).await
+    };
+    let sent = sent.unwrap_or_else(|e| Err((None, format!("retract task panicked: {e}"))));
+    let now = now_ms();
+    let (status, error) = match &sent {
+        Ok(s) => (Some(i64::from(*s)), None),
+        Err((s, m)) => (s.map(i64::from), Some(m.as_str())),
+    };
+    if let Err(e) = farm
+        .db
+        .record_retract_attempt(&job.id, &key, &url, &body, status, error, now)
+        .await
+    {
+        tracing::warn!(error = %e, "recording the retraction attempt failed");
+    }
+    match sent {
+        Ok(status) => {
+            let done = farm
+                .db
+                .complete(
+                    &lease,
+                    &json!({"status": status, "idempotency_key": key}),
+                    now,
+                )
+                .await;
+            farm.metrics
+                .inc("quakecast_retract_total", &[("outcome", "delivered")]);
+            match done {
+                Ok(true) => tracing::info!(job = %job.id, status, "retracted"),
+                Ok(false) => {
+                    tracing::warn!(job = %job.id, "retraction acknowledged but the lease was lost")
+                }
+                Err(e) => {
+                    tracing::warn!(job = %job.id, error = %e, "retraction acknowledged; recording failed")
+                }
+            }
+        }
+        Err((_, msg)) => {
+            farm.metrics
+                .inc("quakecast_retract_total", &[("outcome", "retry")]);
+            let delay = backoff_ms(cfg, lease.attempts);
+            tracing::warn!(job = %job.id, attempt = lease.attempts, retry_in_ms = delay, error = %msg, "retraction failed");
             let err = FarmError::Push { url, message: msg };
             let _ = farm
                 .db

@@ -2,7 +2,8 @@
 //!
 //! Every refusal is a JSON body `{"error": {"code", "message", "field"?}}` with a status that
 //! fits: 400 malformed body, 401 signature or reviewer token, 404 unknown job, 409 a state
-//! conflict (stale report, reused webhook id, decision on a job not awaiting review), 413 body
+//! conflict (stale report, a report of a withdrawn event, reused webhook id, decision on a job
+//! not awaiting review), 413 body
 //! too large, 415 unsupported content type, 422 a report that parses but fails validation,
 //! 503 database unavailable. [`ApiError`] is the one place errors become statuses.
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use quakecast_scenes::{parse_message, Message, Parsed, ReportError, Storyboard};
 use serde_json::{json, Value};
 
 use super::config::ServeConfig;
-use super::db::{now_ms, DecideError, IntakeOutcome, NewJob};
+use super::db::{now_ms, DecideError, IntakeOutcome, NewJob, NewWithdrawal, WithdrawOutcome};
 use super::error::FarmError;
 use super::hls::{media_playlist, segment_name, PlaylistEntry};
 use super::model::{Decision, JobRow, JobState, TaskKind, TaskRow, TaskState};
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}/audit", get(get_audit))
         .route("/v1/jobs/{id}/approve", post(approve))
         .route("/v1/jobs/{id}/reject", post(reject))
+        .route("/v1/withdrawals/{source}/{event_id}", get(get_withdrawal))
         .route("/v1/review/queue", get(review_queue))
         .route("/review", get(review_page))
         .route("/metrics", get(metrics))
@@ -220,10 +222,6 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         .to_string();
     let parsed = parse_any(headers, &body)?;
     let format = parsed.format.name();
-    let event = match parsed.message {
-        Message::Event(e) => e,
-        Message::Withdrawal(w) => return Err(ApiError::report(&ReportError::Withdrawn(w))),
-    };
     let report = String::from_utf8(body.to_vec()).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -231,6 +229,17 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
             format!("report is not UTF-8: {e}"),
         )
     })?;
+    let event = match parsed.message {
+        Message::Event(e) => e,
+        Message::Withdrawal(withdrawal) => {
+            let new = NewWithdrawal {
+                withdrawal,
+                report,
+                webhook: Some((webhook_id, crate::store::sha256_hex(&body))),
+            };
+            return withdraw(s, &new).await;
+        }
+    };
     let mut settings = s.cfg.job.clone();
     // The timeline is fixed here, once: facts, scenes, speech-fitted lengths and subtitle times
     // go into the job, so every worker renders the same frames and the audio task mixes the
@@ -324,15 +333,99 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
             ),
         )
         .with_extra(json!({"job_id": newer.id}))),
-        IntakeOutcome::WebhookIdReused { webhook_id, job_id } => Err(ApiError::new(
+        IntakeOutcome::WebhookIdReused { webhook_id, job_id } => {
+            Err(webhook_id_reused(&webhook_id, &job_id))
+        }
+        IntakeOutcome::Withdrawn { withdrawal } => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "webhook_id_reused",
+            "event_withdrawn",
             format!(
-                "webhook-id {webhook_id:?} was already used for a different body (job {job_id})"
+                "event {} was withdrawn by the agency ({}: {}); its reports are not broadcast",
+                withdrawal.event_id, withdrawal.format, withdrawal.reason
             ),
         )
-        .with_extra(json!({"job_id": job_id}))),
+        .with_extra(json!({"withdrawal": withdrawal}))),
     }
+}
+
+fn webhook_id_reused(webhook_id: &str, job_id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "webhook_id_reused",
+        format!("webhook-id {webhook_id:?} was already used for a different body ({job_id})"),
+    )
+    .with_extra(json!({"job_id": job_id}))
+}
+
+/// A withdrawal: the event's live jobs are closed and pushed ones retracted (`Db::withdraw`).
+/// 202 for the first withdrawal of an event (known or not), 200 for a repeat.
+async fn withdraw(s: &AppState, new: &NewWithdrawal) -> ApiResult<Response> {
+    match s.farm.db.withdraw(new, now_ms()).await? {
+        WithdrawOutcome::Recorded {
+            first,
+            withdrawal,
+            jobs,
+            withdrawn,
+            retracting,
+        } => {
+            if !retracting.is_empty() || !withdrawn.is_empty() {
+                s.farm.wake.notify_waiters();
+            }
+            tracing::info!(source = %withdrawal.source, event = %withdrawal.event_id,
+                reason = %withdrawal.reason, first, withdrawn = ?withdrawn,
+                retracting = ?retracting, "withdrawal");
+            let body = json!({
+                "withdrawal": withdrawal,
+                "created": first,
+                "known_event": !jobs.is_empty(),
+                "withdrawn": withdrawn,
+                "retracting": retracting,
+                "jobs": jobs.iter().map(|j| json!({
+                    "id": j.id,
+                    "state": j.state,
+                    "report_status": j.report_status,
+                    "revision": j.revision,
+                })).collect::<Vec<_>>(),
+            });
+            let status = if first {
+                StatusCode::ACCEPTED
+            } else {
+                StatusCode::OK
+            };
+            let mut resp = (status, Json(body)).into_response();
+            let location = format!(
+                "/v1/withdrawals/{}/{}",
+                withdrawal.source, withdrawal.event_id
+            );
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            Ok(resp)
+        }
+        WithdrawOutcome::WebhookIdReused { webhook_id, job_id } => {
+            Err(webhook_id_reused(&webhook_id, &job_id))
+        }
+    }
+}
+
+async fn get_withdrawal(
+    State(s): State<AppState>,
+    Path((source, event_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let w = s
+        .farm
+        .db
+        .withdrawal(&source, &event_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(&format!("withdrawal of {source} event {event_id:?}"))
+        })?;
+    let jobs = s.farm.db.jobs_of_event(&source, &event_id).await?;
+    let mut views = Vec::new();
+    for j in &jobs {
+        views.push(job_view(&s, j).await?);
+    }
+    Ok(Json(json!({"withdrawal": w, "jobs": views})))
 }
 
 // ---- jobs ----------------------------------------------------------------------------------
@@ -352,7 +445,24 @@ fn link(s: &AppState, path: String) -> String {
 pub async fn job_view(s: &AppState, job: &JobRow) -> ApiResult<Value> {
     let tasks = s.farm.db.tasks(&job.id).await?;
     let push = s.farm.db.push_delivery(&job.id).await?;
-    Ok(view(s, job, &tasks, push.as_ref()))
+    let retraction = s.farm.db.retraction(&job.id).await?;
+    let mut v = view(s, job, &tasks, push.as_ref());
+    v["retraction"] = match retraction {
+        Some(r) => json!({
+            "state": r.state,
+            "attempts": r.attempts,
+            "idempotency_key": r.idempotency_key,
+            "last_status": r.last_status,
+            "last_error": r.last_error,
+            "delivered_at_ms": r.delivered_at,
+        }),
+        // Queued but not attempted yet.
+        None => match tasks.iter().find(|t| t.kind == TaskKind::Retract) {
+            Some(t) => json!({"state": "pending", "attempts": t.attempts}),
+            None => Value::Null,
+        },
+    };
+    Ok(v)
 }
 
 fn view(

@@ -300,7 +300,9 @@ fn run_task(
         TaskKind::Segment => run_segment(store, env, job, lease, &scratch.0, worker),
         TaskKind::Audio => run_audio(store, job, &scratch.0),
         TaskKind::Stitch => run_stitch(store, job, tasks, &scratch.0, audience),
-        TaskKind::Push => Err(FarmError::Other("push tasks are not render work".into())),
+        TaskKind::Push | TaskKind::Retract => Err(FarmError::Other(
+            "push and retract tasks are not render work".into(),
+        )),
     }
 }
 
