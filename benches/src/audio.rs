@@ -27,6 +27,7 @@ pub fn sample_event() -> Event {
         magnitude: 4.8,
         magnitude_type: "M".into(),
         region: "四川雅安市汉源县".into(),
+        revised: false,
     }
 }
 

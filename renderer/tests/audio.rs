@@ -39,6 +39,7 @@ fn hanyuan() -> Event {
         magnitude: 4.8,
         magnitude_type: "M".into(),
         region: "四川雅安市汉源县".into(),
+        revised: false,
     }
 }
 

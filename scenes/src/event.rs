@@ -40,6 +40,12 @@ pub struct Event {
     pub magnitude_type: String,
     /// Human-readable region name as the agency gave it.
     pub region: String,
+    /// The report says it revises an earlier one of the same status (our schema's
+    /// `revision` ≥ 1, an EMSC `update`, a QuakeML version ≥ 1): the bulletin then says so
+    /// ("修订：…"). `revision` alone is an ordering key (minutes since origin for CENC records,
+    /// USGS and EMSC) and says nothing about whether the report was revised.
+    #[serde(default)]
+    pub revised: bool,
 }
 
 /// Valid ranges, shared by every format (inclusive).

@@ -196,9 +196,9 @@ pub fn safety_en(e: &Event, facts: &Facts) -> &'static str {
     }
 }
 
-/// A revised report (revision ≥ 1) supersedes the earlier report of the same event.
+/// A report that says it revises an earlier one ([`Event::revised`]) supersedes it.
 pub fn revision_note_zh(e: &Event) -> Option<&'static str> {
-    (e.revision > 0).then_some(match e.status {
+    e.revised.then_some(match e.status {
         ReportStatus::Official => "修订：本消息替代此前发布的自动测定结果",
         ReportStatus::Automatic => "修订：本消息替代此前发布的自动测定结果（仍为自动测定）",
     })
@@ -376,6 +376,7 @@ mod tests {
             magnitude: 4.8,
             magnitude_type: "M".into(),
             region: "四川雅安市汉源县".into(),
+            revised: false,
         }
     }
 

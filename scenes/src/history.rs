@@ -352,6 +352,7 @@ mod tests {
             magnitude: 6.8,
             magnitude_type: "M".into(),
             region: "四川甘孜州泸定县".into(),
+            revised: false,
         }
     }
 

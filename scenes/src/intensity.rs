@@ -1066,6 +1066,7 @@ mod tests {
             magnitude: 4.8,
             magnitude_type: "M".into(),
             region: "四川雅安市汉源县".into(),
+            revised: false,
         };
         let s = summary(&e);
         assert_eq!(s.relation, Relation::ChinaWest);

@@ -331,18 +331,40 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
         u.hour(),
         u.minute()
     );
-    let when_tight = format!(
-        "{:02}:{:02} {} on {} {}, {}",
-        t.hour(),
-        t.minute(),
-        if crate::facts::uses_beijing_time(event) {
-            "Beijing time"
+    // Spoken clock times read as a person says them ("11 AM", "2:05 PM"): a voice reads
+    // "11:00" as "eleven zero zero".
+    let clock = |h: u32, m: u32| {
+        let (h12, ampm) = match h {
+            0 => (12, "AM"),
+            1..=11 => (h, "AM"),
+            12 => (12, "PM"),
+            _ => (h - 12, "PM"),
+        };
+        if m == 0 {
+            format!("{h12} {ampm}")
         } else {
-            "local time"
-        },
+            format!("{h12}:{m:02} {ampm}")
+        }
+    };
+    let zone_say = if crate::facts::uses_beijing_time(event) {
+        "Beijing time"
+    } else {
+        "local time"
+    };
+    let when_full_say = format!(
+        "{} {zone} on {} {}, {} ({} UTC)",
+        clock(t.hour(), t.minute()),
         MONTHS_EN[t.month0() as usize],
         t.day(),
         t.year(),
+        clock(u.hour(), u.minute()),
+    );
+    // Tight: no year (the screen shows it), no UTC repeat.
+    let when_tight = format!(
+        "{} {zone_say} on {} {}",
+        clock(t.hour(), t.minute()),
+        MONTHS_EN[t.month0() as usize],
+        t.day(),
     );
     let mag = format!("{:.1}", event.magnitude);
     let depth = fmt_trimmed(event.depth_km.max(0.0), 1);
@@ -353,13 +375,13 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
     };
     let region = facts.place.in_lang(Lang::En);
     let params_show = format!("M{mag} earthquake, {region}, {when}, depth {depth} km.");
-    let when_say = when
+    let when_say = when_full_say
         .replace("UTC−", "UTC minus ")
         .replace("UTC+", "UTC plus ");
     let params_say = if tight {
         format!(
             "Magnitude {mag}, {}, at {when_tight}, {depth} {km} deep.",
-            en_expand_region(region)
+            en_near_region(region)
         )
     } else {
         format!(
@@ -393,13 +415,13 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
         }
         ReportStatus::Official => format!("{safety} Source: {agency_show}."),
     };
-    let revised = if event.revision > 0 {
+    let revised = if event.revised {
         ", revised, superseding the earlier report"
     } else {
         ""
     };
     let header_say = if tight {
-        let revised = if event.revision > 0 { ", revised" } else { "" };
+        let revised = if event.revised { ", revised" } else { "" };
         format!("{agency_show}, {status} report{revised}.")
     } else {
         format!("{agency_say}, {status} earthquake report{revised}.")
@@ -708,7 +730,16 @@ pub fn en_expand_region(region: &str) -> String {
         ("NW", "northwest"),
         ("NNW", "north-northwest"),
     ];
-    let words: Vec<&str> = region.split(' ').collect();
+    // USGS writes "101km SSE of …" in QuakeML and "101 km SSE of …" in GeoJSON.
+    let spaced: String = region
+        .split(' ')
+        .map(|w| match w.strip_suffix("km") {
+            Some(n) if !n.is_empty() && n.parse::<f64>().is_ok() => format!("{n} km"),
+            _ => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<&str> = spaced.split(' ').collect();
     let mut out = Vec::with_capacity(words.len());
     for (i, w) in words.iter().enumerate() {
         let next_is_of = words.get(i + 1) == Some(&"of");
@@ -730,6 +761,23 @@ pub fn en_expand_region(region: &str) -> String {
         out.push(word);
     }
     out.join(" ")
+}
+
+/// The tight wording's place: a USGS "101 km SSE of Little Sitkin Island, Alaska" becomes "near
+/// Little Sitkin Island, Alaska" (the places cue says the distance to the nearest place).
+pub fn en_near_region(region: &str) -> String {
+    let spaced = en_expand_region(region);
+    match spaced.split_once(" of ") {
+        Some((head, tail))
+            if head
+                .split(' ')
+                .next()
+                .is_some_and(|n| n.parse::<f64>().is_ok()) =>
+        {
+            format!("near {tail}")
+        }
+        _ => spaced,
+    }
 }
 
 /// The minimum length in frames of each scene so that it holds its speech: lead-in
@@ -1022,6 +1070,7 @@ mod tests {
             magnitude: 4.8,
             magnitude_type: "M".into(),
             region: "四川雅安市汉源县".into(),
+            revised: false,
         }
     }
 
@@ -1175,7 +1224,7 @@ mod tests {
         assert_eq!(
             s.cues[1].text_zh,
             "A magnitude 6.1 earthquake struck 45 kilometers southwest of Ya'an, China, \
-             at 22:05 Beijing time on May 20, 2022 (14:05 UTC), at a depth of 10 kilometers."
+             at 10:05 PM Beijing time on May 20, 2022 (2:05 PM UTC), at a depth of 10 kilometers."
         );
         assert_eq!(s.cues[2].subtitle, "Epicenter 29.67°N, 102.67°E.");
         assert!(s.cues[3].subtitle.contains("automatic"));

@@ -200,12 +200,12 @@ impl Default for Theme {
             bands: vec![
                 // Small events: where and how big; no shaking prediction worth a scene.
                 Band::new(-10.0, vec![Header, Parameters, Map, Places, Closing])
-                    .lengths(15.0, 25.0, 25.0),
+                    .lengths(15.0, 25.0, 30.0),
                 Band::new(
                     3.0,
                     vec![Header, Parameters, Map, Places, Intensity, History, Closing],
                 )
-                .lengths(15.0, 25.0, 25.0),
+                .lengths(15.0, 25.0, 30.0),
                 // Damaging quakes get room to say more: intensity, felt radius, history.
                 Band::new(
                     5.0,

@@ -304,6 +304,7 @@ fn safety_advice_matches_the_situation_and_the_hour() {
 fn revisions_say_so() {
     let mut e = hanyuan();
     e.revision = 1;
+    e.revised = true;
     let s = quakecast_scenes::narration::script(&e);
     assert_eq!(s.cues[0].subtitle, "中国地震台网正式测定（修订）");
     assert!(s.cues[0]

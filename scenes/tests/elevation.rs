@@ -61,6 +61,7 @@ fn event(lat: f64, lon: f64, source: Source) -> Event {
         } else {
             "45 km SW of Ya'an, China".into()
         },
+        revised: false,
     }
 }
 

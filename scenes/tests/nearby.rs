@@ -20,6 +20,7 @@ fn cenc(lat: f64, lon: f64, mag: f64, region: &str) -> Event {
         magnitude: mag,
         magnitude_type: "M".into(),
         region: region.into(),
+        revised: false,
     }
 }
 

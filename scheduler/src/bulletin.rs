@@ -225,16 +225,16 @@ pub fn plan_bulletin(
     let mut narration = speech(Wording::Tight)?;
     let unspoken = drop_cues(&mut narration, &optional);
     let min = scene_min_frames(&narration.durations(), settings.fps);
-    let sb = fit_storyboard(
-        event,
-        &facts,
-        theme,
-        settings,
-        &min,
-        f64::INFINITY,
-        min_secs,
-    )
-    .unwrap_or_else(|| Storyboard::compose(event, &facts, theme, settings, &min));
+    // Every silent stretch at its shortest: the bulletin is as long as the speech needs.
+    let mut shortest = theme.clone();
+    shortest
+        .durations
+        .values_mut()
+        .for_each(|d| *d = MIN_SCENE_SECS);
+    let sb = Storyboard {
+        theme: theme.clone(),
+        ..Storyboard::compose(event, &facts, &shortest, settings, &min)
+    };
     tracing::warn!(
         secs = sb.duration_secs(),
         max_secs = max,

@@ -282,6 +282,7 @@ mod tests {
             magnitude: mag,
             magnitude_type: "M".into(),
             region: "somewhere".into(),
+            revised: false,
         }
     }
 

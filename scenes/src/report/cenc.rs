@@ -69,6 +69,7 @@ pub(crate) fn parse(root: &Obj<'_>) -> Result<Message, ReportError> {
         magnitude,
         magnitude_type,
         region,
+        revised: revision > 0,
     }))
 }
 

@@ -64,6 +64,8 @@ pub(crate) fn parse(root: &Obj<'_>) -> Result<Message, ReportError> {
         magnitude,
         magnitude_type: "M".into(),
         region,
+        // Records are ordered by SAVE_TIME; none says it revises another.
+        revised: false,
     }))
 }
 

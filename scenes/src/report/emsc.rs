@@ -101,6 +101,7 @@ fn feature(data: &Obj<'_>, action: Action) -> Result<Message, ReportError> {
         magnitude,
         magnitude_type,
         region,
+        revised: action == Action::Update,
     }))
 }
 

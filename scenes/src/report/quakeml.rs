@@ -248,6 +248,7 @@ pub fn parse(xml: &str) -> Result<Message, ReportError> {
         magnitude: mag,
         magnitude_type,
         region,
+        revised: revision > 0,
     }))
 }
 

@@ -89,6 +89,8 @@ pub(crate) fn parse(root: &Obj<'_>) -> Result<Message, ReportError> {
         magnitude,
         magnitude_type,
         region,
+        // `updated` orders the features; none says it revises another.
+        revised: false,
     }))
 }
 

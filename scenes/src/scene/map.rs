@@ -1005,6 +1005,7 @@ mod tests {
             magnitude: 6.0,
             magnitude_type: "mww".into(),
             region: "Siberia".into(),
+            revised: false,
         }
     }
 

@@ -80,7 +80,7 @@ pub(crate) fn status_line(e: &Event, lang: Lang) -> String {
 pub(crate) fn revision_note(e: &Event, lang: Lang) -> Option<&'static str> {
     match lang {
         Lang::Zh => facts::revision_note_zh(e),
-        Lang::En => (e.revision > 0).then_some(match e.status {
+        Lang::En => e.revised.then_some(match e.status {
             ReportStatus::Official => "Revised: supersedes the earlier automatic report",
             ReportStatus::Automatic => {
                 "Revised: supersedes the earlier report (still an automatic solution)"
@@ -312,6 +312,7 @@ mod tests {
             magnitude: 6.3,
             magnitude_type: "mww".into(),
             region: "18 km ESE of Hualien City, Taiwan".into(),
+            revised: false,
         }
     }
 

@@ -70,6 +70,7 @@ pub fn event(
         magnitude: mag,
         magnitude_type: "mww".into(),
         region: region.into(),
+        revised: false,
     }
 }
 
