@@ -17,5 +17,5 @@ chmod 700 "$XDG_RUNTIME_DIR"
 phase fmt cargo fmt --all -- --check
 phase clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 phase build-tests cargo test --workspace --all-targets --locked --no-run ${QUAKECAST_TIMINGS:+--timings}
-phase tests cargo test --workspace --all-targets --locked
+phase tests cargo test --workspace --all-targets --locked --no-fail-fast
 echo "==> all green in $SECONDS s" >&2
