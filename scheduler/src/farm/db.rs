@@ -1131,22 +1131,17 @@ impl Db {
         error: Option<&str>,
         now: i64,
     ) -> FarmResult<()> {
-        sqlx::query(
-            "INSERT INTO push_deliveries (job_id, idempotency_key, url, state, attempts, last_status, \
-             last_error, payload, created_at) VALUES ($1, $2, $3, 'pending', 1, $4, $5, $6, $7) \
-             ON CONFLICT (job_id) DO UPDATE SET attempts = push_deliveries.attempts + 1, \
-             last_status = $4, last_error = $5, url = $3",
+        self.record_attempt(
+            "push_deliveries",
+            job_id,
+            idempotency_key,
+            url,
+            payload,
+            status,
+            error,
+            now,
         )
-        .bind(job_id)
-        .bind(idempotency_key)
-        .bind(url)
-        .bind(status)
-        .bind(error)
-        .bind(payload)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await
     }
 
     // ---- withdrawals -----------------------------------------------------------------------
@@ -1361,21 +1356,49 @@ impl Db {
         error: Option<&str>,
         now: i64,
     ) -> FarmResult<()> {
-        sqlx::query(
-            "INSERT INTO retractions (job_id, idempotency_key, url, state, attempts, last_status, \
-             last_error, payload, created_at) VALUES ($1, $2, $3, 'pending', 1, $4, $5, $6, $7) \
-             ON CONFLICT (job_id) DO UPDATE SET attempts = retractions.attempts + 1, \
-             last_status = $4, last_error = $5, url = $3",
+        self.record_attempt(
+            "retractions",
+            job_id,
+            idempotency_key,
+            url,
+            payload,
+            status,
+            error,
+            now,
         )
-        .bind(job_id)
-        .bind(idempotency_key)
-        .bind(url)
-        .bind(status)
-        .bind(error)
-        .bind(payload)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        .await
+    }
+
+    /// One delivery attempt in `table` (`push_deliveries` or `retractions`: the same columns),
+    /// creating the row on the first. `table` is one of those two literals, never input.
+    #[allow(clippy::too_many_arguments)] // one row's columns
+    async fn record_attempt(
+        &self,
+        table: &'static str,
+        job_id: &str,
+        idempotency_key: &str,
+        url: &str,
+        payload: &str,
+        status: Option<i64>,
+        error: Option<&str>,
+        now: i64,
+    ) -> FarmResult<()> {
+        let sql = format!(
+            "INSERT INTO {table} (job_id, idempotency_key, url, state, attempts, last_status, \
+             last_error, payload, created_at) VALUES ($1, $2, $3, 'pending', 1, $4, $5, $6, $7) \
+             ON CONFLICT (job_id) DO UPDATE SET attempts = {table}.attempts + 1, \
+             last_status = $4, last_error = $5, url = $3"
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(job_id)
+            .bind(idempotency_key)
+            .bind(url)
+            .bind(status)
+            .bind(error)
+            .bind(payload)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

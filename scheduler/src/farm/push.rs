@@ -179,6 +179,51 @@ fn post(cfg: &PushConfig, key: &str, body: &[u8]) -> Result<u16, (Option<u16>, S
 }
 
 /// Delay before attempt `attempts + 1`.
+/// What a delivery to the push service is: a push or a retraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Delivery {
+    Push,
+    Retraction,
+}
+
+/// POST `body` once (on a blocking thread) and record the attempt in the delivery's table.
+async fn send_recorded(
+    farm: &Farm,
+    cfg: &PushConfig,
+    what: Delivery,
+    job_id: &str,
+    key: &str,
+    body: &str,
+) -> Result<u16, (Option<u16>, String)> {
+    let url = cfg.url.clone().unwrap_or_default();
+    let sent = {
+        let (cfg, key, body) = (cfg.clone(), key.to_string(), body.to_string());
+        tokio::task::spawn_blocking(move || post(&cfg, &key, body.as_bytes())).await
+    };
+    let sent = sent.unwrap_or_else(|e| Err((None, format!("{what:?} task panicked: {e}"))));
+    let (status, error) = match &sent {
+        Ok(s) => (Some(i64::from(*s)), None),
+        Err((s, m)) => (s.map(i64::from), Some(m.as_str())),
+    };
+    let now = now_ms();
+    let recorded = match what {
+        Delivery::Push => {
+            farm.db
+                .record_push_attempt(job_id, key, &url, body, status, error, now)
+                .await
+        }
+        Delivery::Retraction => {
+            farm.db
+                .record_retract_attempt(job_id, key, &url, body, status, error, now)
+                .await
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, ?what, "recording the delivery attempt failed");
+    }
+    sent
+}
+
 pub fn backoff_ms(cfg: &PushConfig, attempts: i64) -> i64 {
     let exp = (attempts - 1).clamp(0, 30) as u32;
     let d = cfg.backoff_ms.saturating_mul(1u64 << exp.min(20));
@@ -264,24 +309,9 @@ async fn push_one(farm: &Farm, cfg: &PushConfig, public_url: Option<&str>, lease
     }
     let key = idempotency_key(&job.id);
     let body = payload(&job, public_url).to_string();
-    let url = cfg.url.clone().unwrap_or_default();
-    let sent = {
-        let (cfg, key, body) = (cfg.clone(), key.clone(), body.clone());
-        tokio::task::spawn_blocking(move || post(&cfg, &key, body.as_bytes())).await
-    };
-    let sent = sent.unwrap_or_else(|e| Err((None, format!("push task panicked: {e}"))));
+    let sent = send_recorded(farm, cfg, Delivery::Push, &job.id, &key, &body).await;
     let now = now_ms();
-    let (status, error) = match &sent {
-        Ok(s) => (Some(i64::from(*s)), None),
-        Err((s, m)) => (s.map(i64::from), Some(m.as_str())),
-    };
-    if let Err(e) = farm
-        .db
-        .record_push_attempt(&job.id, &key, &url, &body, status, error, now)
-        .await
-    {
-        tracing::warn!(error = %e, "recording the push attempt failed");
-    }
+    let url = cfg.url.clone().unwrap_or_default();
     match sent {
         Ok(status) => {
             match farm
@@ -375,24 +405,9 @@ async fn retract_one(farm: &Farm, cfg: &PushConfig, lease: Lease) {
         .flatten();
     let key = retract_key(&job.id);
     let body = retract_payload(&job, withdrawal.as_ref()).to_string();
-    let url = cfg.url.clone().unwrap_or_default();
-    let sent = {
-        let (cfg, key, body) = (cfg.clone(), key.clone(), body.clone());
-        tokio::task::spawn_blocking(move || post(&cfg, &key, body.as_bytes())).await
-    };
-    let sent = sent.unwrap_or_else(|e| Err((None, format!("retract task panicked: {e}"))));
+    let sent = send_recorded(farm, cfg, Delivery::Retraction, &job.id, &key, &body).await;
     let now = now_ms();
-    let (status, error) = match &sent {
-        Ok(s) => (Some(i64::from(*s)), None),
-        Err((s, m)) => (s.map(i64::from), Some(m.as_str())),
-    };
-    if let Err(e) = farm
-        .db
-        .record_retract_attempt(&job.id, &key, &url, &body, status, error, now)
-        .await
-    {
-        tracing::warn!(error = %e, "recording the retraction attempt failed");
-    }
+    let url = cfg.url.clone().unwrap_or_default();
     match sent {
         Ok(status) => {
             let done = farm
