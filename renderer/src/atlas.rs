@@ -98,9 +98,13 @@ impl GlyphAtlas {
     }
 
     /// Number of cached glyph images.
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.cache.len()
+    }
+
+    /// No glyph cached (a fresh or just reset atlas).
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_empty()
     }
 
     /// Rows to upload since the last call, if any.

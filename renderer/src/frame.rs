@@ -1,6 +1,11 @@
-//! [`FrameRenderer`]: draw lists → RGBA8 or I420 frames on a shared device, with long-lived
-//! pipelines and a small ring of readback buffers so that reading frame n back overlaps
-//! rendering frame n+1.
+//! [`FrameRenderer`]: draw lists → RGBA8 or I420 frames on a shared device, with a small ring of
+//! readback buffers so that reading frame n back overlaps rendering frame n+1.
+//!
+//! What does not depend on the frame size lives in [`DeviceResources`]: shader modules,
+//! pipelines and layouts, built once per [`GpuContext`] (which caches them, per font, for
+//! [`FrameRenderer::new`]), and pools of glyph atlases and per-size frame targets that
+//! renderers take when made and give back when dropped. Making a renderer per segment thus
+//! costs a bind group, not a pipeline compile (see `tests/longlived.rs` for the figures).
 //!
 //! Anti-aliasing is analytic: the tessellator gives every edge a one-pixel fringe whose alpha
 //! falls from 1 to 0 (see [`crate::tessellate`]), and the frame is rendered at one sample per
@@ -10,7 +15,7 @@
 //! pixel off. Each primitive is blended once per pixel (the depth trick), in sRGB space, into
 //! an `Rgba8Unorm` target, so pixel values equal the draw list's colours.
 use std::collections::VecDeque;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use quakecast_scenes::DrawList;
 
@@ -55,96 +60,21 @@ struct InFlight {
     mapped: mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
 }
 
-/// Renders draw lists of one size. Create one per worker thread; all may share a
-/// [`GpuContext`]. Holds its font (for text and for [`quakecast_scenes::TextMeasure`]) and
-/// a glyph atlas that persists across frames.
-pub struct FrameRenderer {
-    ctx: GpuContext,
-    font: Font,
-    width: u32,
-    height: u32,
-    draw_pipeline: wgpu::RenderPipeline,
+/// Pipelines and layouts: what depends only on the device (the output format, the sample count
+/// and the vertex layout are constants of this crate). Built once per [`GpuContext`] and shared
+/// by every font's [`DeviceResources`].
+struct Pipelines {
     draw_layout: wgpu::BindGroupLayout,
-    globals: wgpu::Buffer,
-    atlas: GlyphAtlas,
-    atlas_texture: wgpu::Texture,
-    draw_bind: wgpu::BindGroup,
-    target: wgpu::Texture,
-    target_view: wgpu::TextureView,
-    depth_view: wgpu::TextureView,
-    vertices: wgpu::Buffer,
-    indices: wgpu::Buffer,
-    yuv_pipeline: wgpu::ComputePipeline,
-    yuv_bind: wgpu::BindGroup,
-    yuv_out: wgpu::Buffer,
-    yuv_groups: (u32, u32),
-    /// Readback buffers, one per frame in flight, each large enough for either format.
-    slots: Vec<wgpu::Buffer>,
-    in_flight: VecDeque<InFlight>,
-    mesh: Mesh,
+    draw_pipeline: wgpu::RenderPipeline,
+    yuv_module: wgpu::ShaderModule,
+    /// `cs_blocks` (widths divisible by 8) and `cs_main` (any even width), each compiled the
+    /// first time a renderer of such a width is made.
+    yuv_blocks: OnceLock<wgpu::ComputePipeline>,
+    yuv_words: OnceLock<wgpu::ComputePipeline>,
 }
 
-fn padded_row(width: u32) -> u32 {
-    (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
-}
-
-fn yuv_words(width: u32, height: u32) -> u32 {
-    (yuv420p_len(width, height) as u32).div_ceil(4)
-}
-
-impl FrameRenderer {
-    /// Build the pipelines and targets for `width × height` frames.
-    pub fn new(
-        ctx: &GpuContext,
-        width: u32,
-        height: u32,
-        font: &Font,
-    ) -> Result<FrameRenderer, RenderError> {
-        let max = ctx.device().limits().max_texture_dimension_2d;
-        if width == 0 || height == 0 || width > max || height > max {
-            return Err(RenderError::invalid(
-                "frame size",
-                format!("{width}x{height}: expected 1..={max} on each side"),
-            ));
-        }
-        ctx.scoped(|| Ok(Self::build(ctx, width, height, font)))
-    }
-
-    fn build(ctx: &GpuContext, width: u32, height: u32, font: &Font) -> FrameRenderer {
-        let device = ctx.device();
-        let size = wgpu::Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        };
-        let texture = |label, format, usage| {
-            device.create_texture(&wgpu::TextureDescriptor {
-                label: Some(label),
-                size,
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format,
-                usage,
-                view_formats: &[],
-            })
-        };
-        let target = texture(
-            "frame",
-            COLOR_FORMAT,
-            wgpu::TextureUsages::RENDER_ATTACHMENT
-                | wgpu::TextureUsages::COPY_SRC
-                | wgpu::TextureUsages::TEXTURE_BINDING,
-        );
-        let target_view = target.create_view(&Default::default());
-        let depth_view = texture(
-            "depth",
-            DEPTH_FORMAT,
-            wgpu::TextureUsages::RENDER_ATTACHMENT,
-        )
-        .create_view(&Default::default());
-
-        // Draw pipeline.
+impl Pipelines {
+    fn new(device: &wgpu::Device) -> Pipelines {
         let draw_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("draw.wgsl"),
             source: wgpu::ShaderSource::Wgsl(SHADERS[0].1.into()),
@@ -237,6 +167,110 @@ impl FrameRenderer {
             multiview_mask: None,
             cache: None,
         });
+        let yuv_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("yuv.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADERS[1].1.into()),
+        });
+        Pipelines {
+            draw_layout,
+            draw_pipeline,
+            yuv_module,
+            yuv_blocks: OnceLock::new(),
+            yuv_words: OnceLock::new(),
+        }
+    }
+
+    /// The RGBA→I420 kernel for frames `width` wide. Widths divisible by 8 take the block
+    /// kernel (~5× faster on lavapipe: no integer division, each texel loaded once); others the
+    /// per-word kernel.
+    fn yuv(&self, device: &wgpu::Device, width: u32) -> &wgpu::ComputePipeline {
+        let (cell, entry) = if width.is_multiple_of(8) {
+            (&self.yuv_blocks, "cs_blocks")
+        } else {
+            (&self.yuv_words, "cs_main")
+        };
+        cell.get_or_init(|| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some("yuv"),
+                layout: None,
+                module: &self.yuv_module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        })
+    }
+}
+
+/// A glyph atlas (CPU image and cache) with the texture it is uploaded to. Owned by one
+/// renderer at a time: see [`DeviceResources`].
+struct GlyphCache {
+    atlas: GlyphAtlas,
+    texture: wgpu::Texture,
+}
+
+impl GlyphCache {
+    fn new(device: &wgpu::Device) -> GlyphCache {
+        let atlas = GlyphAtlas::new(device.limits().max_texture_dimension_2d);
+        let texture = atlas_texture(device, &atlas);
+        GlyphCache { atlas, texture }
+    }
+}
+
+/// What depends on the frame size: targets, the I420 conversion's buffers and bind group,
+/// readback buffers; and the geometry buffers and mesh, which keep their grown capacity.
+struct FrameTargets {
+    width: u32,
+    height: u32,
+    globals: wgpu::Buffer,
+    target: wgpu::Texture,
+    target_view: wgpu::TextureView,
+    depth_view: wgpu::TextureView,
+    vertices: wgpu::Buffer,
+    indices: wgpu::Buffer,
+    yuv_pipeline: wgpu::ComputePipeline,
+    yuv_bind: wgpu::BindGroup,
+    yuv_out: wgpu::Buffer,
+    yuv_groups: (u32, u32),
+    /// Readback buffers, one per frame in flight, each large enough for either format.
+    slots: Vec<wgpu::Buffer>,
+    mesh: Mesh,
+}
+
+impl FrameTargets {
+    fn new(ctx: &GpuContext, pipelines: &Pipelines, width: u32, height: u32) -> FrameTargets {
+        let device = ctx.device();
+        let size = wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        };
+        let texture = |label, format, usage| {
+            device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(label),
+                size,
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage,
+                view_formats: &[],
+            })
+        };
+        let target = texture(
+            "frame",
+            COLOR_FORMAT,
+            wgpu::TextureUsages::RENDER_ATTACHMENT
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::TEXTURE_BINDING,
+        );
+        let target_view = target.create_view(&Default::default());
+        let depth_view = texture(
+            "depth",
+            DEPTH_FORMAT,
+            wgpu::TextureUsages::RENDER_ATTACHMENT,
+        )
+        .create_view(&Default::default());
         let globals = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("globals"),
             size: 16,
@@ -246,26 +280,9 @@ impl FrameRenderer {
         let g = [width as f32, height as f32, 0.0, 0.0];
         ctx.queue()
             .write_buffer(&globals, 0, bytemuck::cast_slice(&g));
-        let atlas = GlyphAtlas::new(device.limits().max_texture_dimension_2d);
-        let atlas_texture = Self::atlas_texture(device, &atlas);
-        let draw_bind = Self::draw_bind(device, &draw_layout, &globals, &atlas_texture);
 
-        // YUV pipeline.
-        let yuv_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("yuv.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SHADERS[1].1.into()),
-        });
-        // Widths divisible by 8 take the block kernel (~5× faster on lavapipe: no integer
-        // division, each texel loaded once); others the per-word kernel.
         let blocks = width.is_multiple_of(8);
-        let yuv_pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("yuv"),
-            layout: None,
-            module: &yuv_module,
-            entry_point: Some(if blocks { "cs_blocks" } else { "cs_main" }),
-            compilation_options: Default::default(),
-            cache: None,
-        });
+        let yuv_pipeline = pipelines.yuv(device, width).clone();
         let words = yuv_words(width, height);
         let yuv_out = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("yuv out"),
@@ -326,17 +343,10 @@ impl FrameRenderer {
                 mapped_at_creation: false,
             })
         };
-        FrameRenderer {
-            ctx: ctx.clone(),
-            font: font.clone(),
+        FrameTargets {
             width,
             height,
-            draw_pipeline,
-            draw_layout,
             globals,
-            atlas,
-            atlas_texture,
-            draw_bind,
             target,
             target_view,
             depth_view,
@@ -347,50 +357,394 @@ impl FrameRenderer {
             yuv_out,
             yuv_groups,
             slots,
-            in_flight: VecDeque::new(),
             mesh: Mesh::default(),
         }
     }
+}
 
-    fn atlas_texture(device: &wgpu::Device, atlas: &GlyphAtlas) -> wgpu::Texture {
-        device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("glyph atlas"),
-            size: wgpu::Extent3d {
-                width: atlas.width,
-                height: atlas.height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::R8Unorm,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
+/// Most glyph atlases (and, separately, most sets of frame targets) a [`DeviceResources`]
+/// keeps for reuse: one per renderer alive at once is enough; more only holds memory.
+const POOL_CAP: usize = 8;
+/// Most fonts a [`GpuContext`] keeps resources for.
+const FONTS_CACHED: usize = 4;
+
+/// The shared part of [`DeviceResources`]: no [`GpuContext`] inside, so that the context's
+/// own cache can hold it without a reference cycle.
+pub(crate) struct Shared {
+    pipelines: Arc<Pipelines>,
+    atlases: Mutex<Vec<GlyphCache>>,
+    targets: Mutex<Vec<FrameTargets>>,
+}
+
+impl Shared {
+    fn new(pipelines: Arc<Pipelines>) -> Arc<Shared> {
+        Arc::new(Shared {
+            pipelines,
+            atlases: Mutex::new(Vec::new()),
+            targets: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The pools hold plain values that are only pushed and popped; a panic elsewhere while
+    // one was locked leaves them consistent.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Device-level rendering resources for one font: the shader modules, render and compute
+/// pipelines and bind group layout (built once, shared by all renderers on the device), and
+/// pools of glyph atlases and size-dependent frame targets that renderers take when they are
+/// made and give back when they are dropped.
+///
+/// Cheap to clone (an `Arc`) and `Send + Sync`, like the wgpu objects inside.
+///
+/// **Glyph atlases and threads.** A glyph atlas is mutable state (rasterized glyphs are added
+/// while a frame is tessellated, then uploaded), so it is never shared between renderers:
+/// each [`FrameRenderer`] takes one atlas from the pool (or makes a new one) when it is made,
+/// owns it alone while it lives, and returns it, with its texture and every cached glyph, when
+/// it is dropped (after its last frame has completed on the GPU). Threads rendering at once
+/// thus each hold their own atlas, and no lock is held while a frame is built; the pool's
+/// mutex is touched only at renderer creation and drop. A renderer that hit an error returns
+/// nothing to the pools.
+///
+/// **Determinism.** Which glyphs an atlas already holds, and where, changes only texel
+/// addresses, never pixels: glyph bitmaps are sampled exactly (nearest, whole texels), and
+/// every target is cleared each frame. A frame that finds a reused atlas too full for its
+/// glyphs is retried once with the atlas cleared, so a reused renderer renders every frame a
+/// fresh one can, byte for byte.
+#[derive(Clone)]
+pub struct DeviceResources {
+    ctx: GpuContext,
+    font: Font,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for DeviceResources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceResources")
+            .field("font", &self.font)
+            .field("atlases_pooled", &locked(&self.shared.atlases).len())
+            .field("targets_pooled", &locked(&self.shared.targets).len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceResources {
+    /// Build new pipelines and empty pools for `font` on `ctx`, sharing nothing with earlier
+    /// ones. [`GpuContext::resources`] returns cached ones instead, which is what
+    /// [`FrameRenderer::new`] (and so [`crate::render_segment`]) uses.
+    pub fn new(ctx: &GpuContext, font: &Font) -> Result<DeviceResources, RenderError> {
+        let pipelines = ctx.scoped(|| Ok(Arc::new(Pipelines::new(ctx.device()))))?;
+        Ok(DeviceResources {
+            ctx: ctx.clone(),
+            font: font.clone(),
+            shared: Shared::new(pipelines),
         })
     }
 
-    fn draw_bind(
-        device: &wgpu::Device,
-        layout: &wgpu::BindGroupLayout,
-        globals: &wgpu::Buffer,
-        atlas: &wgpu::Texture,
-    ) -> wgpu::BindGroup {
-        device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("draw"),
-            layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: globals.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::TextureView(
-                        &atlas.create_view(&Default::default()),
-                    ),
-                },
-            ],
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    /// The font text is drawn with.
+    pub fn font(&self) -> &Font {
+        &self.font
+    }
+
+    /// Drop the pooled glyph atlases and frame targets (renderers alive keep theirs).
+    pub fn trim(&self) {
+        locked(&self.shared.atlases).clear();
+        locked(&self.shared.targets).clear();
+    }
+}
+
+/// What identifies a font for the cache: its path and a fingerprint of its metrics and of a
+/// few rasterized glyphs (two fonts read from the same path agree on all of these unless the
+/// file changed, and then they differ in the fingerprint).
+#[derive(Clone, PartialEq, Eq)]
+struct FontKey {
+    path: std::path::PathBuf,
+    fingerprint: u64,
+}
+
+impl FontKey {
+    fn of(font: &Font) -> FontKey {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut glyphs = Vec::new();
+        let width = font.layout("震g W5", 1000.0, &mut glyphs);
+        for v in [font.baseline(1000.0), font.em(1000.0), width] {
+            v.to_bits().hash(&mut h);
+        }
+        for g in glyphs {
+            (g.id.0, g.x.to_bits()).hash(&mut h);
+            if let Some(b) = font.rasterize(g.id, 24.0, 0.0) {
+                (b.w, b.h, b.left, b.top).hash(&mut h);
+                b.data.hash(&mut h);
+            }
+        }
+        FontKey {
+            path: font.path().to_path_buf(),
+            fingerprint: h.finish(),
+        }
+    }
+}
+
+/// The per-[`GpuContext`] cache behind [`GpuContext::resources`]: the device's pipelines, and
+/// pools per font (the most recently used [`FONTS_CACHED`] fonts).
+#[derive(Default)]
+pub(crate) struct ResourceCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    pipelines: Option<Arc<Pipelines>>,
+    fonts: Vec<(FontKey, Arc<Shared>)>,
+}
+
+impl ResourceCache {
+    /// The cached resources for `font` on `ctx` (whose cache this is), built on first use.
+    /// Building happens under the cache's lock, so threads asking at once build them once.
+    pub(crate) fn get(
+        &self,
+        ctx: &GpuContext,
+        font: &Font,
+    ) -> Result<DeviceResources, RenderError> {
+        let key = FontKey::of(font);
+        let mut inner = locked(&self.inner);
+        let shared = if let Some(i) = inner.fonts.iter().position(|(k, _)| *k == key) {
+            let entry = inner.fonts.remove(i);
+            let shared = entry.1.clone();
+            inner.fonts.push(entry);
+            shared
+        } else {
+            let pipelines = match &inner.pipelines {
+                Some(p) => p.clone(),
+                None => {
+                    let p = ctx.scoped(|| Ok(Arc::new(Pipelines::new(ctx.device()))))?;
+                    inner.pipelines = Some(p.clone());
+                    p
+                }
+            };
+            let shared = Shared::new(pipelines);
+            if inner.fonts.len() >= FONTS_CACHED {
+                inner.fonts.remove(0);
+            }
+            inner.fonts.push((key, shared.clone()));
+            shared
+        };
+        Ok(DeviceResources {
+            ctx: ctx.clone(),
+            font: font.clone(),
+            shared,
         })
+    }
+
+    pub(crate) fn clear(&self) {
+        *locked(&self.inner) = CacheInner::default();
+    }
+}
+
+/// A value taken from one of [`Shared`]'s pools, given back when dropped unless
+/// [`Pooled::discard`] was called.
+struct Pooled<T: 'static> {
+    /// `Some` until drop.
+    item: Option<T>,
+    give_back: bool,
+    shared: Arc<Shared>,
+    pool: fn(&Shared) -> &Mutex<Vec<T>>,
+}
+
+impl<T> Pooled<T> {
+    /// The first pooled value that `fits`, or a new one from `make`.
+    fn take(
+        shared: &Arc<Shared>,
+        pool: fn(&Shared) -> &Mutex<Vec<T>>,
+        fits: impl Fn(&T) -> bool,
+        make: impl FnOnce() -> T,
+    ) -> Pooled<T> {
+        let found = {
+            let mut items = locked(pool(shared));
+            items.iter().position(fits).map(|i| items.remove(i))
+        };
+        Pooled {
+            item: Some(found.unwrap_or_else(make)),
+            give_back: true,
+            shared: shared.clone(),
+            pool,
+        }
+    }
+
+    /// Keep using the value, but drop it instead of giving it back.
+    fn discard(&mut self) {
+        self.give_back = false;
+    }
+}
+
+impl<T> std::ops::Deref for Pooled<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.item.as_ref().expect("pooled value present until drop")
+    }
+}
+
+impl<T> std::ops::DerefMut for Pooled<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.item.as_mut().expect("pooled value present until drop")
+    }
+}
+
+impl<T> Drop for Pooled<T> {
+    fn drop(&mut self) {
+        if let Some(item) = self.item.take().filter(|_| self.give_back) {
+            let mut items = locked((self.pool)(&self.shared));
+            if items.len() >= POOL_CAP {
+                items.remove(0);
+            }
+            items.push(item);
+        }
+    }
+}
+
+/// Renders draw lists of one size. Create one per worker thread; all may share a
+/// [`GpuContext`]. Holds its font (for text and for [`quakecast_scenes::TextMeasure`]), a
+/// glyph atlas that persists across frames, and its frame targets; pipelines come from
+/// [`DeviceResources`], and the atlas and targets go back to its pools when the renderer is
+/// dropped, for the next renderer to reuse.
+pub struct FrameRenderer {
+    res: DeviceResources,
+    width: u32,
+    height: u32,
+    glyphs: Pooled<GlyphCache>,
+    targets: Pooled<FrameTargets>,
+    draw_bind: wgpu::BindGroup,
+    in_flight: VecDeque<InFlight>,
+}
+
+fn padded_row(width: u32) -> u32 {
+    (width * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
+}
+
+fn yuv_words(width: u32, height: u32) -> u32 {
+    (yuv420p_len(width, height) as u32).div_ceil(4)
+}
+
+fn atlas_texture(device: &wgpu::Device, atlas: &GlyphAtlas) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("glyph atlas"),
+        size: wgpu::Extent3d {
+            width: atlas.width,
+            height: atlas.height,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::R8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    })
+}
+
+fn draw_bind(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    globals: &wgpu::Buffer,
+    atlas: &wgpu::Texture,
+) -> wgpu::BindGroup {
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("draw"),
+        layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: globals.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::TextureView(
+                    &atlas.create_view(&Default::default()),
+                ),
+            },
+        ],
+    })
+}
+
+impl FrameRenderer {
+    /// A renderer for `width × height` frames with `font`, on the resources `ctx` caches for
+    /// that font ([`GpuContext::resources`]): pipelines are built on the device's first
+    /// renderer only, and a glyph atlas and targets of this size left by a dropped renderer
+    /// are reused.
+    pub fn new(
+        ctx: &GpuContext,
+        width: u32,
+        height: u32,
+        font: &Font,
+    ) -> Result<FrameRenderer, RenderError> {
+        Self::check_size(ctx, width, height)?;
+        let res = ctx.resources(font)?;
+        Self::with_resources(&res, width, height)
+    }
+
+    /// A renderer for `width × height` frames on `res` (its device and font).
+    pub fn with_resources(
+        res: &DeviceResources,
+        width: u32,
+        height: u32,
+    ) -> Result<FrameRenderer, RenderError> {
+        let ctx = &res.ctx;
+        Self::check_size(ctx, width, height)?;
+        ctx.scoped(|| {
+            let device = ctx.device();
+            let shared = &res.shared;
+            let glyphs = Pooled::take(shared, |s| &s.atlases, |_| true, || GlyphCache::new(device));
+            let targets = Pooled::take(
+                shared,
+                |s| &s.targets,
+                |t| (t.width, t.height) == (width, height),
+                || FrameTargets::new(ctx, &shared.pipelines, width, height),
+            );
+            let draw_bind = draw_bind(
+                device,
+                &shared.pipelines.draw_layout,
+                &targets.globals,
+                &glyphs.texture,
+            );
+            Ok(FrameRenderer {
+                res: res.clone(),
+                width,
+                height,
+                glyphs,
+                targets,
+                draw_bind,
+                in_flight: VecDeque::new(),
+            })
+        })
+    }
+
+    fn check_size(ctx: &GpuContext, width: u32, height: u32) -> Result<(), RenderError> {
+        let max = ctx.device().limits().max_texture_dimension_2d;
+        if width == 0 || height == 0 || width > max || height > max {
+            return Err(RenderError::invalid(
+                "frame size",
+                format!("{width}x{height}: expected 1..={max} on each side"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The device resources this renderer draws with (to make more renderers on them).
+    pub fn resources(&self) -> &DeviceResources {
+        &self.res
+    }
+
+    /// Give nothing back to the pools on drop: after a GPU error, the atlas texture or a
+    /// readback buffer may be in an unknown state. The renderer itself stays usable.
+    fn poison(&mut self) {
+        self.glyphs.discard();
+        self.targets.discard();
     }
 
     pub fn width(&self) -> u32 {
@@ -403,7 +757,7 @@ impl FrameRenderer {
 
     /// The font text is drawn (and should be measured) with.
     pub fn font(&self) -> &Font {
-        &self.font
+        &self.res.font
     }
 
     /// Frames submitted and not yet taken with [`FrameRenderer::next_frame`].
@@ -470,12 +824,15 @@ impl FrameRenderer {
     /// Drop frames in flight (after an error), leaving the renderer usable.
     pub fn discard_in_flight(&mut self) {
         while let Some(f) = self.in_flight.pop_front() {
-            let _ = self.ctx.device().poll(wgpu::PollType::Wait {
+            let _ = self.res.ctx.device().poll(wgpu::PollType::Wait {
                 submission_index: Some(f.submission),
                 timeout: None,
             });
             if let Ok(Ok(())) = f.mapped.try_recv() {
-                self.slots[f.slot].unmap();
+                self.targets.slots[f.slot].unmap();
+            } else {
+                // The buffer may still be mapping: don't hand it to another renderer.
+                self.poison();
             }
         }
     }
@@ -512,11 +869,19 @@ impl FrameRenderer {
         let slot = (0..PIPELINE_DEPTH)
             .find(|s| self.in_flight.iter().all(|f| f.slot != *s))
             .ok_or(RenderError::Pipeline("no free readback buffer"))?;
-        let ctx = self.ctx.clone();
-        let submission = ctx.scoped(|| self.encode(list, format, slot))?;
+        let ctx = self.res.ctx.clone();
+        let submission = match ctx.scoped(|| self.encode(list, format, slot)) {
+            Ok(s) => s,
+            Err(e) => {
+                if matches!(e, RenderError::Gpu { .. }) {
+                    self.poison();
+                }
+                return Err(e);
+            }
+        };
         let size = self.readback_size(format);
         let (tx, rx) = mpsc::sync_channel(1);
-        self.slots[slot].map_async(wgpu::MapMode::Read, 0..size, move |r| {
+        self.targets.slots[slot].map_async(wgpu::MapMode::Read, 0..size, move |r| {
             let _ = tx.send(r);
         });
         self.in_flight.push_back(InFlight {
@@ -540,6 +905,14 @@ impl FrameRenderer {
         let Some(f) = self.in_flight.pop_front() else {
             return Ok(None);
         };
+        let out = self.read_back(f);
+        if out.is_err() {
+            self.poison();
+        }
+        out.map(Some)
+    }
+
+    fn read_back(&self, f: InFlight) -> Result<Vec<u8>, RenderError> {
         // Threads sharing one device poll it for each other: another thread's poll may be
         // running this buffer's callback when ours returns, so after polling, wait a moment for
         // the callback before polling again (up to MAP_TIMEOUT in all).
@@ -549,7 +922,8 @@ impl FrameRenderer {
                 Ok(r) => break Some(r),
                 Err(mpsc::TryRecvError::Disconnected) => break None,
                 Err(mpsc::TryRecvError::Empty) => {
-                    self.ctx
+                    self.res
+                        .ctx
                         .device()
                         .poll(wgpu::PollType::Wait {
                             submission_index: Some(f.submission.clone()),
@@ -584,7 +958,7 @@ impl FrameRenderer {
                 )))
             }
         }
-        let buf = &self.slots[f.slot];
+        let buf = &self.targets.slots[f.slot];
         let size = self.readback_size(f.format);
         let out = {
             let view = buf
@@ -604,7 +978,7 @@ impl FrameRenderer {
             }
         };
         buf.unmap();
-        Ok(Some(out))
+        Ok(out)
     }
 
     /// Tessellate, upload, record and submit one frame into readback slot `slot`.
@@ -614,36 +988,44 @@ impl FrameRenderer {
         format: Readback,
         slot: usize,
     ) -> Result<wgpu::SubmissionIndex, RenderError> {
-        self.atlas.begin_frame();
-        Tessellator::new(
-            &mut self.mesh,
-            &self.font,
-            &mut self.atlas,
-            self.width,
-            self.height,
-        )
-        .run(list)?;
-        let device = self.ctx.device().clone();
-        let queue = self.ctx.queue().clone();
+        let (w, h) = (self.width, self.height);
+        let font = &self.res.font;
+        let atlas = &mut self.glyphs.atlas;
+        let mesh = &mut self.targets.mesh;
+        atlas.begin_frame();
+        match Tessellator::new(mesh, font, atlas, w, h).run(list) {
+            // A reused atlas may be too full for this frame's glyphs where a fresh one is not:
+            // start it over and build the frame again (glyph placement never shows in pixels).
+            Err(RenderError::AtlasFull { .. }) if !atlas.is_empty() => {
+                tracing::debug!(glyphs = atlas.len(), "glyph atlas full; reset and retry");
+                atlas.reset();
+                Tessellator::new(mesh, font, atlas, w, h).run(list)?;
+            }
+            other => other?,
+        }
+        let device = self.res.ctx.device().clone();
+        let queue = self.res.ctx.queue().clone();
+        let pipelines = &self.res.shared.pipelines;
 
         let mut rebind = false;
         // Glyphs rasterized this frame (the whole atlas when it grew).
-        if let Some((y0, y1)) = self.atlas.take_dirty() {
-            if self.atlas_texture.height() != self.atlas.height {
-                self.atlas_texture = Self::atlas_texture(&device, &self.atlas);
+        let glyphs = &mut *self.glyphs;
+        if let Some((y0, y1)) = glyphs.atlas.take_dirty() {
+            if glyphs.texture.height() != glyphs.atlas.height {
+                glyphs.texture = atlas_texture(&device, &glyphs.atlas);
                 rebind = true;
             }
-            let y1 = y1.min(self.atlas.height);
+            let y1 = y1.min(glyphs.atlas.height);
             if y1 > y0 {
-                let w = self.atlas.width;
+                let w = glyphs.atlas.width;
                 queue.write_texture(
                     wgpu::TexelCopyTextureInfo {
-                        texture: &self.atlas_texture,
+                        texture: &glyphs.texture,
                         mip_level: 0,
                         origin: wgpu::Origin3d { x: 0, y: y0, z: 0 },
                         aspect: wgpu::TextureAspect::All,
                     },
-                    &self.atlas.data[(y0 * w) as usize..(y1 * w) as usize],
+                    &glyphs.atlas.data[(y0 * w) as usize..(y1 * w) as usize],
                     wgpu::TexelCopyBufferLayout {
                         offset: 0,
                         bytes_per_row: Some(w),
@@ -659,16 +1041,17 @@ impl FrameRenderer {
         }
 
         if rebind {
-            self.draw_bind = Self::draw_bind(
+            self.draw_bind = draw_bind(
                 &device,
-                &self.draw_layout,
-                &self.globals,
-                &self.atlas_texture,
+                &pipelines.draw_layout,
+                &self.targets.globals,
+                &glyphs.texture,
             );
         }
 
-        let vbytes: &[u8] = bytemuck::cast_slice(&self.mesh.verts);
-        let ibytes: &[u8] = bytemuck::cast_slice(&self.mesh.indices);
+        let t = &mut *self.targets;
+        let vbytes: &[u8] = bytemuck::cast_slice(&t.mesh.verts);
+        let ibytes: &[u8] = bytemuck::cast_slice(&t.mesh.indices);
         let grow = |buf: &mut wgpu::Buffer, need: usize, usage, label| {
             if need as u64 > buf.size() {
                 *buf = device.create_buffer(&wgpu::BufferDescriptor {
@@ -680,27 +1063,27 @@ impl FrameRenderer {
             }
         };
         grow(
-            &mut self.vertices,
+            &mut t.vertices,
             vbytes.len(),
             wgpu::BufferUsages::VERTEX,
             "vertices",
         );
         grow(
-            &mut self.indices,
+            &mut t.indices,
             ibytes.len(),
             wgpu::BufferUsages::INDEX,
             "indices",
         );
         if !vbytes.is_empty() {
-            queue.write_buffer(&self.vertices, 0, vbytes);
-            queue.write_buffer(&self.indices, 0, ibytes);
+            queue.write_buffer(&t.vertices, 0, vbytes);
+            queue.write_buffer(&t.indices, 0, ibytes);
         }
 
         let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("frame"),
         });
         let c = list.clear;
-        let passes = self.mesh.passes();
+        let passes = t.mesh.passes();
         for pass in 0..passes {
             let load = if pass == 0 {
                 wgpu::LoadOp::Clear(wgpu::Color {
@@ -715,7 +1098,7 @@ impl FrameRenderer {
             let mut rp = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("draw"),
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &self.target_view,
+                    view: &t.target_view,
                     depth_slice: None,
                     resolve_target: None,
                     ops: wgpu::Operations {
@@ -724,7 +1107,7 @@ impl FrameRenderer {
                     },
                 })],
                 depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                    view: &self.depth_view,
+                    view: &t.depth_view,
                     depth_ops: Some(wgpu::Operations {
                         load: wgpu::LoadOp::Clear(1.0),
                         store: wgpu::StoreOp::Discard,
@@ -735,20 +1118,15 @@ impl FrameRenderer {
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            let batches: Vec<_> = self
-                .mesh
-                .batches
-                .iter()
-                .filter(|b| b.pass == pass)
-                .collect();
+            let batches: Vec<_> = t.mesh.batches.iter().filter(|b| b.pass == pass).collect();
             if batches.is_empty() {
                 continue;
             }
-            rp.set_pipeline(&self.draw_pipeline);
+            rp.set_pipeline(&pipelines.draw_pipeline);
             rp.set_bind_group(0, &self.draw_bind, &[]);
-            rp.set_vertex_buffer(0, self.vertices.slice(..vbytes.len() as u64));
+            rp.set_vertex_buffer(0, t.vertices.slice(..vbytes.len() as u64));
             rp.set_index_buffer(
-                self.indices.slice(..ibytes.len() as u64),
+                t.indices.slice(..ibytes.len() as u64),
                 wgpu::IndexFormat::Uint32,
             );
             for b in batches {
@@ -758,11 +1136,11 @@ impl FrameRenderer {
             }
         }
 
-        let slot_buf = &self.slots[slot];
+        let slot_buf = &t.slots[slot];
         match format {
             Readback::Rgba => enc.copy_texture_to_buffer(
                 wgpu::TexelCopyTextureInfo {
-                    texture: &self.target,
+                    texture: &t.target,
                     mip_level: 0,
                     origin: wgpu::Origin3d::ZERO,
                     aspect: wgpu::TextureAspect::All,
@@ -787,16 +1165,16 @@ impl FrameRenderer {
                         label: Some("yuv"),
                         timestamp_writes: None,
                     });
-                    cp.set_pipeline(&self.yuv_pipeline);
-                    cp.set_bind_group(0, &self.yuv_bind, &[]);
-                    cp.dispatch_workgroups(self.yuv_groups.0, self.yuv_groups.1, 1);
+                    cp.set_pipeline(&t.yuv_pipeline);
+                    cp.set_bind_group(0, &t.yuv_bind, &[]);
+                    cp.dispatch_workgroups(t.yuv_groups.0, t.yuv_groups.1, 1);
                 }
                 enc.copy_buffer_to_buffer(
-                    &self.yuv_out,
+                    &t.yuv_out,
                     0,
                     slot_buf,
                     0,
-                    self.readback_size(Readback::Yuv420p),
+                    u64::from(yuv_words(w, h)) * 4,
                 );
             }
         }

@@ -2,6 +2,8 @@
 use std::sync::{Arc, Once};
 
 use crate::error::RenderError;
+use crate::font::Font;
+use crate::frame::{DeviceResources, ResourceCache};
 
 /// Which adapters are acceptable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +57,8 @@ struct Inner {
     device: wgpu::Device,
     queue: wgpu::Queue,
     summary: AdapterSummary,
+    /// Pipelines, glyph atlases and frame targets kept between renderers.
+    resources: ResourceCache,
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -137,6 +141,7 @@ impl GpuContext {
                 device,
                 queue,
                 summary,
+                resources: ResourceCache::default(),
             }),
         })
     }
@@ -155,6 +160,22 @@ impl GpuContext {
 
     pub fn adapter(&self) -> &wgpu::Adapter {
         &self.inner.adapter
+    }
+
+    /// The rendering resources this context keeps for `font`: pipelines built on the first
+    /// call (for any font), then reused, with pools of glyph atlases and frame targets that
+    /// [`crate::FrameRenderer`]s take and give back. [`crate::FrameRenderer::new`] and
+    /// [`crate::render_segment`] use these, so a worker calling them once per segment builds
+    /// pipelines once and keeps its glyphs. Fonts are told apart by path and a fingerprint of
+    /// their metrics and outlines; the four most recently used are kept.
+    pub fn resources(&self, font: &Font) -> Result<DeviceResources, RenderError> {
+        self.inner.resources.get(self, font)
+    }
+
+    /// Forget the cached rendering resources (renderers alive keep what they hold); the next
+    /// renderer builds its pipelines again.
+    pub fn clear_resource_cache(&self) {
+        self.inner.resources.clear();
     }
 
     /// Run `f` with validation and out-of-memory errors captured (error scopes are per thread
