@@ -16,6 +16,10 @@ use crate::gpu::GpuContext;
 /// Any worker can render any range: a frame depends only on the storyboard and its number.
 /// `progress` is called with each frame number once its frame is handed to the encoder.
 /// On error nothing is left at `out` (nor at `<out>.partial`).
+///
+/// The renderer is made with [`FrameRenderer::new`], on the resources `gpu` keeps for `font`
+/// ([`GpuContext::resources`]): pipelines are built once per device, and the glyph atlas and
+/// frame targets of the previous segment on this thread (or any finished one) are reused.
 #[allow(clippy::too_many_arguments)] // the worker's one call; a struct would only rename these
 pub fn render_segment(
     gpu: &GpuContext,
@@ -39,8 +43,8 @@ pub fn render_segment(
     )
 }
 
-/// [`render_segment`] with a renderer kept between segments (pipelines and glyph atlas
-/// reused). The renderer's size must match `encode`.
+/// [`render_segment`] with a renderer kept between segments (one made with
+/// [`FrameRenderer::with_resources`], say). The renderer's size must match `encode`.
 pub fn render_segment_with(
     renderer: &mut FrameRenderer,
     storyboard: &Storyboard,
