@@ -46,15 +46,15 @@ pub use withdraw::{retract_task_id, withdrawal_key, NewWithdrawal, WithdrawOutco
 
 use audit::audit;
 
-/// Migrations, applied in order and recorded in `farm_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "farm", include_str!("../../../migrations/0001_farm.sql")),
-    (
-        2,
-        "withdrawals",
-        include_str!("../../../migrations/0002_withdrawals.sql"),
-    ),
-];
+/// The migrations in `scheduler/migrations/` (`NNNN_name.sql`), embedded at build time and run by
+/// sqlx's migrator over `sqlx::Any`: it records them in `_sqlx_migrations` (version, checksum),
+/// holds a PostgreSQL advisory lock while migrating, runs each file in one transaction and
+/// refuses to start when an applied file was edited. Both files are plain SQL both databases
+/// accept (no dialect-specific parts), so one set serves SQLite and PostgreSQL.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The table the farm recorded its migrations in before it used sqlx's migrator.
+const LEGACY_MIGRATIONS_TABLE: &str = "farm_migrations";
 
 /// Attempts a segment, audio or stitch task gets before its job fails.
 pub const RENDER_MAX_ATTEMPTS: i64 = 3;
@@ -152,67 +152,40 @@ impl Db {
     }
 
     async fn migrate(&self) -> FarmResult<()> {
-        let mut conn = self.pool.acquire().await?;
-        let lock = self.dialect.migration_lock();
-        if let Some((take, _)) = &lock {
-            sqlx::query(AssertSqlSafe(take.as_str()))
-                .execute(&mut *conn)
-                .await?;
-        }
-        let res = async {
-            sqlx::query(
-                "CREATE TABLE IF NOT EXISTS farm_migrations (version BIGINT PRIMARY KEY, \
-                 name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .execute(&mut *conn)
+        self.adopt_legacy_migrations().await?;
+        MIGRATOR.run(&self.pool).await.map_err(sqlx::Error::from)?;
+        tracing::info!(
+            dialect = self.dialect.name(),
+            latest = MIGRATOR.iter().map(|m| m.version).max(),
+            "migrated"
+        );
+        Ok(())
+    }
+
+    /// A database migrated by the farm's earlier runner (`farm_migrations`): the versions it
+    /// applied are marked applied in `_sqlx_migrations` without running them again (sqlx's
+    /// `Migrator::skip`, under the same lock as a run). Idempotent: it runs at every start and
+    /// changes nothing once adopted. `farm_migrations` is kept, and no longer written.
+    async fn adopt_legacy_migrations(&self) -> FarmResult<()> {
+        let exists: i64 = sqlx::query_scalar(AssertSqlSafe(self.dialect.table_exists_sql()))
+            .bind(LEGACY_MIGRATIONS_TABLE)
+            .fetch_one(&self.pool)
             .await?;
-            for (version, name, sql) in MIGRATIONS {
-                let done: Option<i64> =
-                    sqlx::query_scalar("SELECT version FROM farm_migrations WHERE version = $1")
-                        .bind(*version)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                if done.is_some() {
-                    continue;
-                }
-                sqlx::query(self.dialect.begin_write())
-                    .execute(&mut *conn)
-                    .await?;
-                let applied = async {
-                    for stmt in split_sql(sql) {
-                        sqlx::query(AssertSqlSafe(stmt)).execute(&mut *conn).await?;
-                    }
-                    sqlx::query(
-                        "INSERT INTO farm_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                    )
-                    .bind(*version)
-                    .bind(*name)
-                    .bind(now_ms())
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok::<(), sqlx::Error>(())
-                }
-                .await;
-                match applied {
-                    Ok(()) => {
-                        sqlx::query("COMMIT").execute(&mut *conn).await?;
-                        tracing::info!(version, name, dialect = self.dialect.name(), "migrated");
-                    }
-                    Err(e) => {
-                        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                        return Err(e);
-                    }
-                }
-            }
-            Ok::<(), sqlx::Error>(())
+        if exists == 0 {
+            return Ok(());
         }
-        .await;
-        if let Some((_, release)) = &lock {
-            sqlx::query(AssertSqlSafe(release.as_str()))
-                .execute(&mut *conn)
-                .await?;
+        let applied: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT MAX(version) FROM {LEGACY_MIGRATIONS_TABLE}"
+        )))
+        .fetch_one(&self.pool)
+        .await?;
+        if let Some(version) = applied {
+            MIGRATOR
+                .skip(&self.pool, Some(version))
+                .await
+                .map_err(sqlx::Error::from)?;
         }
-        Ok(res?)
+        Ok(())
     }
 }
 
@@ -303,35 +276,6 @@ async fn cancel_tasks(tx: &mut Tx, job_id: &str, now: i64) -> FarmResult<()> {
     Ok(())
 }
 
-/// Split a migration into statements: comment lines dropped, `;` at a line end separates.
-fn split_sql(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for line in sql.lines() {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with("--") {
-            continue;
-        }
-        let code = match line.find("--") {
-            Some(i) => &line[..i],
-            None => line,
-        };
-        cur.push_str(code);
-        cur.push('\n');
-        if code.trim_end().ends_with(';') {
-            let stmt = cur.trim().trim_end_matches(';').trim().to_string();
-            if !stmt.is_empty() {
-                out.push(stmt);
-            }
-            cur.clear();
-        }
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
-}
-
 /// `state IN ('queued', …)`: the job states `event` is legal from ([`JobEvent::from_states`]),
 /// the guard of the statement that applies it, so the SQL cannot drift from
 /// [`super::state::next`]. The states are `JobState::as_str` literals, never input.
@@ -350,21 +294,96 @@ mod tests {
     use super::*;
 
     #[test]
-    fn migration_splits_into_statements() {
-        let stmts = split_sql(MIGRATIONS[0].2);
-        assert!(stmts.len() >= 10, "{}", stmts.len());
-        assert!(stmts.iter().all(|s| s.starts_with("CREATE")), "{stmts:?}");
-        assert!(stmts.iter().all(|s| !s.contains(';')));
+    fn migrations_are_embedded_in_order() {
+        let found: Vec<(i64, &str)> = MIGRATOR
+            .iter()
+            .map(|m| (m.version, &*m.description))
+            .collect();
+        assert_eq!(found, [(1, "farm"), (2, "withdrawals")]);
+        let sql: Vec<&str> = MIGRATOR.iter().map(|m| m.sql.as_str()).collect();
+        assert!(sql[0].contains("CREATE TABLE jobs"), "{}", sql[0]);
+        assert!(sql[1].contains("CREATE TABLE withdrawals"));
+        assert!(sql[1].contains("CREATE TABLE retractions"));
+        assert!(
+            MIGRATOR.iter().all(|m| !m.no_tx),
+            "each file runs in one transaction"
+        );
     }
 
-    #[test]
-    fn withdrawal_migration_creates_two_tables() {
-        let stmts = split_sql(MIGRATIONS[1].2);
-        assert_eq!(stmts.len(), 2, "{stmts:?}");
-        assert!(stmts[0].starts_with("CREATE TABLE withdrawals"));
-        assert!(stmts[1].starts_with("CREATE TABLE retractions"));
-        let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.0).collect();
-        assert_eq!(versions, [1, 2]);
+    /// A SQLite database as the farm's earlier runner left it: the first `legacy` migrations
+    /// applied and recorded in `farm_migrations`, no `_sqlx_migrations`.
+    async fn legacy_database(url: &str, legacy: usize) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .expect("connect");
+        sqlx::query(
+            "CREATE TABLE farm_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+             applied_at BIGINT NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .expect("legacy table");
+        for m in MIGRATOR.iter().take(legacy) {
+            sqlx::query(AssertSqlSafe(m.sql.as_str()))
+                .execute(&pool)
+                .await
+                .expect("legacy migration");
+            sqlx::query("INSERT INTO farm_migrations VALUES ($1, $2, 0)")
+                .bind(m.version)
+                .bind(&*m.description)
+                .execute(&pool)
+                .await
+                .expect("legacy row");
+        }
+        pool
+    }
+
+    async fn recorded(db: &Db) -> Vec<(i64, bool)> {
+        // `success` is a BOOLEAN, which `sqlx::Any` does not decode from SQLite.
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT version, CASE WHEN success THEN 1 ELSE 0 END FROM _sqlx_migrations \
+             ORDER BY version",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("_sqlx_migrations");
+        rows.into_iter().map(|(v, ok)| (v, ok == 1)).collect()
+    }
+
+    #[tokio::test]
+    async fn databases_of_the_earlier_runner_are_adopted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for legacy in 0..=MIGRATOR.iter().count() {
+            let url = format!("sqlite://{}/legacy{legacy}.db", dir.path().display());
+            let pool = legacy_database(&format!("{url}?mode=rwc"), legacy).await;
+            pool.close().await;
+            // Twice: the second start finds everything adopted and applied.
+            for _ in 0..2 {
+                let db = Db::connect(&url).await.expect("connect adopts");
+                assert_eq!(recorded(&db).await, [(1, true), (2, true)], "{legacy}");
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM retractions")
+                    .fetch_one(db.pool())
+                    .await
+                    .expect("every table exists");
+                assert_eq!(n, 0);
+                db.pool().close().await;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fresh_database_is_migrated_without_the_legacy_table() {
+        let db = Db::connect("sqlite::memory:").await.expect("connect");
+        assert_eq!(recorded(&db).await, [(1, true), (2, true)]);
+        let legacy: i64 = sqlx::query_scalar(AssertSqlSafe(db.dialect().table_exists_sql()))
+            .bind(LEGACY_MIGRATIONS_TABLE)
+            .fetch_one(db.pool())
+            .await
+            .expect("catalog");
+        assert_eq!(legacy, 0);
     }
 
     /// The job states a statement's `state IN (…)` guard lists (exactly one guard per statement).
