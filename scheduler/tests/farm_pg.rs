@@ -358,6 +358,60 @@ async fn lease_semantics_on_postgres() {
     withdrawal_semantics(&db).await;
 }
 
+/// A database the farm's earlier migration runner left (`farm_migrations`, both migrations
+/// applied) is adopted by sqlx's migrator instead of migrated again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn databases_of_the_earlier_runner_are_adopted_on_postgres() {
+    let Some(pg) = tokio::task::spawn_blocking(Postgres::start)
+        .await
+        .expect("join")
+    else {
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&pg.url).await.expect("connect");
+    sqlx::query(
+        "CREATE TABLE farm_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+         applied_at BIGINT NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .expect("legacy table");
+    let files = [
+        (1, "farm", include_str!("../migrations/0001_farm.sql")),
+        (
+            2,
+            "withdrawals",
+            include_str!("../migrations/0002_withdrawals.sql"),
+        ),
+    ];
+    for (version, name, sql) in files {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .expect("legacy migration");
+        sqlx::query("INSERT INTO farm_migrations VALUES ($1, $2, 0)")
+            .bind(version as i64)
+            .bind(name)
+            .execute(&pool)
+            .await
+            .expect("legacy row");
+    }
+    pool.close().await;
+    for _ in 0..2 {
+        let db = Db::connect(&pg.url)
+            .await
+            .expect("adopted, not migrated again");
+        let versions: Vec<i64> = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(db.pool())
+        .await
+        .expect("_sqlx_migrations");
+        assert_eq!(versions, [1, 2]);
+    }
+}
+
 #[test]
 fn distributed_worker_killed_mid_segment_job_completes_and_pushes_once() {
     let Some(pg) = Postgres::start() else {

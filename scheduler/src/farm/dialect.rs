@@ -13,8 +13,10 @@
 //!   (READ COMMITTED) with explicit row locks where an invariant spans rows.
 //! - **Connections.** SQLite `:memory:` is one database per connection, so its pool has one
 //!   connection; a file database gets WAL (readers do not block the writer) and a small pool.
-//! - **Migrations.** PostgreSQL serialises processes migrating at once with an advisory lock;
-//!   SQLite's `BEGIN IMMEDIATE` already does.
+//! - **Migrations.** sqlx's migrator runs them over `sqlx::Any` (each driver's own `Migrate`):
+//!   on PostgreSQL it serialises processes migrating at once with an advisory lock; on SQLite
+//!   the database's one write lock does. Finding the farm's earlier migrations table
+//!   ([`Dialect::table_exists_sql`]) is the one catalog query that differs.
 use super::error::{FarmError, FarmResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,9 +24,6 @@ pub enum Dialect {
     Sqlite,
     Postgres,
 }
-
-/// Key of the PostgreSQL advisory lock held while migrating ("qcfarm" in ASCII).
-pub const MIGRATION_LOCK_KEY: i64 = 0x7163_6661_726d;
 
 impl Dialect {
     pub fn from_url(url: &str) -> FarmResult<Self> {
@@ -99,14 +98,17 @@ impl Dialect {
         }
     }
 
-    /// Statements that take and release the migration lock (run on one connection).
-    pub fn migration_lock(self) -> Option<(String, String)> {
+    /// Whether a table exists: one row, one `BIGINT` (0 or 1); `$1` the table's name (in the
+    /// current schema on PostgreSQL).
+    pub fn table_exists_sql(self) -> &'static str {
         match self {
-            Dialect::Sqlite => None,
-            Dialect::Postgres => Some((
-                format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"),
-                format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"),
-            )),
+            Dialect::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+            }
+            Dialect::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = $1"
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod push;
 pub mod s3;
 pub mod server;
 pub mod service;
+pub mod state;
 pub mod webhook;
 pub mod worker;
 

@@ -6,76 +6,8 @@ use quakecast_scenes::{Event, RenderSettings, ReportStatus, Source, Storyboard};
 
 use super::error::{FarmError, FarmResult};
 
-/// Where a bulletin job is in its life.
-///
-/// ```text
-/// queued → rendering → awaiting_review → approved → pushed
-///                    ↘ approved (auto policy) ↗    ↘ rejected
-/// any non-final state → superseded (a newer report of the event) | failed (with a reason)
-/// any state but rejected, superseded, failed → withdrawn (the agency deleted the event; a
-///                                             pushed bulletin is retracted)
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    Queued,
-    Rendering,
-    AwaitingReview,
-    Approved,
-    Pushed,
-    Rejected,
-    Superseded,
-    Failed,
-    /// The agency withdrew the event (`docs/farm.md`, *Withdrawals*).
-    Withdrawn,
-}
-
-impl JobState {
-    pub const ALL: [JobState; 9] = [
-        JobState::Queued,
-        JobState::Rendering,
-        JobState::AwaitingReview,
-        JobState::Approved,
-        JobState::Pushed,
-        JobState::Rejected,
-        JobState::Superseded,
-        JobState::Failed,
-        JobState::Withdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Rendering => "rendering",
-            JobState::AwaitingReview => "awaiting_review",
-            JobState::Approved => "approved",
-            JobState::Pushed => "pushed",
-            JobState::Rejected => "rejected",
-            JobState::Superseded => "superseded",
-            JobState::Failed => "failed",
-            JobState::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> FarmResult<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|j| j.as_str() == s)
-            .ok_or_else(|| FarmError::Corrupt(format!("unknown job state {s:?}")))
-    }
-
-    /// No further transition except being marked superseded for history.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            JobState::Pushed
-                | JobState::Rejected
-                | JobState::Superseded
-                | JobState::Failed
-                | JobState::Withdrawn
-        )
-    }
-}
+/// The job and task states live with the job state machine ([`super::state`]).
+pub use super::state::{JobState, TaskState};
 
 /// Kinds of queued work. Workers (GPU machines) take segment, audio and stitch tasks; the
 /// `serve` process takes push and retract tasks.
@@ -118,41 +50,6 @@ impl TaskKind {
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| FarmError::Corrupt(format!("unknown task kind {s:?}")))
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskState {
-    Pending,
-    Leased,
-    Done,
-    Failed,
-    Cancelled,
-}
-
-impl TaskState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Pending => "pending",
-            TaskState::Leased => "leased",
-            TaskState::Done => "done",
-            TaskState::Failed => "failed",
-            TaskState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> FarmResult<Self> {
-        [
-            TaskState::Pending,
-            TaskState::Leased,
-            TaskState::Done,
-            TaskState::Failed,
-            TaskState::Cancelled,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| FarmError::Corrupt(format!("unknown task state {s:?}")))
     }
 }
 
