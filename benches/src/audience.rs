@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use quakecast::audience::generate::{generate, GenerateOptions};
-use quakecast::audience::index::BuildOptions;
-use quakecast::audience::{
+use quakecast_audience::generate::{generate, GenerateOptions};
+use quakecast_audience::index::BuildOptions;
+use quakecast_audience::{
     build_index, select, BuildReport, Gazetteer, SelectOptions, Selection, SnapshotFormat,
     UserIndex,
 };
-use quakecast_scenes::intensity::{IntensityModel, Relation};
+use quakecast_facts::intensity::{IntensityModel, Relation};
 
 /// The 2022-09-05 Luding earthquake: 29.59°N 102.08°E, 16 km, M6.8 (CENC).
 pub fn luding() -> IntensityModel {
@@ -36,7 +36,7 @@ impl AudienceBench {
     /// Generate `users` synthetic users (Parquet) and index them.
     pub fn new(users: u64) -> AudienceBench {
         let data = quakecast::assets::default_data_dir();
-        let gaz = Gazetteer::load(&data.join(quakecast::audience::gazetteer::GAZETTEER_FILE))
+        let gaz = Gazetteer::load(&data.join(quakecast_audience::gazetteer::GAZETTEER_FILE))
             .expect("the gazetteer (run `bash scripts/setup.sh`)");
         let dir = tempfile::tempdir().expect("temp dir");
         let snapshot = dir.path().join("users.parquet");

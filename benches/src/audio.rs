@@ -3,12 +3,13 @@
 //! The timeline mirrors what the storyboard does with measured speech: each scene lasts the
 //! larger of its default length and [`scene_min_frames`] of its speech.
 use chrono::{TimeZone, Utc};
-use quakecast_renderer::audio::tts::EspeakTts;
-use quakecast_renderer::audio::{
+use quakecast_audio::tts::EspeakTts;
+use quakecast_audio::{
     mix_narration, mix_narration_pcm, synthesize_narration, AudioReport, MixedAudio, Narration,
 };
-use quakecast_scenes::narration::scene_min_frames;
-use quakecast_scenes::{Event, ReportStatus, SceneKind, Source};
+use quakecast_facts::{Event, ReportStatus, Source};
+use quakecast_scenes::timeline::scene_min_frames;
+use quakecast_scenes::SceneKind;
 
 /// The bundled sample: CENC official, 2022-05-20 08:36 Beijing time, M4.8 Hanyuan, Ya'an.
 pub fn sample_event() -> Event {

@@ -1,8 +1,9 @@
 //! Render + readback throughput of the wgpu renderer at 720×1280 on synthetic frames: a light
 //! one (cards, text, one 5k-point polyline) and a map-heavy one (~4k polygons and borders,
 //! ~56k points), read back as RGBA or as GPU-converted I420, one frame at a time or pipelined.
-use quakecast_renderer::{testscene, AdapterPolicy, Font, FrameRenderer, GpuContext, Readback};
+use quakecast_renderer::{AdapterPolicy, Font, FrameRenderer, GpuContext, Readback};
 use quakecast_scenes::DrawList;
+use quakecast_testkit::testscene;
 
 pub const WIDTH: u32 = 720;
 pub const HEIGHT: u32 = 1280;

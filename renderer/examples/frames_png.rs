@@ -7,9 +7,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use quakecast_renderer::golden::write_png;
-use quakecast_renderer::{testscene, AdapterPolicy, Font, FrameRenderer, GpuContext};
-use quakecast_scenes::{parse_report, Assets, DrawList, RenderSettings, Storyboard, ASSET_FILES};
+use quakecast_facts::{parse_report, Assets, ASSET_FILES};
+use quakecast_renderer::{AdapterPolicy, Font, FrameRenderer, GpuContext};
+use quakecast_scenes::{DrawList, RenderSettings, Storyboard};
+use quakecast_testkit::golden::write_png;
+use quakecast_testkit::testscene;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &read(ASSET_FILES[1])?,
             &read(ASSET_FILES[2])?,
         )?
-        .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE)?)?;
+        .with_south_china_sea(&read(quakecast_facts::SOUTH_CHINA_SEA_FILE)?)?;
         let (w, h) = args[3].split_once('x').ok_or("size must be WxH")?;
         let sb = Storyboard::new(
             &event,

@@ -7,10 +7,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+use quakecast_facts::{parse_report, Assets, ASSET_FILES};
 use quakecast_renderer::{
     render_segment, AdapterPolicy, EncodeSettings, Font, FrameRenderer, GpuContext, Readback,
 };
-use quakecast_scenes::{parse_report, Assets, RenderSettings, Storyboard, ASSET_FILES};
+use quakecast_scenes::{RenderSettings, Storyboard};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &read(ASSET_FILES[1])?,
         &read(ASSET_FILES[2])?,
     )?
-    .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE)?)?;
+    .with_south_china_sea(&read(quakecast_facts::SOUTH_CHINA_SEA_FILE)?)?;
     let out = Path::new(&args[1]);
     std::fs::create_dir_all(out)?;
     let event = parse_report(include_bytes!(

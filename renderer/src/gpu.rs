@@ -5,20 +5,7 @@ use crate::error::RenderError;
 use crate::font::Font;
 use crate::frame::{DeviceResources, ResourceCache};
 
-/// Which adapters are acceptable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AdapterPolicy {
-    /// Accept a CPU rasterizer (lavapipe/llvmpipe, `DeviceType::Cpu`). Tests and the CLI's
-    /// default allow it; a production farm forbids it so that a node whose GPU driver broke
-    /// fails loudly instead of rendering fifty times slower.
-    pub allow_cpu: bool,
-}
-
-impl Default for AdapterPolicy {
-    fn default() -> Self {
-        Self { allow_cpu: true }
-    }
-}
+pub use quakecast_scenes::settings::AdapterPolicy;
 
 /// What was picked, for logs and manifests.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,23 +5,21 @@
 //! GPU RGBA→I420 → pipelined readback) → [`SegmentEncoder`] (system ffmpeg, libx264, MP4
 //! segments joinable with `-c copy`). [`render_segment`] ties them together for one frame range
 //! of a [`quakecast_scenes::Storyboard`]. Text uses [`Font`], which is also the
-//! [`quakecast_scenes::TextMeasure`] scenes lay text out with. [`golden`] compares frames with
-//! reference PNGs. [`audio`] makes the voice-over, music and subtitles.
+//! [`quakecast_scenes::TextMeasure`] scenes lay text out with. Golden-frame comparison and synthetic
+//! test scenes live in the `quakecast-testkit` crate, the audio in `quakecast-audio`.
 //!
 //! Environment: `QUAKECAST_FFMPEG` (ffmpeg path), `WGPU_BACKEND` (e.g. `gl`), and for tests
 //! `QUAKECAST_UPDATE_GOLDEN=1`. No cargo features.
 
 mod atlas;
-pub mod audio;
+
 pub mod encode;
 pub mod error;
 pub mod font;
 pub mod frame;
-pub mod golden;
 pub mod gpu;
 pub mod segment;
 mod tessellate;
-pub mod testscene;
 pub mod yuv;
 
 pub use encode::{EncodeSettings, SegmentEncoder, SegmentReport};

@@ -3,7 +3,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::time::Instant;
 
-use quakecast_scenes::{Assets, Storyboard};
+use quakecast_facts::Assets;
+use quakecast_scenes::Storyboard;
 
 use crate::encode::{EncodeSettings, SegmentEncoder, SegmentReport};
 use crate::error::RenderError;

@@ -1,16 +1,16 @@
 //! Encoding with the system ffmpeg, checked with the system ffprobe: stream format, exact frame
 //! counts, keyframes, joins with the concat demuxer and `-c copy`, failure cleanup.
-mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{font, gpu, sample_event};
+use quakecast_facts::Assets;
 use quakecast_renderer::encode::partial_path;
 use quakecast_renderer::{
     render_segment, EncodeSettings, FrameRenderer, Readback, RenderError, SegmentEncoder,
 };
-use quakecast_scenes::{Assets, Color, DrawList, Fill, Prim, RenderSettings, Storyboard};
+use quakecast_scenes::{Color, DrawList, Fill, Prim, RenderSettings, Storyboard};
+use quakecast_testkit::{font, gpu, hanyuan};
 
 const W: u32 = 180;
 const H: u32 = 320;
@@ -243,7 +243,7 @@ fn render_segment_encodes_a_storyboard_range() {
         height: H,
         fps: 30,
     };
-    let sb = Storyboard::new(&sample_event(), settings);
+    let sb = Storyboard::new(&hanyuan(), settings);
     let mut seen = Vec::new();
     let report = render_segment(
         gpu(),

@@ -1,15 +1,13 @@
 //! Rendering on the real device (lavapipe here): colours, blending, clipping, text metrics,
 //! GPU YUV against the CPU reference, determinism, the pipelined API, adapter policy.
-mod common;
 
-use common::{font, gpu, px, sample_event};
+use quakecast_facts::Assets;
 use quakecast_renderer::yuv::rgba_to_yuv420p;
-use quakecast_renderer::{
-    testscene, AdapterPolicy, FrameRenderer, GpuContext, Readback, RenderError,
-};
+use quakecast_renderer::{AdapterPolicy, FrameRenderer, GpuContext, Readback, RenderError};
 use quakecast_scenes::{
-    Align, Assets, Color, DrawList, Fill, Prim, RenderSettings, Storyboard, Text, TextMeasure,
+    Align, Color, DrawList, Fill, Prim, RenderSettings, Storyboard, Text, TextMeasure,
 };
+use quakecast_testkit::{font, gpu, hanyuan, px, testscene};
 
 fn list(width: u32, height: u32, prims: Vec<Prim>) -> DrawList {
     DrawList {
@@ -303,7 +301,7 @@ fn storyboard_frames_split_across_renderers_equal_one_run() {
         height: 320,
         fps: 30,
     };
-    let sb = Storyboard::new(&sample_event(), settings);
+    let sb = Storyboard::new(&hanyuan(), settings);
     let assets = Assets::default();
     let frames = |range: std::ops::Range<u32>| {
         let mut r = FrameRenderer::new(gpu(), 180, 320, font()).expect("renderer");

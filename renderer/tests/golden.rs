@@ -1,12 +1,12 @@
 //! Golden frames: the all-primitives test scene at 180×320 against a committed lavapipe
 //! reference (`tests/golden/`). `QUAKECAST_UPDATE_GOLDEN=1` rewrites it.
-mod common;
 
 use std::path::Path;
 
-use common::{font, gpu};
-use quakecast_renderer::golden::{compare_png, GoldenOpts};
-use quakecast_renderer::{testscene, FrameRenderer};
+use quakecast_renderer::FrameRenderer;
+use quakecast_testkit::golden::{compare_png, GoldenOpts};
+use quakecast_testkit::testscene;
+use quakecast_testkit::{font, gpu};
 
 fn check(name: &str, width: u32, height: u32, list: quakecast_scenes::DrawList) {
     let mut r = FrameRenderer::new(gpu(), width, height, font()).expect("renderer");

@@ -1,16 +1,16 @@
 //! Golden frames of the bulletin's content scenes (places, intensity, history, closing) at both
 //! output sizes, from the real map data, seat table and gazetteer, rendered with the real font.
 //! `QUAKECAST_UPDATE_GOLDEN=1` rewrites the references (`tests/golden/scenes/`).
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{font, gpu, sample_event};
-use quakecast_renderer::golden::{compare_png, GoldenOpts};
+use quakecast_facts::history::parse_catalog;
+use quakecast_facts::{Assets, Facts, ASSET_FILES};
 use quakecast_renderer::FrameRenderer;
-use quakecast_scenes::history::parse_catalog;
-use quakecast_scenes::{Assets, Facts, RenderSettings, SceneKind, Storyboard, Theme, ASSET_FILES};
+use quakecast_scenes::{RenderSettings, SceneKind, Storyboard, Theme};
+use quakecast_testkit::golden::{compare_png, GoldenOpts};
+use quakecast_testkit::{font, gpu, hanyuan};
 
 fn data(rel: &str) -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,13 +33,13 @@ fn assets() -> &'static Assets {
             &data(ASSET_FILES[2]),
         )
         .expect("map data")
-        .with_south_china_sea(&data(quakecast_scenes::SOUTH_CHINA_SEA_FILE))
+        .with_south_china_sea(&data(quakecast_facts::SOUTH_CHINA_SEA_FILE))
         .expect("South China Sea data")
-        .with_places(&data(quakecast_scenes::places::PLACES_FILE))
+        .with_places(&data(quakecast_facts::cities::PLACES_FILE))
         .expect("gazetteer")
-        .with_seats(&data(quakecast_scenes::gazetteer::SEATS_FILE))
+        .with_seats(&data(quakecast_facts::seats::SEATS_FILE))
         .expect("seats")
-        .with_counties(&data(quakecast_scenes::regions::COUNTIES_FILE))
+        .with_counties(&data(quakecast_facts::regions::COUNTIES_FILE))
         .expect("county outlines decode")
     })
 }
@@ -55,7 +55,7 @@ fn golden_dir() -> PathBuf {
 }
 
 fn check_scenes(width: u32, height: u32, theme: &Theme, tag: &str, kinds: &[SceneKind]) {
-    let e = sample_event();
+    let e = hanyuan();
     let catalog = parse_catalog(CATALOG).expect("catalog");
     let facts = Facts::compute(&e, assets(), Some(&catalog));
     let settings = RenderSettings {
@@ -122,7 +122,7 @@ fn south_china_sea_720x1280() {
         height,
         fps: 30,
     };
-    let mut e = sample_event();
+    let mut e = hanyuan();
     e.event_id = "golden-scs".into();
     e.lon = 110.8;
     e.lat = 14.5;
@@ -231,18 +231,18 @@ w1|2021-03-01T10:00:00|41.10|78.90|10|test|test|test|w1|M|4.5|test|新疆阿克�
 w2|2022-08-12T03:20:00|40.90|79.30|12|test|test|test|w2|M|3.6|test|新疆阿克苏地区温宿县
 ";
 
-fn corpus_event(file: &str) -> quakecast_scenes::Event {
+fn corpus_event(file: &str) -> quakecast_facts::Event {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../scenes/tests/corpus")
         .join(file);
     let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    quakecast_scenes::parse_report(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    quakecast_facts::parse_report(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 fn lang_storyboard(
     file: &str,
     catalog: &str,
-    lang: quakecast_scenes::narration::Lang,
+    lang: quakecast_facts::lang::Lang,
     width: u32,
     height: u32,
 ) -> Storyboard {
@@ -275,7 +275,7 @@ fn english_noto_every_scene_360x640() {
     let sb = lang_storyboard(
         "31-noto-2024-usgs.json",
         NOTO_CATALOG,
-        quakecast_scenes::narration::Lang::En,
+        quakecast_facts::lang::Lang::En,
         360,
         640,
     );
@@ -290,7 +290,7 @@ fn mandarin_wushi_usgs_every_scene_360x640() {
     let sb = lang_storyboard(
         "30-wushi-2024-usgs.json",
         WUSHI_CATALOG,
-        quakecast_scenes::narration::Lang::Zh,
+        quakecast_facts::lang::Lang::Zh,
         360,
         640,
     );
@@ -302,7 +302,7 @@ fn mandarin_wushi_usgs_every_scene_360x640() {
 /// the column as the real font measures it (no GPU needed).
 #[test]
 fn cards_fit_with_the_real_font_across_the_corpus() {
-    use quakecast_scenes::narration::Lang;
+    use quakecast_facts::lang::Lang;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenes/tests/corpus");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .expect("corpus")

@@ -1,16 +1,16 @@
 //! Long-lived device resources: renderers made on shared pipelines, with a glyph atlas and
 //! targets left by earlier renderers, render the same bytes as fresh ones.
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{font, gpu, sample_event};
+use quakecast_facts::Assets;
 use quakecast_renderer::{DeviceResources, FrameRenderer, Readback};
-use quakecast_scenes::{Assets, RenderSettings, Storyboard};
+use quakecast_scenes::{RenderSettings, Storyboard};
+use quakecast_testkit::{font, gpu, hanyuan};
 
 fn storyboard(width: u32, height: u32) -> Storyboard {
     Storyboard::new(
-        &sample_event(),
+        &hanyuan(),
         RenderSettings {
             width,
             height,

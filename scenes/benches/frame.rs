@@ -5,9 +5,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use quakecast_scenes::{
-    parse_report, Assets, FixedMeasure, RenderSettings, SceneKind, Storyboard, ASSET_FILES,
-};
+use quakecast_facts::{parse_report, Assets, ASSET_FILES};
+use quakecast_scenes::{FixedMeasure, RenderSettings, SceneKind, Storyboard};
 
 fn read(rel: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,7 +31,7 @@ fn benches(c: &mut Criterion) {
 
     let assets = Assets::from_sources(&sources[0], &sources[1], &sources[2])
         .expect("decodes")
-        .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE))
+        .with_south_china_sea(&read(quakecast_facts::SOUTH_CHINA_SEA_FILE))
         .expect("South China Sea data");
     let event = parse_report(include_bytes!("../samples/cenc-2022-05-20-hanyuan.json"))
         .expect("sample parses");
@@ -106,19 +105,20 @@ fn synthetic_catalog(n: usize) -> String {
 /// Event → every fact (nearby seats, intensity, history over a 20,000-event catalogue) → the
 /// composed storyboard and its script: what the pipeline does before rendering a frame.
 fn bulletin(c: &mut Criterion) {
-    use quakecast_scenes::history::parse_catalog;
+    use quakecast_facts::history::parse_catalog;
+    use quakecast_facts::Facts;
     use quakecast_scenes::narration::script_for;
-    use quakecast_scenes::{Facts, Theme};
+    use quakecast_scenes::Theme;
     let sources: Vec<String> = ASSET_FILES.iter().map(|f| read(f)).collect();
     let assets = Assets::from_sources(&sources[0], &sources[1], &sources[2])
         .expect("decodes")
-        .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE))
+        .with_south_china_sea(&read(quakecast_facts::SOUTH_CHINA_SEA_FILE))
         .expect("South China Sea data")
-        .with_places(&read(quakecast_scenes::places::PLACES_FILE))
+        .with_places(&read(quakecast_facts::cities::PLACES_FILE))
         .expect("gazetteer")
-        .with_seats(&read(quakecast_scenes::gazetteer::SEATS_FILE))
+        .with_seats(&read(quakecast_facts::seats::SEATS_FILE))
         .expect("seats")
-        .with_counties(&read(quakecast_scenes::regions::COUNTIES_FILE))
+        .with_counties(&read(quakecast_facts::regions::COUNTIES_FILE))
         .expect("county outlines");
     let event = parse_report(include_bytes!("../samples/cenc-2022-05-20-hanyuan.json"))
         .expect("sample parses");
@@ -129,7 +129,7 @@ fn bulletin(c: &mut Criterion) {
     });
     let catalog = parse_catalog(&text).expect("parses");
     g.bench_function("nearby", |b| {
-        b.iter(|| quakecast_scenes::nearby::nearby(black_box(&event), &assets))
+        b.iter(|| quakecast_facts::nearby::nearby(black_box(&event), &assets))
     });
     g.bench_function("facts_all", |b| {
         b.iter(|| Facts::compute(black_box(&event), &assets, Some(&catalog)))

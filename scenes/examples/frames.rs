@@ -5,9 +5,8 @@
 //! Text is measured with the fixed-advance model ([`FixedMeasure`]).
 use std::time::Instant;
 
-use quakecast_scenes::{
-    parse_report, svg::to_svg, Assets, FixedMeasure, Prim, RenderSettings, Storyboard, ASSET_FILES,
-};
+use quakecast_facts::{parse_report, Assets, ASSET_FILES};
+use quakecast_scenes::{svg::to_svg, FixedMeasure, Prim, RenderSettings, Storyboard};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,8 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &read(ASSET_FILES[1])?,
         &read(ASSET_FILES[2])?,
     )?
-    .with_south_china_sea(&read(quakecast_scenes::SOUTH_CHINA_SEA_FILE)?)?
-    .with_places(&read(quakecast_scenes::places::PLACES_FILE)?)?;
+    .with_south_china_sea(&read(quakecast_facts::SOUTH_CHINA_SEA_FILE)?)?
+    .with_places(&read(quakecast_facts::cities::PLACES_FILE)?)?;
     eprintln!("assets built in {:.0} ms", t0.elapsed().as_secs_f64() * 1e3);
     let (w, h) = args[3].split_once('x').ok_or("size must be WxH")?;
     let settings = RenderSettings {

@@ -25,38 +25,31 @@
 
 pub mod clip;
 pub mod draw;
-pub mod elevation;
 pub mod error;
-pub mod event;
-pub mod facts;
-pub mod gazetteer;
-pub mod history;
-pub mod intensity;
+pub mod kind;
 pub mod layout;
-pub mod localtime;
-pub mod map;
+pub mod linebreak;
+pub mod lineup;
 pub mod measure;
 pub mod narration;
-pub mod nearby;
-pub mod placename;
-pub mod places;
+pub mod phrases;
 pub mod projection;
 pub mod record;
-pub mod regions;
-pub mod report;
 pub mod scene;
+pub mod settings;
 pub mod storyboard;
+pub mod subtitles;
 pub mod svg;
 pub mod theme;
+pub mod timeline;
 
 pub use draw::{Align, Color, DrawList, Fill, Prim, Text, TextMeasure};
-pub use elevation::{Dem, DemError, ElevationSummary};
-pub use error::{CatalogError, MapError, ReportError, ThemeError};
-pub use event::{Event, ReportStatus, Source};
-pub use facts::Facts;
-pub use map::{Assets, LayerKind, MapData, MapLayer, ASSET_FILES, SOUTH_CHINA_SEA_FILE};
+pub use error::ThemeError;
+pub use kind::SceneKind;
 pub use measure::FixedMeasure;
-pub use placename::{PlaceMethod, PlaceName};
-pub use report::{parse_message, parse_report, Message, Parsed, ReportFormat, Withdrawal};
-pub use storyboard::{RenderSettings, SceneKind, SceneSpan, Storyboard};
+pub use settings::{AdapterPolicy, EncodeSettings, RenderSettings};
+pub use storyboard::{SceneSpan, Storyboard};
 pub use theme::Theme;
+
+// The facts this crate builds on, under the names its modules use (`crate::Event`, …).
+use quakecast_facts::{Assets, Event, ReportStatus, Source};

@@ -1,5 +1,6 @@
 //! A deterministic [`TextMeasure`] for tests and for planning without a font.
 use crate::TextMeasure;
+use quakecast_facts::lang::is_wide;
 
 /// Fixed-advance text measure: a wide (CJK, full-width) character advances `size`, anything else
 /// `0.55 × size`. Real fonts (WenQuanYi Micro Hei) come close: CJK glyphs are one em wide and
@@ -22,24 +23,6 @@ impl TextMeasure for FixedMeasure {
             })
             .sum()
     }
-}
-
-/// Is `c` drawn one em wide (CJK ideographs, kana, hangul, CJK punctuation, full-width forms)?
-pub fn is_wide(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x115F        // Hangul Jamo initials
-        | 0x2E80..=0x303E      // CJK radicals, Kangxi, CJK symbols and punctuation
-        | 0x3041..=0x33FF      // kana, bopomofo, CJK compatibility
-        | 0x3400..=0x4DBF      // CJK extension A
-        | 0x4E00..=0x9FFF      // CJK unified ideographs
-        | 0xA960..=0xA97F
-        | 0xAC00..=0xD7A3      // Hangul syllables
-        | 0xF900..=0xFAFF      // CJK compatibility ideographs
-        | 0xFE30..=0xFE4F      // CJK compatibility forms
-        | 0xFF00..=0xFF60      // full-width forms
-        | 0xFFE0..=0xFFE6
-        | 0x20000..=0x3FFFD    // CJK extensions B and later
-    )
 }
 
 #[cfg(test)]

@@ -11,28 +11,13 @@
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::facts::Facts;
 use crate::theme::Theme;
 use crate::{Event, ReportStatus, SceneKind, Source};
-
-/// Spoken language of a script.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Lang {
-    /// Mandarin Chinese (zh-CN), times in Beijing time.
-    Zh,
-    /// American English (en-US); Beijing time for China, local time elsewhere, with UTC.
-    En,
-}
-
-impl Lang {
-    /// BCP 47 tag, as written into WebVTT headers and sent to HTTP voices.
-    pub fn bcp47(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en-US",
-        }
-    }
-}
+use quakecast_facts::lang::{is_cjk, Lang};
+use quakecast_facts::zh::{
+    fmt_trimmed, zh_datetime, zh_integer, zh_read_number, zh_read_numbers_in,
+};
+use quakecast_facts::Facts;
 
 /// One scene's narration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,27 +37,6 @@ pub struct Script {
     pub lang: Lang,
     pub cues: Vec<Cue>,
 }
-
-/// A cue placed on the timeline: the times are those of the measured speech, so the subtitle is
-/// on screen exactly while the voice speaks.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TimedCue {
-    pub scene: SceneKind,
-    /// Start of the speech, seconds from the start of the video.
-    pub start_secs: f64,
-    /// End of the speech (exclusive), seconds.
-    pub end_secs: f64,
-    /// Subtitle lines, already broken with [`break_lines`].
-    pub lines: Vec<String>,
-}
-
-/// Silence from a scene's start to its speech, seconds.
-pub const LEAD_IN_SECS: f64 = 0.4;
-/// Silence after a scene's speech before the next scene may start, seconds.
-pub const TAIL_SECS: f64 = 0.6;
-/// Subtitle line length in full-width characters used for the SRT/WebVTT files; at 720 px wide
-/// and a 40 px font this is the 90 % title-safe width (see [`max_chars_per_line`]).
-pub const SUBTITLE_MAX_CHARS: usize = 16;
 
 /// The script language for an event: Mandarin for CENC reports and for any report whose region
 /// is written in Chinese, English otherwise.
@@ -126,7 +90,7 @@ pub fn must_speak(kind: SceneKind, event: &Event, facts: &Facts) -> bool {
                 || facts
                     .intensity
                     .as_ref()
-                    .is_some_and(|i| i.epicentral_level >= crate::facts::STRONG_LEVEL)
+                    .is_some_and(|i| i.epicentral_level >= quakecast_facts::facts::STRONG_LEVEL)
         }
         SceneKind::Header | SceneKind::Parameters | SceneKind::Places | SceneKind::Closing => true,
     }
@@ -151,7 +115,7 @@ pub fn script_for_wording(event: &Event, facts: &Facts, theme: &Theme, wording: 
         Lang::Zh => script_zh_with(event, facts, wording),
         Lang::En => script_en_with(event, facts, wording),
     };
-    let kinds = crate::storyboard::scene_list(event, facts, theme);
+    let kinds = crate::lineup::scene_list(event, facts, theme);
     s.cues.retain(|c| kinds.contains(&c.scene));
     s.cues
         .sort_by_key(|c| kinds.iter().position(|k| *k == c.scene));
@@ -188,18 +152,18 @@ fn script_zh_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
         ReportStatus::Official => "正式测定",
     };
     let header = format!("{agency}{status}");
-    let (header_show, header_say) = match crate::facts::revision_note_zh(event) {
+    let (header_show, header_say) = match crate::phrases::revision_note_zh(event) {
         Some(_) if tight => (format!("{header}（修订）"), format!("{header}，修订消息。")),
         Some(note) => (format!("{header}（修订）"), format!("{header}。{note}。")),
         None => (header.clone(), format!("{header}。")),
     };
 
     // Beijing time in China; elsewhere the local time at the epicentre and UTC.
-    let (when_show, when_say) = if crate::facts::uses_beijing_time(event) {
+    let (when_show, when_say) = if quakecast_facts::time::uses_beijing_time(event) {
         let (show, say) = zh_datetime(&beijing(event.origin_time));
         (format!("北京时间{show}"), format!("北京时间{say}"))
     } else {
-        let local = crate::facts::local_time(event);
+        let local = quakecast_facts::time::local_time(event);
         let (show, say) = zh_datetime(&local.time);
         let u = event.origin_time;
         (
@@ -239,11 +203,11 @@ fn script_zh_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
         zh_read_number(&lon)
     );
     if let Some(el) = &facts.elevation {
-        map_show.push_str(&crate::facts::elevation_sentence_zh(el));
-        map_say.push_str(&crate::facts::elevation_sentence_zh_spoken(el));
+        map_show.push_str(&crate::phrases::elevation_sentence_zh(el));
+        map_say.push_str(&crate::phrases::elevation_sentence_zh_spoken(el));
     }
 
-    let safety = crate::facts::safety_zh(event, facts);
+    let safety = crate::phrases::safety_zh(event, facts);
     let closing = match event.status {
         ReportStatus::Automatic if !tight => {
             format!("以上为自动测定结果，以正式测定为准。{safety}。")
@@ -282,7 +246,7 @@ fn script_zh_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
                 ),
                 format!(
                     "预计震中烈度{}度，有感范围约{felt}公里。",
-                    crate::intensity::roman(lvl).unwrap_or("")
+                    quakecast_facts::intensity::roman(lvl).unwrap_or("")
                 ),
             ));
         }
@@ -315,10 +279,10 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
     };
     // Beijing time in China; elsewhere the local time at the epicentre; UTC always.
     let u = event.origin_time;
-    let (t, zone) = if crate::facts::uses_beijing_time(event) {
+    let (t, zone) = if quakecast_facts::time::uses_beijing_time(event) {
         (beijing(u), "Beijing time".to_string())
     } else {
-        let l = crate::facts::local_time(event);
+        let l = quakecast_facts::time::local_time(event);
         (l.time, format!("local time ({})", l.utc_label()))
     };
     let when = format!(
@@ -346,7 +310,7 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
             format!("{h12}:{m:02} {ampm}")
         }
     };
-    let zone_say = if crate::facts::uses_beijing_time(event) {
+    let zone_say = if quakecast_facts::time::uses_beijing_time(event) {
         "Beijing time"
     } else {
         "local time"
@@ -403,11 +367,11 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
     let mut map_say = format!("The epicenter was at {lat} degrees {ns}, {lon} degrees {ew}.");
     if let Some(el) = &facts.elevation {
         map_show.push(' ');
-        map_show.push_str(&crate::facts::elevation_sentence_en(el));
+        map_show.push_str(&crate::phrases::elevation_sentence_en(el));
         map_say.push(' ');
-        map_say.push_str(&crate::facts::elevation_sentence_en_spoken(el));
+        map_say.push_str(&crate::phrases::elevation_sentence_en_spoken(el));
     }
-    let safety = crate::facts::safety_en(event, facts);
+    let safety = crate::phrases::safety_en(event, facts);
     let closing = match event.status {
         _ if tight => safety.to_string(),
         ReportStatus::Automatic => {
@@ -443,7 +407,7 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
         cues.push(cue(SceneKind::Places, en_spoken_km(&s), s));
     }
     if let Some(i) = facts.intensity.as_ref().filter(|i| i.epicentral_level >= 1) {
-        let r = crate::intensity::roman(i.epicentral_level).unwrap_or("");
+        let r = quakecast_facts::intensity::roman(i.epicentral_level).unwrap_or("");
         // Spoken as a number: a voice reads "VII" letter by letter.
         let n = EN_NUMBERS
             .get(usize::from(i.epicentral_level))
@@ -514,199 +478,6 @@ fn beijing(t: DateTime<Utc>) -> DateTime<FixedOffset> {
         Some(offset) => t.with_timezone(&offset),
         None => t.fixed_offset(),
     }
-}
-
-/// `x` with at most `decimals` decimals, trailing zeros (and a bare point) removed:
-/// 20.0 → "20", 29.670 → "29.67".
-pub fn fmt_trimmed(x: f64, decimals: usize) -> String {
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" {
-            "0".to_string()
-        } else {
-            s.to_string()
-        }
-    } else {
-        s
-    }
-}
-
-/// Display and spoken forms of a date and time: `2022年5月20日8时36分` and
-/// `二零二二年五月二十日八时三十六分`. A full hour reads `8时整` / `八时整`.
-pub fn zh_datetime<T: Datelike + Timelike>(t: &T) -> (String, String) {
-    let (h, m) = (t.hour(), t.minute());
-    let show_time = if m == 0 {
-        format!("{h}时整")
-    } else {
-        format!("{h}时{m}分")
-    };
-    let say_time = if m == 0 {
-        format!("{}时整", zh_integer(h.into()))
-    } else {
-        format!("{}时{}分", zh_integer(h.into()), zh_integer(m.into()))
-    };
-    let show = format!("{}年{}月{}日{show_time}", t.year(), t.month(), t.day());
-    let say = format!(
-        "{}年{}月{}日{say_time}",
-        zh_digits(&t.year().to_string()),
-        zh_integer(t.month().into()),
-        zh_integer(t.day().into())
-    );
-    (show, say)
-}
-
-const ZH_DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-
-/// Each ASCII digit as its Chinese digit (years, digits after a decimal point): "2022" → 二零二二.
-/// Other characters are kept.
-pub fn zh_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c.to_digit(10) {
-            Some(d) => ZH_DIGITS[d as usize],
-            None => c,
-        })
-        .collect()
-}
-
-/// An integer read as a number: 10 → 十, 15 → 十五, 105 → 一百零五, 2005 → 两千零五,
-/// 12000 → 一万两千, −3 → 负三. 两 is used for a leading 2 before 千, 万 and 亿; 二 elsewhere.
-pub fn zh_integer(n: i64) -> String {
-    if n == 0 {
-        return "零".to_string();
-    }
-    let mut out = String::new();
-    if n < 0 {
-        out.push('负');
-    }
-    let mut v = n.unsigned_abs();
-    // 4-digit groups, low to high: units, 万, 亿, 万亿 (u64 fits in five groups).
-    let mut groups = Vec::new();
-    while v > 0 {
-        groups.push((v % 10_000) as u32);
-        v /= 10_000;
-    }
-    const GROUP_UNITS: [&str; 5] = ["", "万", "亿", "万亿", "亿亿"];
-    let top = groups.len() - 1;
-    let mut zero_pending = false;
-    for (i, &g) in groups.iter().enumerate().rev() {
-        if g == 0 {
-            zero_pending = true;
-            continue;
-        }
-        if i != top && (zero_pending || g < 1000) {
-            out.push('零');
-        }
-        zero_pending = false;
-        zh_group(g, i == top, i > 0, &mut out);
-        out.push_str(GROUP_UNITS[i]);
-    }
-    out
-}
-
-/// One group of up to four digits. `leading`: first group of the number (a lone 1 before 十
-/// is dropped: 十五, not 一十五); `before_unit`: the group is followed by 万/亿 (a lone 2 reads 两).
-fn zh_group(g: u32, leading: bool, before_unit: bool, out: &mut String) {
-    if g == 2 && before_unit {
-        out.push('两');
-        return;
-    }
-    let digits = [g / 1000, g / 100 % 10, g / 10 % 10, g % 10];
-    const UNITS: [&str; 4] = ["千", "百", "十", ""];
-    let mut started = false;
-    let mut zero = false;
-    for (pos, &d) in digits.iter().enumerate() {
-        if d == 0 {
-            zero = started;
-            continue;
-        }
-        if zero {
-            out.push('零');
-            zero = false;
-        }
-        let first_of_number = leading && !started;
-        match (d, pos) {
-            (2, 0) => out.push('两'),
-            (1, 2) if first_of_number => {}
-            _ => out.push(ZH_DIGITS[d as usize]),
-        }
-        out.push_str(UNITS[pos]);
-        started = true;
-    }
-}
-
-/// A decimal number written with ASCII digits read in Mandarin: "4.8" → 四点八, "-12.05" →
-/// 负十二点零五, "102.67" → 一百零二点六七. The integer part is read as a number, the decimals
-/// digit by digit. Anything that is not such a number is returned unchanged.
-pub fn zh_read_number(s: &str) -> String {
-    let (neg, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
-    };
-    let (int_part, frac) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
-    };
-    let valid = !int_part.is_empty()
-        && int_part.len() <= 18
-        && int_part.bytes().all(|b| b.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
-    let Ok(int) = int_part.parse::<i64>() else {
-        return s.to_string();
-    };
-    if !valid {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    if neg {
-        out.push('负');
-    }
-    out.push_str(&zh_integer(int));
-    if let Some(f) = frac {
-        out.push('点');
-        out.push_str(&zh_digits(f));
-    }
-    out
-}
-
-/// Every run of ASCII digits (with one inner decimal point) in `text` read with
-/// [`zh_read_number`]; a `-` directly before a number that does not follow a letter or digit
-/// (not an ASCII letter or digit) is read as 负. Used for free text such as region names.
-pub fn zh_read_numbers_in(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let minus = c == '-'
-            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit())
-            && (i == 0 || !chars[i - 1].is_ascii_alphanumeric());
-        if c.is_ascii_digit() || minus {
-            let start = i;
-            i += 1;
-            let mut seen_point = false;
-            while i < chars.len() {
-                let d = chars[i];
-                if d.is_ascii_digit() {
-                    i += 1;
-                } else if d == '.'
-                    && !seen_point
-                    && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit())
-                {
-                    seen_point = true;
-                    i += 1;
-                } else {
-                    break;
-                }
-            }
-            let run: String = chars[start..i].iter().collect();
-            out.push_str(&zh_read_number(&run));
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    out
 }
 
 /// USGS-style region text made speakable: "45 km SW of Ya'an, China" →
@@ -780,276 +551,6 @@ pub fn en_near_region(region: &str) -> String {
     }
 }
 
-/// The minimum length in frames of each scene so that it holds its speech: lead-in
-/// ([`LEAD_IN_SECS`]) + speech + tail ([`TAIL_SECS`]), rounded up to whole frames. Several
-/// entries for one scene add up; scenes come out in the order of their first entry.
-///
-/// The storyboard takes, per scene, the larger of its own default length and this one
-/// (`Storyboard::with_durations`), which keeps the timeline a pure function of the event and the
-/// measured durations.
-pub fn scene_min_frames(cue_secs: &[(SceneKind, f64)], fps: u32) -> Vec<(SceneKind, u32)> {
-    let mut totals: Vec<(SceneKind, f64)> = Vec::new();
-    for &(kind, secs) in cue_secs {
-        let secs = if secs.is_finite() { secs.max(0.0) } else { 0.0 };
-        match totals.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, t)) => *t += secs,
-            None => totals.push((kind, secs)),
-        }
-    }
-    totals
-        .into_iter()
-        .map(|(kind, secs)| {
-            let need = (LEAD_IN_SECS + secs + TAIL_SECS) * f64::from(fps);
-            // Tolerate float noise so that an exact frame count is not rounded up by one.
-            (kind, (need - 1e-6).ceil().max(1.0) as u32)
-        })
-        .collect()
-}
-
-/// How many full-width characters fit on a subtitle line: 90 % of the frame width (the
-/// title-safe area) divided by the font size.
-pub fn max_chars_per_line(frame_width_px: u32, font_px: f32) -> usize {
-    if font_px <= 0.0 {
-        return 1;
-    }
-    ((frame_width_px as f32 * 0.9 / font_px).floor() as usize).max(1)
-}
-
-/// The cue whose speech is under way at time `t_secs`, if any (for burning subtitles in).
-pub fn active_cue(cues: &[TimedCue], t_secs: f64) -> Option<&TimedCue> {
-    cues.iter()
-        .find(|c| c.start_secs <= t_secs && t_secs < c.end_secs)
-}
-
-/// Is `c` a wide (CJK, full-width) character?
-pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x20000..=0x3FFFD)
-}
-
-/// Punctuation that must not start a line (kinsoku: closing brackets, stops, commas).
-fn no_line_start(c: char) -> bool {
-    "，。、；：！？）》」』】〕〉…—·,.;:!?)]}%°'\"’”～".contains(c)
-}
-
-/// Punctuation that must not end a line (opening brackets and quotes).
-fn no_line_end(c: char) -> bool {
-    "（《「『【〔〈([{‘“".contains(c)
-}
-
-/// Width in half-width units: 2 for a CJK character, 1 otherwise.
-fn char_units(c: char) -> usize {
-    if is_cjk(c) {
-        2
-    } else {
-        1
-    }
-}
-
-/// An unbreakable piece of text: a run of Latin letters/digits (a word or a number such as
-/// 102.67), one CJK character, or punctuation glued to its neighbour.
-struct Group {
-    text: String,
-    units: usize,
-    /// A space preceded this group in the source (dropped at a line break).
-    space_before: bool,
-}
-
-fn groups(text: &str) -> Vec<Group> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut tokens: Vec<(String, bool)> = Vec::new(); // (text, space_before)
-    let mut space = false;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            space = true;
-            i += 1;
-            continue;
-        }
-        let start = i;
-        if c.is_ascii_alphanumeric() {
-            i += 1;
-            while i < chars.len() {
-                let d = chars[i];
-                let joiner = ".,:'-/".contains(d)
-                    && chars.get(i + 1).is_some_and(|n| n.is_ascii_alphanumeric());
-                if d.is_ascii_alphanumeric() || joiner {
-                    i += 1;
-                } else {
-                    break;
-                }
-            }
-        } else {
-            i += 1;
-        }
-        tokens.push((chars[start..i].iter().collect(), space));
-        space = false;
-    }
-    // Glue: closing punctuation to the group before it, opening punctuation to the one after,
-    // and a number to the CJK character right after it (its unit: 4.8级, 29.67度, 36分).
-    let mut out: Vec<Group> = Vec::new();
-    let mut carry: Option<Group> = None; // opening punctuation waiting for its group
-    for (text, space_before) in tokens {
-        let first = text.chars().next().unwrap_or(' ');
-        let units: usize = text.chars().map(char_units).sum();
-        let after_number = out
-            .last()
-            .is_some_and(|g| g.text.chars().last().is_some_and(|c| c.is_ascii_digit()));
-        let unit_of_number = is_cjk(first) && after_number && !no_line_end(first);
-        if (no_line_start(first) || unit_of_number) && !space_before && carry.is_none() {
-            if let Some(last) = out.last_mut() {
-                last.text.push_str(&text);
-                last.units += units;
-                continue;
-            }
-        }
-        let g = match carry.take() {
-            Some(mut open) => {
-                open.text.push_str(&text);
-                open.units += units;
-                open
-            }
-            None => Group {
-                text,
-                units,
-                space_before,
-            },
-        };
-        if g.text.chars().last().is_some_and(no_line_end) {
-            carry = Some(g);
-            continue;
-        }
-        out.push(g);
-    }
-    if let Some(open) = carry {
-        out.push(open);
-    }
-    out
-}
-
-fn greedy(groups: &[Group], max_units: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut width = 0;
-    for g in groups {
-        let gap = usize::from(g.space_before && !line.is_empty());
-        if !line.is_empty() && width + gap + g.units > max_units {
-            lines.push(std::mem::take(&mut line));
-            width = 0;
-        }
-        if line.is_empty() && g.units > max_units {
-            // A single word longer than a line: cut it by characters.
-            for c in g.text.chars() {
-                let u = char_units(c);
-                if width + u > max_units && !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                    width = 0;
-                }
-                line.push(c);
-                width += u;
-            }
-            continue;
-        }
-        if g.space_before && !line.is_empty() {
-            line.push(' ');
-            width += 1;
-        }
-        line.push_str(&g.text);
-        width += g.units;
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-/// Break `text` into lines of at most `max_full_width` full-width characters (a Latin letter or
-/// digit counts half). Breaks fall between CJK characters or at spaces, never inside a number or
-/// a Latin word (unless the word alone is longer than a line) nor between a number and the CJK
-/// character after it (its unit: 4.8级, 29.67度); no line starts with closing
-/// punctuation (，。、）…) and none ends with opening punctuation (（《…). The lines are balanced:
-/// the fewest lines greedy breaking needs, made as even as possible (no one-character last line).
-pub fn break_lines(text: &str, max_full_width: usize) -> Vec<String> {
-    let max_units = max_full_width.max(1) * 2;
-    let gs = groups(text);
-    let first = greedy(&gs, max_units);
-    if first.len() <= 1 {
-        return first;
-    }
-    // The narrowest width that still needs no more lines evens them out.
-    let (mut lo, mut hi) = (1, max_units);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        if greedy(&gs, mid).len() <= first.len() {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    greedy(&gs, hi)
-}
-
-/// Width of `line` in full-width characters (Latin counts half).
-pub fn line_width(line: &str) -> f32 {
-    line.chars().map(char_units).sum::<usize>() as f32 / 2.0
-}
-
-fn srt_time(secs: f64) -> String {
-    let ms = (secs.max(0.0) * 1000.0).round() as u64;
-    format!(
-        "{:02}:{:02}:{:02},{:03}",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1000 % 60,
-        ms % 1000
-    )
-}
-
-/// SubRip text of the cues (numbered from 1, times in milliseconds, CRLF-free).
-pub fn to_srt(cues: &[TimedCue]) -> String {
-    let mut out = String::new();
-    for (i, c) in cues.iter().enumerate() {
-        out.push_str(&format!(
-            "{}\n{} --> {}\n{}\n\n",
-            i + 1,
-            srt_time(c.start_secs),
-            srt_time(c.end_secs),
-            c.lines.join("\n")
-        ));
-    }
-    out
-}
-
-/// WebVTT text of the cues, with the language in a header comment.
-pub fn to_webvtt(cues: &[TimedCue], lang: Lang) -> String {
-    let mut out = format!("WEBVTT\n\nNOTE language: {}\n\n", lang.bcp47());
-    for c in cues {
-        out.push_str(&format!(
-            "{} --> {}\n{}\n\n",
-            srt_time(c.start_secs).replace(',', "."),
-            srt_time(c.end_secs).replace(',', "."),
-            c.lines
-                .iter()
-                .map(|l| l.replace('&', "&amp;").replace('<', "&lt;"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -1072,78 +573,6 @@ mod tests {
             region: "四川雅安市汉源县".into(),
             revised: false,
         }
-    }
-
-    #[test]
-    fn integers() {
-        let cases = [
-            (0, "零"),
-            (7, "七"),
-            (10, "十"),
-            (15, "十五"),
-            (20, "二十"),
-            (36, "三十六"),
-            (100, "一百"),
-            (102, "一百零二"),
-            (105, "一百零五"),
-            (110, "一百一十"),
-            (200, "二百"),
-            (1001, "一千零一"),
-            (1010, "一千零一十"),
-            (2000, "两千"),
-            (2005, "两千零五"),
-            (2200, "两千二百"),
-            (10_010, "一万零一十"),
-            (12_000, "一万两千"),
-            (20_000, "两万"),
-            (100_000, "十万"),
-            (150_000, "十五万"),
-            (1_000_001, "一百万零一"),
-            (100_000_000, "一亿"),
-            (200_000_000, "两亿"),
-            (100_020_000, "一亿零两万"),
-            (-3, "负三"),
-            (-15, "负十五"),
-        ];
-        for (n, want) in cases {
-            assert_eq!(zh_integer(n), want, "{n}");
-        }
-    }
-
-    #[test]
-    fn decimals_and_numbers_in_text() {
-        assert_eq!(zh_read_number("4.8"), "四点八");
-        assert_eq!(zh_read_number("0.5"), "零点五");
-        assert_eq!(zh_read_number("29.67"), "二十九点六七");
-        assert_eq!(zh_read_number("102.67"), "一百零二点六七");
-        assert_eq!(zh_read_number("-12.05"), "负十二点零五");
-        assert_eq!(zh_read_number("20"), "二十");
-        assert_eq!(zh_read_number("abc"), "abc");
-        assert_eq!(zh_read_number("1.2.3"), "1.2.3");
-        assert_eq!(zh_read_numbers_in("4.8级"), "四点八级");
-        assert_eq!(zh_read_numbers_in("20千米"), "二十千米");
-        assert_eq!(zh_read_numbers_in("气温-5度，A-1"), "气温负五度，A-一");
-        assert_eq!(zh_digits("2022"), "二零二二");
-    }
-
-    #[test]
-    fn date_and_time() {
-        let t = chrono::NaiveDate::from_ymd_opt(2022, 5, 20)
-            .unwrap()
-            .and_hms_opt(8, 36, 0)
-            .unwrap();
-        assert_eq!(
-            zh_datetime(&t),
-            (
-                "2022年5月20日8时36分".to_string(),
-                "二零二二年五月二十日八时三十六分".to_string()
-            )
-        );
-        let t = chrono::NaiveDate::from_ymd_opt(2005, 10, 1)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap();
-        assert_eq!(zh_datetime(&t).1, "二零零五年十月一日零时整");
     }
 
     #[test]
@@ -1231,106 +660,5 @@ mod tests {
         // A Chinese region name keeps the Mandarin script even from USGS.
         e.region = "四川汉源".into();
         assert_eq!(script_lang(&e), Lang::Zh);
-    }
-
-    #[test]
-    fn min_frames_cover_speech() {
-        let got = scene_min_frames(
-            &[
-                (SceneKind::Header, 2.0),
-                (SceneKind::Parameters, 9.95),
-                (SceneKind::Header, 1.0),
-                (SceneKind::Map, f64::NAN),
-            ],
-            30,
-        );
-        // Header: 0.4 + 3.0 + 0.6 = 4 s = exactly 120 frames (no float round-up).
-        assert_eq!(got[0], (SceneKind::Header, 120));
-        // Parameters: 10.95 s = 328.5 frames → 329.
-        assert_eq!(got[1], (SceneKind::Parameters, 329));
-        assert_eq!(got[2], (SceneKind::Map, 30));
-        for &(k, f) in &got {
-            let secs: f64 = [(SceneKind::Header, 3.0), (SceneKind::Parameters, 9.95)]
-                .iter()
-                .filter(|(kk, _)| *kk == k)
-                .map(|(_, s)| *s)
-                .sum();
-            assert!(f64::from(f) / 30.0 >= secs + LEAD_IN_SECS + TAIL_SECS - 1e-9);
-        }
-    }
-
-    #[test]
-    fn cjk_breaking() {
-        let text = "北京时间2022年5月20日8时36分，四川雅安市汉源县发生4.8级地震，震源深度20千米。";
-        let lines = break_lines(text, 16);
-        assert_eq!(lines.concat(), text);
-        for l in &lines {
-            assert!(line_width(l) <= 16.0, "{l}");
-            let first = l.chars().next().unwrap();
-            assert!(!no_line_start(first), "line starts with {first}: {lines:?}");
-        }
-        // Numbers stay whole and with their units.
-        for n in ["2022年", "4.8级", "20千", "36分"] {
-            assert!(lines.iter().any(|l| l.contains(n)), "{n} split: {lines:?}");
-        }
-        // Balanced: the last line is not a stub.
-        let widths: Vec<f32> = lines.iter().map(|l| line_width(l)).collect();
-        let (min, max) = widths
-            .iter()
-            .fold((f32::MAX, 0f32), |(a, b), &w| (a.min(w), b.max(w)));
-        assert!(max - min <= 4.0, "{lines:?}");
-    }
-
-    #[test]
-    fn kinsoku_pushes_character_with_its_comma() {
-        // 4 wide chars per line; the comma may not start line 2, so 四 moves down with it
-        // (and the three lines are then evened out).
-        assert_eq!(
-            break_lines("一二三四，五六七", 4),
-            ["一二三", "四，五", "六七"]
-        );
-        // An opening bracket does not end a line ("一二三（" would fit in 4).
-        assert_eq!(break_lines("一二三（四）五", 4), ["一二三", "（四）五"]);
-        // Latin words break at spaces, the space is dropped.
-        assert_eq!(
-            break_lines("This is an automatic solution", 9),
-            ["This is an", "automatic solution"]
-        );
-        // A word longer than a line is cut.
-        assert_eq!(break_lines("abcdefgh", 2), ["abcd", "efgh"]);
-        assert!(break_lines("", 10).is_empty());
-    }
-
-    #[test]
-    fn srt_and_vtt() {
-        let cues = vec![
-            TimedCue {
-                scene: SceneKind::Header,
-                start_secs: 0.4,
-                end_secs: 2.0004,
-                lines: vec!["中国地震台网正式测定".into()],
-            },
-            TimedCue {
-                scene: SceneKind::Map,
-                start_secs: 3661.25,
-                end_secs: 3662.5,
-                lines: vec!["a<b".into(), "c".into()],
-            },
-        ];
-        assert_eq!(
-            to_srt(&cues),
-            "1\n00:00:00,400 --> 00:00:02,000\n中国地震台网正式测定\n\n\
-             2\n01:01:01,250 --> 01:01:02,500\na<b\nc\n\n"
-        );
-        let vtt = to_webvtt(&cues, Lang::Zh);
-        assert!(vtt.starts_with("WEBVTT\n\n"));
-        assert!(vtt.contains("00:00:00.400 --> 00:00:02.000\n"));
-        assert!(vtt.contains("a&lt;b\nc"));
-        assert_eq!(
-            active_cue(&cues, 1.0).map(|c| c.scene),
-            Some(SceneKind::Header)
-        );
-        assert_eq!(active_cue(&cues, 2.5), None);
-        assert_eq!(max_chars_per_line(720, 40.0), 16);
     }
 }

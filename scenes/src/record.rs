@@ -5,11 +5,13 @@
 use chrono::{Datelike, Timelike};
 use serde::{Deserialize, Serialize};
 
-use crate::facts::{self, Facts};
-use crate::narration::{fmt_trimmed, Lang};
-use crate::nearby::{NearPlace, PlaceKind};
-use crate::placename::{PlaceMethod, PlaceName};
+use crate::phrases;
 use crate::{Event, ReportStatus};
+use quakecast_facts::lang::Lang;
+use quakecast_facts::nearby::{NearPlace, PlaceKind};
+use quakecast_facts::placename::{PlaceMethod, PlaceName};
+use quakecast_facts::zh::fmt_trimmed;
+use quakecast_facts::Facts;
 
 /// Longest push title, characters.
 pub const PUSH_TITLE_MAX: usize = 20;
@@ -65,9 +67,9 @@ pub struct FactsRecord {
     pub places_source: Option<FactSource>,
     pub intensity: Option<IntensityRecord>,
     pub intensity_source: Option<FactSource>,
-    pub history: Option<crate::history::History>,
+    pub history: Option<quakecast_facts::history::History>,
     pub history_source: Option<FactSource>,
-    pub elevation: Option<crate::elevation::ElevationSummary>,
+    pub elevation: Option<quakecast_facts::elevation::ElevationSummary>,
     pub elevation_source: Option<FactSource>,
     /// Exposed population: not computed for a rendered bulletin (the farm's audience has it).
     pub population: Option<serde_json::Value>,
@@ -111,7 +113,7 @@ pub fn facts_record(event: &Event, f: &Facts, lang: Lang) -> FactsRecord {
         citation: i.relation.citation().to_string(),
         epicentral: i.epicentral,
         epicentral_level: i.epicentral_level,
-        epicentral_roman: crate::intensity::roman(i.epicentral_level)
+        epicentral_roman: quakecast_facts::intensity::roman(i.epicentral_level)
             .unwrap_or("")
             .into(),
         felt_radius_km: i.felt_radius_km,
@@ -197,7 +199,7 @@ fn bulletin_sentences(event: &Event, f: &Facts, lang: Lang) -> Vec<String> {
             if let Some(i) = &f.intensity {
                 out.push(format!(
                     "预计震中烈度{}度，有感范围约{}公里。",
-                    crate::intensity::roman(i.epicentral_level).unwrap_or(""),
+                    quakecast_facts::intensity::roman(i.epicentral_level).unwrap_or(""),
                     i.felt_radius_rounded_km()
                 ));
             }
@@ -205,9 +207,9 @@ fn bulletin_sentences(event: &Event, f: &Facts, lang: Lang) -> Vec<String> {
                 out.push(h.sentence_zh());
             }
             if let Some(e) = &f.elevation {
-                out.push(facts::elevation_sentence_zh(e));
+                out.push(phrases::elevation_sentence_zh(e));
             }
-            out.push(format!("{}。", facts::safety_zh(event, f)));
+            out.push(format!("{}。", phrases::safety_zh(event, f)));
         }
         Lang::En => {
             if let Some(s) = f.nearby.as_ref().and_then(|n| n.sentence_en()) {
@@ -216,7 +218,7 @@ fn bulletin_sentences(event: &Event, f: &Facts, lang: Lang) -> Vec<String> {
             if let Some(i) = &f.intensity {
                 out.push(format!(
                     "Predicted intensity {} at the epicenter; felt up to about {} km.",
-                    crate::intensity::roman(i.epicentral_level).unwrap_or(""),
+                    quakecast_facts::intensity::roman(i.epicentral_level).unwrap_or(""),
                     i.felt_radius_rounded_km()
                 ));
             }
@@ -224,9 +226,9 @@ fn bulletin_sentences(event: &Event, f: &Facts, lang: Lang) -> Vec<String> {
                 out.push(h.sentence_en());
             }
             if let Some(e) = &f.elevation {
-                out.push(facts::elevation_sentence_en(e));
+                out.push(phrases::elevation_sentence_en(e));
             }
-            out.push(facts::safety_en(event, f).to_string());
+            out.push(phrases::safety_en(event, f).to_string());
         }
     }
     out
@@ -241,20 +243,20 @@ fn lead_sentence(event: &Event, f: &Facts, lang: Lang) -> String {
     let lon = fmt_trimmed(event.lon.abs(), 2);
     match lang {
         Lang::Zh => {
-            let t = if facts::uses_beijing_time(event) {
-                facts::beijing_time(event).naive_local()
+            let t = if quakecast_facts::time::uses_beijing_time(event) {
+                quakecast_facts::time::beijing_time(event).naive_local()
             } else {
-                facts::local_time(event).time.naive_local()
+                quakecast_facts::time::local_time(event).time.naive_local()
             };
-            let zone = if facts::uses_beijing_time(event) {
+            let zone = if quakecast_facts::time::uses_beijing_time(event) {
                 ""
             } else {
                 "（当地时间）"
             };
             format!(
                 "{}{}：{}年{:02}月{:02}日{:02}时{:02}分{zone}在{}（{}{lat}度，{}{lon}度）发生{mag}级地震，震源深度{depth}千米。",
-                facts::source_name_zh(event.source),
-                facts::status_zh(event),
+                phrases::source_name_zh(event.source),
+                phrases::status_zh(event),
                 t.year(),
                 t.month(),
                 t.day(),
@@ -270,10 +272,13 @@ fn lead_sentence(event: &Event, f: &Facts, lang: Lang) -> String {
                 ReportStatus::Automatic => "automatic",
                 ReportStatus::Official => "reviewed",
             };
-            let (t, zone) = if facts::uses_beijing_time(event) {
-                (facts::beijing_time(event), "Beijing time".to_string())
+            let (t, zone) = if quakecast_facts::time::uses_beijing_time(event) {
+                (
+                    quakecast_facts::time::beijing_time(event),
+                    "Beijing time".to_string(),
+                )
             } else {
-                let l = facts::local_time(event);
+                let l = quakecast_facts::time::local_time(event);
                 (l.time, format!("local time, {}", l.utc_label()))
             };
             format!(
@@ -361,17 +366,17 @@ pub fn push_copy(event: &Event, f: &Facts, lang: Lang) -> PushCopy {
     let level = f
         .intensity
         .as_ref()
-        .filter(|i| i.epicentral_level >= facts::FELT_ADVICE_LEVEL)
-        .and_then(|i| crate::intensity::roman(i.epicentral_level));
+        .filter(|i| i.epicentral_level >= quakecast_facts::facts::FELT_ADVICE_LEVEL)
+        .and_then(|i| quakecast_facts::intensity::roman(i.epicentral_level));
     let (titles, bodies): (Vec<String>, Vec<String>) = match lang {
         Lang::Zh => {
-            let t = if facts::uses_beijing_time(event) {
-                facts::beijing_time(event).naive_local()
+            let t = if quakecast_facts::time::uses_beijing_time(event) {
+                quakecast_facts::time::beijing_time(event).naive_local()
             } else {
-                facts::local_time(event).time.naive_local()
+                quakecast_facts::time::local_time(event).time.naive_local()
             };
             let when = format!("{}月{}日{}时{}分", t.month(), t.day(), t.hour(), t.minute());
-            let status = facts::status_zh(event);
+            let status = phrases::status_zh(event);
             let agency = match event.source {
                 crate::Source::Cenc => "中国地震台网",
                 crate::Source::Usgs => "美国地质调查局",
@@ -397,13 +402,13 @@ pub fn push_copy(event: &Event, f: &Facts, lang: Lang) -> PushCopy {
             )
         }
         Lang::En => {
-            let t = if facts::uses_beijing_time(event) {
-                facts::beijing_time(event)
+            let t = if quakecast_facts::time::uses_beijing_time(event) {
+                quakecast_facts::time::beijing_time(event)
             } else {
-                facts::local_time(event).time
+                quakecast_facts::time::local_time(event).time
             };
             let when = t.format("%H:%M").to_string();
-            let zone = if facts::uses_beijing_time(event) {
+            let zone = if quakecast_facts::time::uses_beijing_time(event) {
                 "Beijing time"
             } else {
                 "local time"

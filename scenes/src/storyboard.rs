@@ -9,51 +9,14 @@
 //! computed from the frame number alone, so any frame can be rendered on its own, by any worker.
 use serde::{Deserialize, Serialize};
 
-use crate::facts::Facts;
+pub use crate::kind::{SceneKind, DEFAULT_SCENE_SECS};
 use crate::layout::{progress, Canvas};
+pub use crate::lineup::scene_list;
 use crate::scene::{self, Ctx};
+pub use crate::settings::RenderSettings;
 use crate::theme::Theme;
 use crate::{Assets, DrawList, Event, Fill, Prim, TextMeasure};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RenderSettings {
-    pub width: u32,
-    pub height: u32,
-    pub fps: u32,
-}
-
-impl Default for RenderSettings {
-    fn default() -> Self {
-        Self {
-            width: 720,
-            height: 1280,
-            fps: 30,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum SceneKind {
-    Header,
-    Parameters,
-    Map,
-    Closing,
-    /// Nearby county seats and cities with distances (needs a seat table or gazetteer).
-    Places,
-    /// Predicted intensity: epicentral intensity, felt radius, isoseismal rings.
-    Intensity,
-    /// Recent seismicity within 200 km (needs a catalogue).
-    History,
-}
-
-/// Default scene lengths in seconds of the scenes every bulletin has (the default theme's
-/// [`crate::theme::DEFAULT_DURATIONS`] has them all).
-pub const DEFAULT_SCENE_SECS: [(SceneKind, f64); 4] = [
-    (SceneKind::Header, 2.5),
-    (SceneKind::Parameters, 4.0),
-    (SceneKind::Map, 4.5),
-    (SceneKind::Closing, 3.0),
-];
+use quakecast_facts::Facts;
 
 /// Length of the dip to the background between two scenes, seconds (on each side of the cut).
 pub const FADE_SECS: f64 = 0.3;
@@ -75,7 +38,7 @@ pub struct Storyboard {
     /// Subtitles burned into the frames (empty: none), times in seconds from the start; see
     /// [`Storyboard::with_subtitles`].
     #[serde(default)]
-    pub subtitles: Vec<crate::narration::TimedCue>,
+    pub subtitles: Vec<crate::subtitles::TimedCue>,
     /// What the scenes state beyond the report (places, intensity, history), computed once.
     #[serde(default)]
     pub facts: Facts,
@@ -175,7 +138,7 @@ impl Storyboard {
     /// This storyboard with `cues` burned in: each cue's lines show at the bottom of the safe
     /// area from its `start_secs` to its `end_secs` (the measured speech, so the text is on
     /// screen exactly while the voice speaks).
-    pub fn with_subtitles(mut self, cues: Vec<crate::narration::TimedCue>) -> Self {
+    pub fn with_subtitles(mut self, cues: Vec<crate::subtitles::TimedCue>) -> Self {
         self.subtitles = cues;
         self
     }
@@ -255,7 +218,7 @@ impl Storyboard {
         // Subtitles stay on top of the dips between scenes: speech may run across a cut.
         let t_abs = f64::from(n) / fps;
         if let Some(cue) =
-            crate::narration::active_cue(&self.subtitles, t_abs).filter(|_| self.theme.subtitles)
+            crate::subtitles::active_cue(&self.subtitles, t_abs).filter(|_| self.theme.subtitles)
         {
             scene::subtitle::draw(&ctx, cue, t_abs, &mut prims);
         }
@@ -266,18 +229,4 @@ impl Storyboard {
             prims,
         }
     }
-}
-
-/// The scenes `theme` plays for `event`, less those `facts` has no data for.
-pub fn scene_list(event: &Event, facts: &Facts, theme: &Theme) -> Vec<SceneKind> {
-    let mut kinds: Vec<SceneKind> = theme
-        .scenes_for(event.magnitude)
-        .iter()
-        .copied()
-        .filter(|k| facts.has_scene(*k))
-        .collect();
-    if kinds.is_empty() {
-        kinds = DEFAULT_SCENE_SECS.iter().map(|(k, _)| *k).collect();
-    }
-    kinds
 }

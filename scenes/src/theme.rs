@@ -176,7 +176,7 @@ pub struct Theme {
     pub subtitles: bool,
     /// Narration language: `"Zh"` (Mandarin) or `"En"` (English); none: automatic (Mandarin for
     /// CENC reports and Chinese place names, English otherwise; `narration::script_lang`).
-    pub lang: Option<crate::narration::Lang>,
+    pub lang: Option<quakecast_facts::Lang>,
 }
 
 /// The scene lengths of the default theme, seconds.

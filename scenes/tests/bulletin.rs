@@ -1,18 +1,19 @@
 //! The full bulletin: facts → composed storyboard → narration, on the real data. New scenes
 //! (places, intensity, history), their labels, the subtitle band, themes, safety wording.
-mod common;
 
 use chrono::{TimeZone, Utc};
-use common::{assets, hanyuan, stress_events};
-use quakecast_scenes::facts::{safety_zh, situation, Situation};
-use quakecast_scenes::history::parse_catalog;
+use quakecast_facts::facts::{situation, Situation};
+use quakecast_facts::history::parse_catalog;
+use quakecast_facts::{Event, Facts, ReportStatus, Source};
 use quakecast_scenes::layout::Canvas;
-use quakecast_scenes::narration::{scene_min_frames, script_for};
+use quakecast_scenes::narration::script_for;
+use quakecast_scenes::phrases::safety_zh;
 use quakecast_scenes::scene::SUBTITLE_TOP;
+use quakecast_scenes::timeline::scene_min_frames;
 use quakecast_scenes::{
-    Align, Event, Facts, FixedMeasure, Prim, RenderSettings, ReportStatus, SceneKind, Source,
-    Storyboard, TextMeasure, Theme,
+    Align, FixedMeasure, Prim, RenderSettings, SceneKind, Storyboard, TextMeasure, Theme,
 };
+use quakecast_testkit::{assets, hanyuan, stress_events};
 
 const SMALL: RenderSettings = RenderSettings {
     width: 720,
@@ -166,7 +167,7 @@ fn place_and_intensity_labels_never_overlap_and_stay_above_the_band() {
     let m = FixedMeasure;
     let mut checked = 0;
     let mut events = stress_events();
-    events.push(common::event(
+    events.push(quakecast_testkit::event(
         102.08,
         29.59,
         6.8,
@@ -174,7 +175,7 @@ fn place_and_intensity_labels_never_overlap_and_stay_above_the_band() {
         Source::Cenc,
         ReportStatus::Official,
     ));
-    events.push(common::event(
+    events.push(quakecast_testkit::event(
         87.45,
         28.50,
         6.8,

@@ -1,13 +1,12 @@
 //! The text outputs over the whole corpus (`tests/corpus/`, every format): place names in the
 //! bulletin's language, the push copy's limits, the text bulletin's numbers, the facts record.
 //! Pure and fast; `scheduler/tests/corpus.rs` renders the same reports for real.
-mod common;
 
-use quakecast_scenes::narration::{is_cjk, Lang};
+use quakecast_facts::lang::{is_cjk, Lang};
+use quakecast_facts::{parse_report, Facts};
 use quakecast_scenes::record::{
     bulletin_text, facts_record, push_copy, PUSH_BODY_MAX, PUSH_TITLE_MAX,
 };
-use quakecast_scenes::{parse_report, Facts};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -33,7 +32,7 @@ fn corpus() -> Vec<(Entry, Vec<u8>)> {
 
 #[test]
 fn every_report_gets_names_copy_and_text_in_its_languages() {
-    let assets = common::assets();
+    let assets = quakecast_testkit::assets();
     let mut bad = Vec::new();
     for (entry, bytes) in corpus() {
         let event = match parse_report(&bytes) {
@@ -122,7 +121,7 @@ fn every_report_gets_names_copy_and_text_in_its_languages() {
 fn chinese_names_follow_cenc_for_cenc_reports() {
     // CENC's own LOCATION_C / region is the wording the derived names imitate: the county
     // outlines must name the same county for CENC reports of quakes on land in China.
-    let assets = common::assets();
+    let assets = quakecast_testkit::assets();
     let mut agree = 0;
     let mut total = 0;
     let mut differ = Vec::new();
@@ -130,12 +129,12 @@ fn chinese_names_follow_cenc_for_cenc_reports() {
         let Ok(mut event) = parse_report(&bytes) else {
             continue;
         };
-        if event.source != quakecast_scenes::Source::Cenc || !entry.in_china {
+        if event.source != quakecast_facts::Source::Cenc || !entry.in_china {
             continue;
         }
         let cenc = event.region.clone();
         // Pretend another agency sent it, so the name is derived rather than kept.
-        event.source = quakecast_scenes::Source::Usgs;
+        event.source = quakecast_facts::Source::Usgs;
         event.region = "somewhere".into();
         let derived = Facts::compute(&event, assets, None).place.zh;
         total += 1;

@@ -1,15 +1,16 @@
 //! Mean elevation within 5 km: DEMs generated here (ESRI ASCII grids and an SRTM tile) whose
 //! means are known by hand, the coverage rules, header errors, the wording, and the Map cue.
 use chrono::{TimeZone, Utc};
-use quakecast_scenes::elevation::{
+use quakecast_facts::elevation::{
     ElevationSummary, ELEVATION_RADIUS_KM, HGT_VOID, MIN_VALID_FRACTION,
 };
-use quakecast_scenes::facts::{
+use quakecast_facts::{Dem, DemError, Event, Facts, ReportStatus, Source};
+use quakecast_scenes::narration::{script, script_for};
+use quakecast_scenes::phrases::{
     elevation_sentence_en, elevation_sentence_en_spoken, elevation_sentence_zh,
     elevation_sentence_zh_spoken,
 };
-use quakecast_scenes::narration::{script, script_for};
-use quakecast_scenes::{Dem, DemError, Event, Facts, ReportStatus, SceneKind, Source, Theme};
+use quakecast_scenes::{SceneKind, Theme};
 
 /// A 21 × 21 grid of 0.01° cells centred on (0°, 100.1°E): row 10 is the equator, column 10
 /// the centre meridian. `z(row, col)`: `None` writes the NODATA value.

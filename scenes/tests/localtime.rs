@@ -1,7 +1,9 @@
 //! Times in bulletins: Beijing time for China, local time at the epicentre and UTC elsewhere.
-use quakecast_scenes::facts::{local_time, time_local_line_zh, uses_beijing_time};
-use quakecast_scenes::narration::{script, Lang};
-use quakecast_scenes::parse_report;
+use quakecast_facts::lang::Lang;
+use quakecast_facts::parse_report;
+use quakecast_facts::time::{local_time, uses_beijing_time};
+use quakecast_scenes::narration::script;
+use quakecast_scenes::phrases::time_local_line_zh;
 
 fn usgs(place: &str, lon: f64, lat: f64, time_ms: i64) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
@@ -85,8 +87,9 @@ fn china_is_told_in_beijing_time() {
 
 #[test]
 fn the_theme_can_force_the_narration_language() {
+    use quakecast_facts::Facts;
     use quakecast_scenes::narration::script_for;
-    use quakecast_scenes::{Facts, Theme};
+    use quakecast_scenes::Theme;
     let e =
         parse_report(include_bytes!("../samples/cenc-2022-05-20-hanyuan.json")).expect("sample");
     let facts = Facts::from_event(&e);

@@ -1,10 +1,9 @@
 //! The map decoders on the real data files (`bash scripts/setup.sh` fetches them).
-mod common;
 
-use common::{assets, read_data};
-use quakecast_scenes::map::{decode_echarts_map, LOD_TOLERANCES_DEG};
+use quakecast_facts::basemap::{decode_echarts_map, LOD_TOLERANCES_DEG};
+use quakecast_facts::{LayerKind, MapData, MapError, ASSET_FILES};
 use quakecast_scenes::projection::{distance_km, lonlat};
-use quakecast_scenes::{LayerKind, MapData, MapError, ASSET_FILES};
+use quakecast_testkit::{assets, read_data};
 
 /// Even-odd point-in-polygon in the plane of (lon, lat).
 fn inside(ring: &[[f32; 2]], p: (f64, f64)) -> bool {
@@ -211,7 +210,7 @@ fn gazetteer_gives_simplified_chinese_labels() {
         .iter()
         .filter(|p| p.country == "CN")
         .filter_map(|p| p.label_zh())
-        .filter(|l| !l.chars().all(quakecast_scenes::places::is_gb2312_hanzi))
+        .filter(|l| !l.chars().all(quakecast_facts::cities::is_gb2312_hanzi))
         .collect();
     assert!(
         traditional.len() * 50 < places.iter().filter(|p| p.country == "CN").count(),

@@ -1,11 +1,10 @@
 //! Nearby-place distances against CENC's published automatic bulletins (quoted in each case),
 //! computed from the real seat table (cpca `adcodes.csv`) and GeoNames.
-mod common;
 
 use chrono::{TimeZone, Utc};
-use common::assets;
-use quakecast_scenes::nearby::{nearby, PlaceKind};
-use quakecast_scenes::{Event, ReportStatus, Source};
+use quakecast_facts::nearby::{nearby, PlaceKind};
+use quakecast_facts::{Event, ReportStatus, Source};
+use quakecast_testkit::assets;
 
 fn cenc(lat: f64, lon: f64, mag: f64, region: &str) -> Event {
     Event {
@@ -106,7 +105,7 @@ fn hanyuan_2022_05_20_m4_8() {
     // CENC: "5月20日8时36分在四川雅安市汉源县发生4.8级地震,震源深度20千米,震中位于北纬29.67度,
     // 东经102.48度……震中距泸定县36公里、距荥经县38公里、距汉源县40公里、距石棉县50公里、
     // 距天全县52公里,距甘孜藏族自治州65公里,距雅安市66公里,距成都市188公里。"
-    let e = common::hanyuan();
+    let e = quakecast_testkit::hanyuan();
     assert_eq!((e.lat, e.lon), (29.67, 102.48));
     check(
         &e,
@@ -159,7 +158,7 @@ fn worldwide_events_name_the_nearest_cities_in_english() {
     assert!(s.starts_with("Nearest cities: "), "{s}");
     assert!(s.contains("Quilpué"), "{s}");
     // No seat table: a Chinese event falls back to GeoNames cities too, never to nothing.
-    let bare = quakecast_scenes::Assets {
+    let bare = quakecast_facts::Assets {
         places: assets().places.clone(),
         ..Default::default()
     };

@@ -2,7 +2,7 @@
 //! entry describes (id, status, origin in UTC, magnitude, depth), in the format it claims; the
 //! withdrawal messages beside it parse to withdrawals of the events they name.
 use chrono::{DateTime, Utc};
-use quakecast_scenes::{parse_message, Message, ReportFormat, ReportStatus, Source};
+use quakecast_facts::{parse_message, Message, ReportFormat, ReportStatus, Source};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -120,8 +120,8 @@ fn corpus_withdrawals_name_their_events() {
             other => panic!("{file}: {other:?}"),
         }
         assert!(matches!(
-            quakecast_scenes::parse_report(&bytes),
-            Err(quakecast_scenes::ReportError::Withdrawn(_))
+            quakecast_facts::parse_report(&bytes),
+            Err(quakecast_facts::ReportError::Withdrawn(_))
         ));
     }
 }

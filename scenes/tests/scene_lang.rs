@@ -1,19 +1,20 @@
 //! The cards follow the bulletin's language: an English bulletin draws no CJK text, a Chinese one
 //! no Latin place text, and in both every line stays in the column and above the subtitle band.
 //! Frames are sampled from every scene, on the real map data, seat table and gazetteer.
-mod common;
 
 use std::path::PathBuf;
 
-use common::{assets, hanyuan, usgs_sample};
-use quakecast_scenes::history::parse_catalog;
+use quakecast_facts::history::parse_catalog;
+use quakecast_facts::lang::{is_cjk, Lang};
+use quakecast_facts::{parse_report, Event, Facts};
 use quakecast_scenes::layout::Canvas;
-use quakecast_scenes::narration::{is_cjk, lang_for, Lang};
+use quakecast_scenes::narration::lang_for;
 use quakecast_scenes::scene::SUBTITLE_TOP;
 use quakecast_scenes::{
-    facts, parse_report, Align, Event, Facts, FixedMeasure, Prim, RenderSettings, SceneKind,
-    Storyboard, Text, TextMeasure, Theme,
+    phrases, Align, FixedMeasure, Prim, RenderSettings, SceneKind, Storyboard, Text, TextMeasure,
+    Theme,
 };
+use quakecast_testkit::{assets, hanyuan, usgs_sample};
 
 const SIZES: [RenderSettings; 2] = [
     RenderSettings {
@@ -188,7 +189,7 @@ fn english_usgs_sample_draws_no_cjk_in_any_scene() {
         "23.93°N 121.78°E",
         "Predicted intensity at the epicenter",
         "Source: U.S. Geological Survey (USGS)",
-        facts::safety_en(&e, &facts),
+        phrases::safety_en(&e, &facts),
     ] {
         assert!(
             all.iter().any(|t| t == want) || joined.contains(want),
@@ -210,7 +211,7 @@ fn english_usgs_sample_draws_no_cjk_in_any_scene() {
         .expect("intensity")
         .epicentral_level;
     assert!(all.iter().any(|t| t
-        .starts_with(quakecast_scenes::intensity::roman(level).expect("a level"))
+        .starts_with(quakecast_facts::intensity::roman(level).expect("a level"))
         && t.contains(' ')));
 }
 
@@ -230,7 +231,7 @@ fn latin_place_word(t: &str, e: &Event) -> Option<String> {
     if t == e.event_id || t.starts_with("依据：Allen, Wald & Worden") {
         return None;
     }
-    let scale = facts::magnitude_type_display(e);
+    let scale = phrases::magnitude_type_display(e);
     let allowed = ["quakecast", "USGS", "EMSC", "UTC", "km", scale.as_str()];
     let mut word = String::new();
     for ch in t.chars().chain(std::iter::once(' ')) {

@@ -1,19 +1,18 @@
 //! The South China Sea islands, 钓鱼岛 and the ten-dash line from world-geo-json-zh (`bash
 //! scripts/setup.sh` fetches it): decoding, the layers, the frames that draw them in place, and
 //! the 南海诸岛 inset (docs/map.md).
-mod common;
 
-use common::{assets, event, hanyuan, read_data};
+use quakecast_facts::basemap::{decode_south_china_sea, SeaPartKind, SeaShape, CHINA_SEA_PARTS};
+use quakecast_facts::{
+    Assets, Event, LayerKind, MapError, ReportStatus, Source, SOUTH_CHINA_SEA_FILE,
+};
 use quakecast_scenes::layout::{Canvas, DESIGN_H};
-use quakecast_scenes::map::{decode_south_china_sea, SeaPartKind, SeaShape, CHINA_SEA_PARTS};
 use quakecast_scenes::scene::{
     south_china_sea_inset, style, MapCamera, CHINA_VIEW_CENTER, CHINA_VIEW_KM_PER_UNIT, DASH_WIDTH,
     MAP_PANEL, SUBTITLE_TOP,
 };
-use quakecast_scenes::{
-    Assets, DrawList, Event, FixedMeasure, LayerKind, MapError, Prim, RenderSettings, ReportStatus,
-    SceneKind, Source, Storyboard, SOUTH_CHINA_SEA_FILE,
-};
+use quakecast_scenes::{DrawList, FixedMeasure, Prim, RenderSettings, SceneKind, Storyboard};
+use quakecast_testkit::{assets, event, hanyuan, read_data};
 
 fn world_zh() -> String {
     read_data(SOUTH_CHINA_SEA_FILE)

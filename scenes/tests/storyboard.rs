@@ -1,14 +1,13 @@
 //! Storyboard tests on the real map data: timing, determinism, safe area, vertex budget, rings.
-mod common;
 
-use common::{assets, hanyuan, stress_events};
+use quakecast_facts::{Assets, Facts};
 use quakecast_scenes::layout::Canvas;
 use quakecast_scenes::projection::{distance_km, View};
 use quakecast_scenes::scene::{camera, style, MAP_MOVE_END_SECS, MAP_PANEL};
 use quakecast_scenes::{
-    Align, Assets, DrawList, Facts, FixedMeasure, Prim, RenderSettings, SceneKind, Storyboard,
-    TextMeasure, Theme,
+    Align, DrawList, FixedMeasure, Prim, RenderSettings, SceneKind, Storyboard, TextMeasure, Theme,
 };
+use quakecast_testkit::{assets, hanyuan, stress_events};
 
 const SMALL: RenderSettings = RenderSettings {
     width: 720,
@@ -301,7 +300,7 @@ fn ring_prims(list: &DrawList) -> Vec<&Vec<[f32; 2]>> {
 #[test]
 fn distance_rings_are_true_geodesic_circles() {
     let a = assets();
-    for e in [hanyuan(), common::usgs_sample()] {
+    for e in [hanyuan(), quakecast_testkit::usgs_sample()] {
         for settings in [SMALL, LARGE] {
             let sb = Storyboard::new(&e, settings);
             let (start, frames) = map_span(&sb);
@@ -410,7 +409,7 @@ fn header_shows_the_status_line_and_closing_the_source() {
         "{closing:?}"
     );
     // A USGS feature with an English place is an English bulletin, with English cards…
-    let usgs = Storyboard::new(&common::usgs_sample(), SMALL);
+    let usgs = Storyboard::new(&quakecast_testkit::usgs_sample(), SMALL);
     let header = texts(&usgs, 60);
     assert!(
         header
@@ -419,9 +418,9 @@ fn header_shows_the_status_line_and_closing_the_source() {
         "{header:?}"
     );
     // …and the same feature in Mandarin gets the Chinese status line.
-    let e = common::usgs_sample();
+    let e = quakecast_testkit::usgs_sample();
     let zh = Theme {
-        lang: Some(quakecast_scenes::narration::Lang::Zh),
+        lang: Some(quakecast_facts::lang::Lang::Zh),
         ..Theme::default()
     };
     let usgs_zh = Storyboard::compose(&e, &Facts::from_event(&e), &zh, SMALL, &[]);
@@ -571,8 +570,10 @@ fn place_labels_name_nearby_towns_without_overlap() {
 }
 
 /// Subtitles from the event's own script, one cue per scene, each spoken for most of its scene.
-fn with_script_subtitles(e: &quakecast_scenes::Event, settings: RenderSettings) -> Storyboard {
-    use quakecast_scenes::narration::{break_lines, script, TimedCue, SUBTITLE_MAX_CHARS};
+fn with_script_subtitles(e: &quakecast_facts::Event, settings: RenderSettings) -> Storyboard {
+    use quakecast_scenes::linebreak::break_lines;
+    use quakecast_scenes::narration::script;
+    use quakecast_scenes::subtitles::{TimedCue, SUBTITLE_MAX_CHARS};
     let sb = Storyboard::new(e, settings);
     let fps = f64::from(settings.fps);
     let cues = script(e)

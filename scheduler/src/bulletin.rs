@@ -6,22 +6,24 @@
 //! 1. facts from the event, the gazetteer, and the operator's optional catalogue and elevation
 //!    model ([`Content`]: `--theme`, `--catalog`, `--dem`);
 //! 2. the theme's scenes for the magnitude, less those without data
-//!    ([`quakecast_scenes::storyboard::scene_list`]);
+//!    ([`quakecast_scenes::lineup::scene_list`]);
 //! 3. every scene's cue spoken ([`narration::script_for`]), each scene at least as long as its
 //!    speech, the whole fitted to [`MAX_BULLETIN_SECS`] — first by shortening silent time, then,
 //!    if speech alone is too long, by leaving the least important cues unspoken
 //!    ([`UNSPOKEN_FIRST`]; their scenes still show their text);
 //! 4. the subtitles placed exactly where the mixer will place the speech
-//!    ([`quakecast_renderer::audio::place_cues`]).
+//!    ([`quakecast_audio::place_cues`]).
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use quakecast_renderer::audio::{place_cues, synthesize_script, Narration, TtsProvider};
-use quakecast_scenes::history::{parse_catalog, Catalog};
+use quakecast_audio::{place_cues, synthesize_script, Narration, TtsProvider};
+use quakecast_facts::history::{parse_catalog, Catalog};
+use quakecast_facts::{Assets, Dem, Event, Facts};
 use quakecast_scenes::narration::{
-    must_speak, scene_min_frames, script_for_wording, Script, Wording, UNSPOKEN_FIRST,
+    must_speak, script_for_wording, Script, Wording, UNSPOKEN_FIRST,
 };
-use quakecast_scenes::{Assets, Dem, Event, Facts, RenderSettings, SceneKind, Storyboard, Theme};
+use quakecast_scenes::timeline::scene_min_frames;
+use quakecast_scenes::{RenderSettings, SceneKind, Storyboard, Theme};
 
 use crate::error::{Error, Result};
 
@@ -71,7 +73,7 @@ impl Content {
         };
         let dem_v = match dem {
             Some(p) => {
-                let bad = |e: quakecast_scenes::DemError| Error::Data {
+                let bad = |e: quakecast_facts::DemError| Error::Data {
                     path: p.display().to_string(),
                     hint: format!("not an elevation model: {e}"),
                 };

@@ -33,7 +33,7 @@ pub struct ContentArgs {
 impl ContentArgs {
     /// Read and check the files now, so that a bad file stops the command before any work.
     pub fn load(&self) -> anyhow::Result<Content> {
-        use quakecast_scenes::narration::Lang;
+        use quakecast_facts::lang::Lang;
         let lang = match self.lang.as_str() {
             "" | "auto" => None,
             "zh" | "zh-CN" => Some(Lang::Zh),

@@ -6,7 +6,7 @@ use thiserror::Error;
 pub enum Error {
     /// The report was refused; nothing was rendered or stored.
     #[error("invalid report: {0}")]
-    Report(#[from] quakecast_scenes::ReportError),
+    Report(#[from] quakecast_facts::ReportError),
     #[error("invalid object key `{key}`: {reason}")]
     Key { key: String, reason: &'static str },
     #[error("object store: {op} `{key}`: {source}")]
@@ -23,7 +23,7 @@ pub enum Error {
     #[error("render: {0}")]
     Render(#[from] quakecast_renderer::RenderError),
     #[error("audio: {0}")]
-    Audio(#[from] quakecast_renderer::audio::AudioError),
+    Audio(#[from] quakecast_audio::AudioError),
     #[error("I/O on {path}: {source}")]
     Io {
         path: String,

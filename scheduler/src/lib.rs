@@ -5,7 +5,7 @@
 //! [`store::ObjectStore`] with a [`manifest::Manifest`] beside the video.
 
 pub mod assets;
-pub mod audience;
+
 pub mod bulletin;
 pub mod clock;
 pub mod config;

@@ -43,7 +43,7 @@ enum Command {
     Validate { event_file: PathBuf },
     /// The push audience: user index, selection by predicted intensity, tier cells.
     #[command(subcommand)]
-    Audience(quakecast::audience::AudienceCmd),
+    Audience(quakecast_audience::AudienceCmd),
     /// The farm on one machine: HTTP API, review page, queue and N local workers.
     Serve(Box<quakecast::farm::config::ServeArgs>),
     /// A stateless render worker taking tasks from a shared database.
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
                     _ => None,
                 });
             match report {
-                Some(quakecast_scenes::ReportError::Withdrawn(w)) => {
+                Some(quakecast_facts::ReportError::Withdrawn(w)) => {
                     eprintln!("withdrawn: {w}; nothing rendered");
                     ExitCode::from(EXIT_WITHDRAWN)
                 }
@@ -107,20 +107,22 @@ fn run(cmd: Command) -> anyhow::Result<()> {
             render(&report, &flags)
         }
         Command::Demo { flags } => render(quakecast::SAMPLE_REPORT, &flags),
-        Command::Audience(cmd) => quakecast::audience::run(cmd),
+        Command::Audience(cmd) => {
+            quakecast_audience::run(cmd, &quakecast::assets::default_data_dir())
+        }
         Command::Serve(args) => serve(&args),
         Command::Worker(args) => worker(&args),
         Command::Validate { event_file } => {
             let report = std::fs::read(&event_file)
                 .with_context(|| format!("reading report {}", event_file.display()))?;
-            let parsed = quakecast_scenes::parse_message(&report)
+            let parsed = quakecast_facts::parse_message(&report)
                 .map_err(quakecast::Error::from)
                 .with_context(|| format!("in {}", event_file.display()))?;
             eprintln!("format: {}", parsed.format);
             println!("{}", serde_json::to_string_pretty(&parsed)?);
-            if let quakecast_scenes::Message::Withdrawal(w) = parsed.message {
+            if let quakecast_facts::Message::Withdrawal(w) = parsed.message {
                 return Err(quakecast::Error::Report(
-                    quakecast_scenes::ReportError::Withdrawn(w),
+                    quakecast_facts::ReportError::Withdrawn(w),
                 ))
                 .with_context(|| format!("in {}", event_file.display()));
             }

@@ -1,8 +1,9 @@
 //! The JSON manifest stored beside every bulletin: what went in, what came out, and how.
 use chrono::{DateTime, Utc};
+use quakecast_facts::Event;
 use quakecast_scenes::narration::lang_for;
 use quakecast_scenes::record::{bulletin_text, facts_record, push_copy, FactsRecord, PushCopy};
-use quakecast_scenes::{Event, RenderSettings, SceneSpan, Storyboard};
+use quakecast_scenes::{RenderSettings, SceneSpan, Storyboard};
 
 use crate::bulletin::FitReport;
 use serde::Serialize;
@@ -120,18 +121,18 @@ pub struct Timings {
 pub struct AudioSummary {
     pub lang: String,
     pub voice: String,
-    pub mood: quakecast_renderer::audio::Mood,
+    pub mood: quakecast_audio::Mood,
     pub sample_rate: u32,
     pub duration_secs: f64,
     pub integrated_lufs: f64,
     pub true_peak_dbtp: f64,
     pub pcm_sha256: String,
     /// The speech of each cue, seconds: the subtitle times.
-    pub cues: Vec<quakecast_scenes::narration::TimedCue>,
+    pub cues: Vec<quakecast_scenes::subtitles::TimedCue>,
 }
 
-impl From<&quakecast_renderer::audio::AudioReport> for AudioSummary {
-    fn from(a: &quakecast_renderer::audio::AudioReport) -> Self {
+impl From<&quakecast_audio::AudioReport> for AudioSummary {
+    fn from(a: &quakecast_audio::AudioReport) -> Self {
         Self {
             lang: a.lang.bcp47().to_string(),
             voice: a.voice.clone(),

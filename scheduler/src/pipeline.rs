@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use quakecast_renderer::audio::mix_narration;
-use quakecast_renderer::audio::tts::tts_from_env;
+use quakecast_audio::mix_narration;
+use quakecast_audio::tts::tts_from_env;
+use quakecast_facts::{parse_report, Assets, Event};
 use quakecast_renderer::{EncodeSettings, Font, GpuContext};
-use quakecast_scenes::{parse_report, Assets, Event, RenderSettings, Storyboard};
+use quakecast_scenes::{RenderSettings, Storyboard};
 
 pub use crate::bulletin::{fit_storyboard, scene_times};
 use crate::bulletin::{plan_bulletin, Content, Timeline};

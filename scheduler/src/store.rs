@@ -8,7 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use quakecast_scenes::{Event, ReportStatus, Source};
+use quakecast_facts::{Event, ReportStatus, Source};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 

@@ -11,14 +11,25 @@ use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, 
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
-use quakecast::audience::generate::{GenerateOptions, Synthetic};
-use quakecast::audience::index::BuildOptions;
-use quakecast::audience::{
+use quakecast_audience::generate::{GenerateOptions, Synthetic};
+use quakecast_audience::index::BuildOptions;
+use quakecast_audience::{
     build_index, select, summary, AudienceError, Gazetteer, SelectOptions, Selection, Snapshot,
     Tiers, UserIndex, UserRow,
 };
-use quakecast_scenes::intensity::{destination, distance_km, IntensityModel, Relation};
-use quakecast_scenes::places::Place;
+use quakecast_facts::intensity::{IntensityModel, Relation};
+
+/// [`quakecast_facts::geo::destination`] in the user rows' (lat, lon) order.
+fn destination(lat: f64, lon: f64, azimuth_deg: f64, d_km: f64) -> (f64, f64) {
+    let (lo, la) = quakecast_facts::geo::destination(lon, lat, azimuth_deg, d_km);
+    (la, lo)
+}
+
+/// [`quakecast_facts::geo::distance_km`] in the user rows' (lat, lon) order.
+fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    quakecast_facts::geo::distance_km((lon1, lat1), (lon2, lat2))
+}
+use quakecast_facts::cities::Place;
 
 const LUDING: (f64, f64, f64, f64) = (29.59, 102.08, 16.0, 6.8);
 
@@ -312,7 +323,7 @@ fn selection_equals_a_brute_force_scan_and_counts_places() {
         assert!(sel.stats.coarse_cells_visited < 30_000);
 
         let gaz = Gazetteer::from_places(places.clone());
-        let event = quakecast_scenes::parse_report(&luding_report()).unwrap();
+        let event = quakecast_facts::parse_report(&luding_report()).unwrap();
         let doc = summary::summary(&event, &model, &tiers, Some(&sel), Some(&gaz), None);
         let listed = doc["places"]["listed"].as_array().unwrap();
         let names: Vec<&str> = listed.iter().map(|p| p["name"].as_str().unwrap()).collect();
@@ -718,19 +729,19 @@ fn parquet_and_csv_snapshots_give_identical_indexes() {
         users: 30_000,
         ..Default::default()
     };
-    quakecast::audience::generate::generate(
+    quakecast_audience::generate::generate(
         &places,
         &opts,
         &pq,
-        quakecast::audience::SnapshotFormat::Parquet,
+        quakecast_audience::SnapshotFormat::Parquet,
     )
     .unwrap();
     let csv = dir.path().join("users.csv");
-    quakecast::audience::generate::generate(
+    quakecast_audience::generate::generate(
         &places,
         &opts,
         &csv,
-        quakecast::audience::SnapshotFormat::Csv,
+        quakecast_audience::SnapshotFormat::Csv,
     )
     .unwrap();
     let (a, b) = (dir.path().join("a.qcx"), dir.path().join("b.qcx"));

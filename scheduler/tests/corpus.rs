@@ -21,8 +21,9 @@ use quakecast::bulletin::Content;
 use quakecast::pipeline::{render_bulletin, RenderEnv, RenderOutcome, RenderRequest};
 use quakecast::store::{LocalDirStore, ObjectStore};
 use quakecast::{assets, media};
+use quakecast_facts::lang::Lang;
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, GpuContext};
-use quakecast_scenes::narration::{must_speak, Lang};
+use quakecast_scenes::narration::must_speak;
 use quakecast_scenes::{RenderSettings, SceneKind, Theme};
 use serde::Deserialize;
 
@@ -165,7 +166,7 @@ fn check(out: &RenderOutcome, store: &LocalDirStore, lang: Lang, entry: &Entry) 
                     bad.push(format!("parameters lack {need:?}: {params:?}"));
                 }
             }
-            if !closing.contains(quakecast_scenes::facts::safety_zh(e, f)) {
+            if !closing.contains(quakecast_scenes::phrases::safety_zh(e, f)) {
                 bad.push(format!("closing lacks the safety advice: {closing:?}"));
             }
         }
@@ -178,7 +179,7 @@ fn check(out: &RenderOutcome, store: &LocalDirStore, lang: Lang, entry: &Entry) 
                     bad.push(format!("parameters lack {need:?}: {params:?}"));
                 }
             }
-            if !closing.contains(quakecast_scenes::facts::safety_en(e, f)) {
+            if !closing.contains(quakecast_scenes::phrases::safety_en(e, f)) {
                 bad.push(format!("closing lacks the safety advice: {closing:?}"));
             }
         }

@@ -7,8 +7,9 @@ use quakecast::pipeline::{render_bulletin, RenderEnv, RenderRequest};
 use quakecast::plan::plan_segments;
 use quakecast::store::{LocalDirStore, ObjectStore};
 use quakecast::{assets, media};
+use quakecast_facts::parse_report;
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, FrameRenderer, GpuContext};
-use quakecast_scenes::{parse_report, RenderSettings, SceneKind};
+use quakecast_scenes::{RenderSettings, SceneKind};
 
 fn env() -> RenderEnv {
     let gpu =

@@ -14,7 +14,7 @@ use quakecast::plan::Segment;
 use serde_json::json;
 
 fn new_job(event_id: &str, segments: u32) -> NewJob {
-    let event = quakecast_scenes::parse_report(&report(event_id, "official", 0)).expect("report");
+    let event = quakecast_facts::parse_report(&report(event_id, "official", 0)).expect("report");
     NewJob {
         event,
         format: "cenc".into(),
@@ -171,7 +171,7 @@ async fn concurrent_claims_never_share_a_task(db: &Db) {
 async fn withdrawal_semantics(db: &Db) {
     use quakecast::farm::db::{NewWithdrawal, WithdrawOutcome};
     use quakecast::farm::model::Decision;
-    use quakecast_scenes::{ReportFormat, Source, Withdrawal};
+    use quakecast_facts::{ReportFormat, Source, Withdrawal};
     let withdraw = |event_id: &str| NewWithdrawal {
         withdrawal: Withdrawal {
             source: Source::Cenc,

@@ -1,11 +1,11 @@
 //! Closing card: source attribution, safety advice matched to the predicted shaking and the
-//! time of day ([`facts::safety_zh`], [`facts::safety_en`]), the automatic-report caveat,
+//! time of day ([`phrases::safety_zh`], [`phrases::safety_en`]), the automatic-report caveat,
 //! "quakecast", in the bulletin's language.
 use super::{words, Ctx, COL_W};
-use crate::facts;
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, DESIGN_W};
-use crate::narration::Lang;
+use crate::phrases;
 use crate::{Align, Fill, Prim, ReportStatus};
+use quakecast_facts::Lang;
 
 pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     let c = &x.c;
@@ -22,7 +22,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     });
     y += 40.0;
     let attribution = match x.lang {
-        Lang::Zh => facts::attribution_zh(x.e),
+        Lang::Zh => phrases::attribution_zh(x.e),
         Lang::En => words::attribution_en(x.e),
     };
     let attribution = fit(x.m, &attribution, COL_W, 2, 38.0, 26.0);
@@ -41,8 +41,8 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     let a2 = ease_out_cubic(progress(x.t, 0.3, 0.5));
     // English advice is about twice as long: up to four lines rather than a smaller size.
     let safety = match x.lang {
-        Lang::Zh => fit(x.m, facts::safety_zh(x.e, x.f), COL_W, 2, 34.0, 24.0),
-        Lang::En => fit(x.m, facts::safety_en(x.e, x.f), COL_W, 4, 34.0, 26.0),
+        Lang::Zh => fit(x.m, phrases::safety_zh(x.e, x.f), COL_W, 2, 34.0, 24.0),
+        Lang::En => fit(x.m, phrases::safety_en(x.e, x.f), COL_W, 4, 34.0, 26.0),
     };
     lines(
         c,
@@ -57,7 +57,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     y += block_height(&safety, 1.35) + 36.0;
     if x.e.status == ReportStatus::Automatic {
         let caveat = match x.lang {
-            Lang::Zh => facts::AUTOMATIC_CAVEAT_ZH,
+            Lang::Zh => phrases::AUTOMATIC_CAVEAT_ZH,
             Lang::En => words::AUTOMATIC_CAVEAT_EN,
         };
         let caveat = fit(x.m, caveat, COL_W, 2, 30.0, 22.0);

@@ -2,8 +2,8 @@
 //! bulletin's language.
 use super::{strip, words, Ctx, COL_W};
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, DESIGN_W};
-use crate::narration::Lang;
 use crate::{Align, Prim};
+use quakecast_facts::Lang;
 
 pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     let c = &x.c;
@@ -46,7 +46,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         (_, Lang::En) => words::history_largest_en(h),
         (Some(l), Lang::Zh) if l.is_this_event => "最大地震是本次地震".to_string(),
         (Some(l), Lang::Zh) => {
-            let t = crate::facts::beijing_time_of(l.event.time);
+            let t = quakecast_facts::time::beijing_time_of(l.event.time);
             format!(
                 "最大地震：{}年{}月{}日 {:.1}级，距本次震中{}公里",
                 t.format("%Y"),

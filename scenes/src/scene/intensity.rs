@@ -4,11 +4,11 @@
 use super::map::{close_panel, draw_marker, open_panel, scale_bar, MapCamera};
 use super::{strip, words, Ctx, COL_W, COL_X};
 use crate::clip::{clip_polygon, clip_polyline, Rect};
-use crate::intensity::{roman, IntensitySummary, Relation};
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, text};
-use crate::narration::Lang;
 use crate::projection::{destination, geodesic_circle};
 use crate::{Align, Fill, Prim, Text};
+use quakecast_facts::intensity::{roman, IntensitySummary, Relation};
+use quakecast_facts::Lang;
 
 /// The map panel, design units `[x, y, w, h]`.
 pub const INTENSITY_PANEL: [f32; 4] = [COL_X, 140.0, COL_W, 580.0];

@@ -8,12 +8,12 @@
 //! place, as the vertical edition of China's standard map (竖版) does, and needs no inset.
 use super::{strip, words, Ctx, COL_W, COL_X};
 use crate::clip::{clip_polygon, clip_polyline, Rect, SphereRegion};
-use crate::facts;
 use crate::layout::{block_height, ease_in_out_cubic, ease_out_cubic, fit, lines, progress};
-use crate::map::{LayerKind, MapLayer};
-use crate::narration::Lang;
+use crate::phrases;
 use crate::projection::{destination, geodesic_circle, slerp, unit, View, EARTH_RADIUS_KM};
 use crate::{Align, Assets, Color, Event, Fill, Prim, Text};
+use quakecast_facts::basemap::{LayerKind, MapLayer};
+use quakecast_facts::Lang;
 
 /// The map panel in design units: `[x, y, w, h]`.
 pub const MAP_PANEL: [f32; 4] = [COL_X, 140.0, COL_W, 760.0];
@@ -84,7 +84,7 @@ pub fn ring_radii_km(e: &Event) -> [f64; 3] {
 }
 
 fn start_camera(e: &Event) -> MapCamera {
-    if facts::in_china_frame(e.lon, e.lat) {
+    if quakecast_facts::facts::in_china_frame(e.lon, e.lat) {
         MapCamera {
             center: CHINA_VIEW_CENTER,
             km_per_unit: CHINA_VIEW_KM_PER_UNIT,
@@ -874,7 +874,7 @@ fn draw_caption(x: &Ctx, out: &mut Vec<Prim>) {
     let y2 = y + block_height(&region, 1.25) + 14.0;
     let mag = words::magnitude(x.e, x.lang);
     let depth = match x.lang {
-        Lang::Zh => format!("震源深度{}", facts::depth_zh(x.e)),
+        Lang::Zh => format!("震源深度{}", phrases::depth_zh(x.e)),
         Lang::En => format!("Depth {}", words::depth_en(x.e)),
     };
     let gap = 24.0;
@@ -910,12 +910,12 @@ fn draw_caption(x: &Ctx, out: &mut Vec<Prim>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::Facts;
     use crate::layout::{Canvas, DESIGN_H};
-    use crate::map::{MapData, Shape, CHINA_SEA_PARTS};
     use crate::theme::Palette;
     use crate::{FixedMeasure, ReportStatus, Source};
     use chrono::{TimeZone, Utc};
+    use quakecast_facts::basemap::{MapData, Shape, CHINA_SEA_PARTS};
+    use quakecast_facts::Facts;
 
     /// A stand-in for the province layer: one rectangle "China" (the inset test only needs
     /// its extent).
@@ -956,7 +956,7 @@ mod tests {
         MapLayer {
             kind: Some(LayerKind::Province),
             rings: vec![],
-            lods: vec![crate::map::Lod {
+            lods: vec![quakecast_facts::basemap::Lod {
                 tolerance_deg: 0.0,
                 points: shape.points.len(),
                 shapes: vec![shape],
@@ -1019,7 +1019,7 @@ mod tests {
             t,
             p: &p,
             f: &f,
-            lang: crate::narration::Lang::Zh,
+            lang: quakecast_facts::Lang::Zh,
         };
         let mut out = Vec::new();
         draw(&x, &mut out);

@@ -3,11 +3,11 @@
 //! Each scene is a function of its [`Ctx`] (event, assets, canvas, seconds since the scene
 //! began) that appends primitives in design units mapped through
 //! [`Canvas`]; none keeps state, so any frame can be drawn on its own.
-use crate::facts::Facts;
 use crate::layout::{fit, lines, text, Canvas, DESIGN_W};
-use crate::narration::Lang;
 use crate::theme::Palette;
 use crate::{Align, Assets, Color, Event, Fill, Prim, ReportStatus, TextMeasure};
+use quakecast_facts::Facts;
+use quakecast_facts::Lang;
 
 pub(crate) mod closing;
 pub(crate) mod header;

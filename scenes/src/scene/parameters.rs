@@ -1,10 +1,10 @@
 //! Parameters: time, place, magnitude, depth and coordinates, each row sliding in, staggered, in
 //! the bulletin's language.
 use super::{rule, strip, words, Ctx, COL_W, COL_X};
-use crate::facts;
 use crate::layout::{block_height, ease_out_cubic, fit, lines, progress, Fitted};
-use crate::narration::Lang;
+use crate::phrases;
 use crate::{Align, Color, Prim};
+use quakecast_facts::Lang;
 
 /// Delay before the first row, and between rows, seconds.
 pub const ROW_DELAY_SECS: f32 = 0.2;
@@ -35,15 +35,15 @@ fn rows(x: &Ctx) -> Vec<Row> {
 fn rows_zh(x: &Ctx) -> Vec<Row> {
     let e = x.e;
     let m = x.m;
-    let china = facts::in_china_frame(e.lon, e.lat);
+    let china = quakecast_facts::facts::in_china_frame(e.lon, e.lat);
     let time_label = "发震时刻（北京时间）".to_string();
     // Outside China: the local time at the epicentre and UTC under Beijing time.
-    let note = (!china && !facts::uses_beijing_time(e))
-        .then(|| fit(m, &facts::time_local_line_zh(e), COL_W, 1, 28.0, 20.0));
+    let note = (!china && !quakecast_facts::time::uses_beijing_time(e))
+        .then(|| fit(m, &phrases::time_local_line_zh(e), COL_W, 1, 28.0, 20.0));
     vec![
         Row {
             label: time_label,
-            value: fit(m, &facts::time_zh(e), COL_W, 2, 46.0, 32.0),
+            value: fit(m, &phrases::time_zh(e), COL_W, 2, 46.0, 32.0),
             color: x.p.text,
             note,
         },
@@ -54,20 +54,20 @@ fn rows_zh(x: &Ctx) -> Vec<Row> {
             note: None,
         },
         Row {
-            label: facts::magnitude_label_zh(e),
-            value: fit(m, &facts::magnitude_zh(e), COL_W, 1, 84.0, 48.0),
+            label: phrases::magnitude_label_zh(e),
+            value: fit(m, &phrases::magnitude_zh(e), COL_W, 1, 84.0, 48.0),
             color: x.p.accent,
             note: None,
         },
         Row {
             label: "震源深度".into(),
-            value: fit(m, &facts::depth_zh(e), COL_W, 1, 48.0, 32.0),
+            value: fit(m, &phrases::depth_zh(e), COL_W, 1, 48.0, 32.0),
             color: x.p.text,
             note: None,
         },
         Row {
             label: "震中位置".into(),
-            value: fit(m, &facts::coords_zh(e), COL_W, 2, 40.0, 28.0),
+            value: fit(m, &phrases::coords_zh(e), COL_W, 2, 40.0, 28.0),
             color: x.p.text,
             note: None,
         },
@@ -95,7 +95,7 @@ fn rows_en(x: &Ctx) -> Vec<Row> {
         },
         Row {
             label: words::magnitude_label_en(e),
-            value: fit(m, &facts::magnitude_number(e), COL_W, 1, 84.0, 48.0),
+            value: fit(m, &phrases::magnitude_number(e), COL_W, 1, 84.0, 48.0),
             color: x.p.accent,
             note: None,
         },

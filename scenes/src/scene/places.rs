@@ -5,9 +5,9 @@ use super::map::{close_panel, draw_marker, open_panel, scale_bar, MapCamera};
 use super::{strip, words, Ctx, COL_W, COL_X};
 use crate::clip::Rect;
 use crate::layout::{ease_out_cubic, fit, lines, progress, text};
-use crate::narration::Lang;
-use crate::nearby::{NearPlace, PlaceKind};
 use crate::{Align, Fill, Prim, Text};
+use quakecast_facts::nearby::{NearPlace, PlaceKind};
+use quakecast_facts::Lang;
 
 /// The map panel, design units `[x, y, w, h]`.
 pub const PLACES_PANEL: [f32; 4] = [COL_X, 140.0, COL_W, 520.0];

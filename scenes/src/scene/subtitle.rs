@@ -1,12 +1,12 @@
 //! Burned-in subtitles: the cue being spoken, in a band at the bottom of the safe area.
 //!
 //! The band (design units `SUBTITLE_TOP`..the bottom safe margin) is kept free by every scene.
-//! Lines come already broken by [`crate::narration::break_lines`]; each is fitted to the column
+//! Lines come already broken by [`crate::linebreak::break_lines`]; each is fitted to the column
 //! once more with the real measure (a proportional font can be wider than the character count
 //! says), so a subtitle never leaves the safe area.
 use super::{Ctx, COL_W};
 use crate::layout::{fit, lines, progress, Fitted, DESIGN_H, DESIGN_W, SAFE_MARGIN};
-use crate::narration::TimedCue;
+use crate::subtitles::TimedCue;
 use crate::{Align, Fill, Prim};
 
 /// Top of the subtitle band, design units; scenes draw nothing below it.

@@ -8,11 +8,11 @@
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
 use super::Ctx;
-use crate::facts;
-use crate::intensity::{roman, Relation};
-use crate::narration::Lang;
-use crate::nearby::{NearPlace, Nearby, TOWN_REACH_KM};
+use crate::phrases;
 use crate::{Event, ReportStatus, Source};
+use quakecast_facts::intensity::{roman, Relation};
+use quakecast_facts::nearby::{NearPlace, Nearby, TOWN_REACH_KM};
+use quakecast_facts::Lang;
 
 /// Month abbreviations: a date on a card is "Jan 1, 2024", short enough for one line.
 const MONTHS: [&str; 12] = [
@@ -30,7 +30,7 @@ pub(crate) fn title(lang: Lang) -> &'static str {
 /// The status badge: "正式测定" / "Reviewed", "自动测定" / "Automatic".
 pub(crate) fn status_badge(e: &Event, lang: Lang) -> &'static str {
     match lang {
-        Lang::Zh => facts::status_zh(e),
+        Lang::Zh => phrases::status_zh(e),
         Lang::En => match e.status {
             ReportStatus::Official => "Reviewed",
             ReportStatus::Automatic => "Automatic",
@@ -67,7 +67,7 @@ pub fn agency_en(s: Source) -> &'static str {
 /// The header's sub-line: "中国地震台网正式测定" / "USGS reviewed earthquake report".
 pub(crate) fn status_line(e: &Event, lang: Lang) -> String {
     match lang {
-        Lang::Zh => facts::status_line_zh(e),
+        Lang::Zh => phrases::status_line_zh(e),
         Lang::En => format!(
             "{} {} earthquake report",
             agency_short_en(e.source),
@@ -79,7 +79,7 @@ pub(crate) fn status_line(e: &Event, lang: Lang) -> String {
 /// The note of a revised report (revision ≥ 1).
 pub(crate) fn revision_note(e: &Event, lang: Lang) -> Option<&'static str> {
     match lang {
-        Lang::Zh => facts::revision_note_zh(e),
+        Lang::Zh => phrases::revision_note_zh(e),
         Lang::En => e.revised.then_some(match e.status {
             ReportStatus::Official => "Revised: supersedes the earlier automatic report",
             ReportStatus::Automatic => {
@@ -114,14 +114,14 @@ pub fn capitalized(s: &str) -> String {
 /// "4.8级" / "M 4.8".
 pub(crate) fn magnitude(e: &Event, lang: Lang) -> String {
     match lang {
-        Lang::Zh => facts::magnitude_zh(e),
-        Lang::En => format!("M {}", facts::magnitude_number(e)),
+        Lang::Zh => phrases::magnitude_zh(e),
+        Lang::En => format!("M {}", phrases::magnitude_number(e)),
     }
 }
 
 /// "Magnitude", or "Magnitude (Mww)" when the scale is not the plain M.
 pub fn magnitude_label_en(e: &Event) -> String {
-    let t = facts::magnitude_type_display(e);
+    let t = phrases::magnitude_type_display(e);
     if t == "M" || t.is_empty() {
         "Magnitude".into()
     } else {
@@ -142,29 +142,29 @@ pub fn datetime_en(t: &DateTime<FixedOffset>) -> String {
 }
 
 /// The English time row: label, value and the UTC line. Beijing time where the bulletin gives it
-/// ([`facts::uses_beijing_time`]), else the local time at the epicentre with its offset.
+/// ([`quakecast_facts::time::uses_beijing_time`]), else the local time at the epicentre with its offset.
 pub fn time_rows_en(e: &Event) -> (String, String, String) {
-    let (label, t) = if facts::uses_beijing_time(e) {
+    let (label, t) = if quakecast_facts::time::uses_beijing_time(e) {
         (
             "Origin time (Beijing time)".to_string(),
-            facts::beijing_time(e),
+            quakecast_facts::time::beijing_time(e),
         )
     } else {
-        let l = facts::local_time(e);
+        let l = quakecast_facts::time::local_time(e);
         (
             format!("Origin time (local time, {})", l.utc_label()),
             l.time,
         )
     };
-    (label, datetime_en(&t), facts::time_utc(e))
+    (label, datetime_en(&t), phrases::time_utc(e))
 }
 
 /// "24.5 km".
 pub fn depth_en(e: &Event) -> String {
-    format!("{} km", facts::depth_number(e))
+    format!("{} km", phrases::depth_number(e))
 }
 
-/// "23.93°N 121.78°E", two decimals as [`facts::coords_zh`] writes them.
+/// "23.93°N 121.78°E", two decimals as [`phrases::coords_zh`] writes them.
 pub fn coords_en(e: &Event) -> String {
     let ns = if e.lat < 0.0 { 'S' } else { 'N' };
     let ew = if e.lon < 0.0 { 'W' } else { 'E' };
@@ -278,7 +278,7 @@ pub fn history_count_en(count: u32) -> String {
 }
 
 /// The largest quake of the window, dated in UTC as the English subtitle dates it.
-pub fn history_largest_en(h: &crate::history::History) -> String {
+pub fn history_largest_en(h: &quakecast_facts::history::History) -> String {
     match &h.largest {
         Some(l) if l.is_this_event => "The largest is this earthquake".to_string(),
         Some(l) => format!(
@@ -360,8 +360,8 @@ mod tests {
     fn chinese_forms_are_the_facts_ones() {
         let e = ev();
         assert_eq!(title(Lang::Zh), "地震速报");
-        assert_eq!(status_badge(&e, Lang::Zh), facts::status_zh(&e));
-        assert_eq!(status_line(&e, Lang::Zh), facts::status_line_zh(&e));
-        assert_eq!(magnitude(&e, Lang::Zh), facts::magnitude_zh(&e));
+        assert_eq!(status_badge(&e, Lang::Zh), phrases::status_zh(&e));
+        assert_eq!(status_line(&e, Lang::Zh), phrases::status_line_zh(&e));
+        assert_eq!(magnitude(&e, Lang::Zh), phrases::magnitude_zh(&e));
     }
 }

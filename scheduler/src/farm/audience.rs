@@ -8,16 +8,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use h3o::Resolution;
-use quakecast_scenes::intensity::IntensityModel;
-use quakecast_scenes::Event;
+use quakecast_facts::intensity::IntensityModel;
+use quakecast_facts::Event;
 use serde_json::{json, Value};
 
 use super::error::{FarmError, FarmResult};
-use crate::audience::{
+use crate::store::{BulletinKeys, ObjectStore};
+use quakecast_audience::{
     gazetteer::GAZETTEER_FILE, select, summary, Gazetteer, SelectOptions, TierCells, Tiers,
     UserIndex,
 };
-use crate::store::{BulletinKeys, ObjectStore};
 
 /// How audiences are computed; the same on every worker.
 #[derive(Clone, Debug)]
@@ -72,7 +72,7 @@ impl Default for AudienceConfig {
     }
 }
 
-fn audience_err(e: crate::audience::AudienceError) -> FarmError {
+fn audience_err(e: quakecast_audience::AudienceError) -> FarmError {
     FarmError::Other(format!("audience: {e}"))
 }
 
@@ -131,7 +131,7 @@ pub fn build(
     );
     if let Some(sel) = &selection {
         let p = dir.join("audience.parquet");
-        crate::audience::select::write_audience(&p, sel, tiers).map_err(audience_err)?;
+        quakecast_audience::select::write_audience(&p, sel, tiers).map_err(audience_err)?;
         let obj = store.put_file(
             &keys.sidecar("audience/audience.parquet"),
             &p,

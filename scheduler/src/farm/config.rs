@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
+use quakecast_facts::{Event, ReportStatus, Source};
 use quakecast_renderer::AdapterPolicy;
-use quakecast_scenes::{Event, ReportStatus, Source};
 
 use super::model::JobSettings;
 use super::s3::{S3Options, S3Store};
@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn auto_rules_parse_and_match() {
         let r = AutoRule::parse("cenc:official:0-4.5").expect("rule");
-        let mut e = quakecast_scenes::parse_report(crate::SAMPLE_REPORT).expect("sample");
+        let mut e = quakecast_facts::parse_report(crate::SAMPLE_REPORT).expect("sample");
         assert!(!r.matches(&e), "the sample is M4.8: {e:?}");
         e.magnitude = 4.0;
         assert!(r.matches(&e));

@@ -1,8 +1,9 @@
 //! The farm's vocabulary: job and task states, job settings, rows as the API shows them.
 use serde::{Deserialize, Serialize};
 
+use quakecast_facts::{Event, ReportStatus, Source};
 use quakecast_renderer::EncodeSettings;
-use quakecast_scenes::{Event, RenderSettings, ReportStatus, Source, Storyboard};
+use quakecast_scenes::{RenderSettings, Storyboard};
 
 use super::error::{FarmError, FarmResult};
 
@@ -289,7 +290,7 @@ mod tests {
     use super::*;
 
     fn event(status: ReportStatus, revision: u32) -> Event {
-        let mut e = quakecast_scenes::parse_report(crate::SAMPLE_REPORT).expect("sample");
+        let mut e = quakecast_facts::parse_report(crate::SAMPLE_REPORT).expect("sample");
         e.status = status;
         e.revision = revision;
         e

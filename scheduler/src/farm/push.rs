@@ -21,8 +21,8 @@
 //! epicentre where the predicted intensity reaches III.
 use std::time::Duration;
 
-use quakecast_scenes::intensity::IntensityModel;
-use quakecast_scenes::Event;
+use quakecast_facts::intensity::IntensityModel;
+use quakecast_facts::Event;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
@@ -450,7 +450,7 @@ mod tests {
 
     #[test]
     fn audience_radius_grows_with_magnitude_and_is_bounded() {
-        let mut e = quakecast_scenes::parse_report(crate::SAMPLE_REPORT).expect("sample");
+        let mut e = quakecast_facts::parse_report(crate::SAMPLE_REPORT).expect("sample");
         let r48 = audience(&e)["radius_km"].as_f64().expect("radius");
         e.magnitude = 7.0;
         let r70 = audience(&e)["radius_km"].as_f64().expect("radius");

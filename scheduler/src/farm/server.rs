@@ -14,7 +14,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use quakecast_scenes::{parse_message, Message, Parsed, ReportError, Storyboard};
+use quakecast_facts::{parse_message, Message, Parsed, ReportError};
+use quakecast_scenes::Storyboard;
 use serde_json::{json, Value};
 
 use super::config::ServeConfig;
@@ -253,9 +254,7 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         );
         tokio::task::spawn_blocking(move || -> crate::Result<Storyboard> {
             let assets = env.assets()?;
-            let tts = settings
-                .audio
-                .then(quakecast_renderer::audio::tts::tts_from_env);
+            let tts = settings.audio.then(quakecast_audio::tts::tts_from_env);
             let timeline = crate::bulletin::plan_bulletin(
                 &event,
                 &assets,
@@ -863,14 +862,14 @@ fn review_audience(job: &JobRow) -> Value {
 /// The facts a bulletin states, for the reviewer to check against the report.
 fn facts(job: &JobRow) -> Value {
     let e = &job.event;
-    let model = quakecast_scenes::intensity::IntensityModel::for_event(e);
+    let model = quakecast_facts::intensity::IntensityModel::for_event(e);
     let sb = job.settings.storyboard(e);
     let f = &sb.facts;
     json!({
         "scenes": sb.kinds(),
         "nearby": f.nearby.as_ref().and_then(|n| n.sentence_zh()),
         "predicted_intensity": f.intensity.as_ref().map(|i| format!("{} (felt to ~{} km)",
-            quakecast_scenes::intensity::roman(i.epicentral_level).unwrap_or("-"), i.felt_radius_rounded_km())),
+            quakecast_facts::intensity::roman(i.epicentral_level).unwrap_or("-"), i.felt_radius_rounded_km())),
         "history": f.history.as_ref().map(|h| h.sentence_zh()),
         "narration": sb.subtitles.iter().map(|c| c.lines.concat()).collect::<Vec<_>>(),
         "origin_time_utc": e.origin_time.to_rfc3339(),

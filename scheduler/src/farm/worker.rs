@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use quakecast_scenes::Assets;
+use quakecast_facts::Assets;
 use serde_json::{json, Value};
 use tokio::sync::{watch, Notify};
 
@@ -387,12 +387,10 @@ fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Va
     } else {
         quakecast_scenes::narration::script(&job.event)
     };
-    let tts = quakecast_renderer::audio::tts::tts_from_env();
-    let audio_err =
-        |e: quakecast_renderer::audio::AudioError| FarmError::Other(format!("audio: {e}"));
-    let narration =
-        quakecast_renderer::audio::synthesize_script(&script, tts.as_ref()).map_err(audio_err)?;
-    let report = quakecast_renderer::audio::mix_narration(
+    let tts = quakecast_audio::tts::tts_from_env();
+    let audio_err = |e: quakecast_audio::AudioError| FarmError::Other(format!("audio: {e}"));
+    let narration = quakecast_audio::synthesize_script(&script, tts.as_ref()).map_err(audio_err)?;
+    let report = quakecast_audio::mix_narration(
         &job.event,
         &narration,
         &crate::bulletin::scene_times(&storyboard),

@@ -16,7 +16,7 @@ use crate::plan::Segment;
 /// A report accepted at intake, with everything its job needs.
 #[derive(Clone, Debug)]
 pub struct NewJob {
-    pub event: quakecast_scenes::Event,
+    pub event: quakecast_facts::Event,
     /// The report's format (`ReportFormat::name`: `cenc-record`, `quakeml`, …).
     pub format: String,
     /// The report as received (UTF-8).

@@ -10,7 +10,7 @@ use super::{audit, cancel_tasks, insert_task, insert_webhook, Db, Tx, PUSH_MAX_A
 /// A withdrawal accepted at intake.
 #[derive(Clone, Debug)]
 pub struct NewWithdrawal {
-    pub withdrawal: quakecast_scenes::Withdrawal,
+    pub withdrawal: quakecast_facts::Withdrawal,
     /// The report as received (UTF-8).
     pub report: String,
     /// The Standard Webhooks message id and the SHA-256 of the body it came with.

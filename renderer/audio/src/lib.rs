@@ -1,0 +1,334 @@
+//! Voice-over, music and subtitles: narration script → speech → mix → AAC, SRT and WebVTT.
+//!
+//! Pipeline, in two steps so that scene timing can follow the narration:
+//!
+//! 1. [`synthesize_narration`]: the event's script ([`quakecast_scenes::narration::script`]) is
+//!    spoken cue by cue through a [`TtsProvider`], each clip resampled to 48 kHz, trimmed of
+//!    silence and levelled; [`Narration::durations`] gives the measured speech lengths, which
+//!    [`quakecast_scenes::timeline::scene_min_frames`] turns into minimum scene lengths for the
+//!    storyboard.
+//! 2. [`mix_narration`]: with the storyboard's scene times, each clip is placed at its scene's
+//!    start plus a lead-in, the music bed ([`music`]) is ducked under it, the mix is normalised to
+//!    −16 LUFS with true peak ≤ −2 dBTP, cut to the video's exact length, and written as
+//!    `audio.m4a` (AAC 48 kHz stereo), `subtitles.srt` and `subtitles.vtt`, the subtitle times
+//!    being those of the placed speech.
+//!
+//! [`prepare_audio`] does both for callers that already have a storyboard.
+//!
+//! Configuration (environment): `QUAKECAST_TTS_URL` / `QUAKECAST_TTS_KEY` (HTTP voice with
+//! espeak-ng fallback, see [`tts::tts_from_env`]), `QUAKECAST_ESPEAK`, `QUAKECAST_FFMPEG`.
+pub mod error;
+pub mod mix;
+pub mod music;
+pub mod pcm;
+pub mod tts;
+
+use std::path::{Path, PathBuf};
+
+use quakecast_facts::lang::Lang;
+use quakecast_facts::Event;
+use quakecast_scenes::linebreak::break_lines;
+use quakecast_scenes::narration::{script, Cue, Script};
+use quakecast_scenes::subtitles::{to_srt, to_webvtt, TimedCue, SUBTITLE_MAX_CHARS};
+use quakecast_scenes::timeline::LEAD_IN_SECS;
+use quakecast_scenes::SceneKind;
+use serde::{Deserialize, Serialize};
+
+pub use error::{AudioError, Result};
+pub use mix::{Loudness, SAMPLE_RATE};
+pub use music::Mood;
+pub use pcm::Pcm;
+pub use tts::{EspeakTts, FallbackTts, HttpTts, TtsProvider};
+
+/// Level under which the ends of a voice clip count as silence and are trimmed, dBFS.
+const TRIM_DBFS: f32 = -45.0;
+/// Least silence between two clips when a clip runs into the next scene's lead-in, seconds.
+const MIN_GAP_SECS: f64 = 0.25;
+
+/// One cue and its speech.
+#[derive(Clone, Debug)]
+pub struct SpokenCue {
+    pub cue: Cue,
+    /// 48 kHz mono, trimmed to the voice, levelled to [`mix::SPEECH_LUFS`].
+    pub speech: Pcm,
+}
+
+/// The synthesized narration of one event (step 1).
+#[derive(Clone, Debug)]
+pub struct Narration {
+    pub lang: Lang,
+    /// The provider that was asked ([`TtsProvider::name`]).
+    pub voice: String,
+    pub cues: Vec<SpokenCue>,
+}
+
+impl Narration {
+    /// Measured speech length of each cue, seconds, in script order: the input of
+    /// [`quakecast_scenes::timeline::scene_min_frames`].
+    pub fn durations(&self) -> Vec<(SceneKind, f64)> {
+        self.cues
+            .iter()
+            .map(|c| (c.cue.scene, c.speech.duration_secs()))
+            .collect()
+    }
+}
+
+/// Step 1: speak every cue of the event's four-scene script ([`script`]) with `tts`.
+pub fn synthesize_narration(event: &Event, tts: &dyn TtsProvider) -> Result<Narration> {
+    synthesize_script(&script(event), tts)
+}
+
+/// Step 1 for any script (e.g. `narration::script_for`, every scene spoken): each cue is spoken
+/// with `tts`, made mono 48 kHz, trimmed of silence and levelled. A silent clip is an error.
+pub fn synthesize_script(script: &Script, tts: &dyn TtsProvider) -> Result<Narration> {
+    let mut cues = Vec::with_capacity(script.cues.len());
+    for cue in &script.cues {
+        let raw = tts.synthesize(&cue.text_zh, script.lang)?;
+        let mut speech = raw.to_mono().resampled(SAMPLE_RATE).trim_silence(TRIM_DBFS);
+        if speech.frames() == 0 {
+            return Err(AudioError::Silent {
+                voice: tts.name(),
+                text: cue.text_zh.clone(),
+            });
+        }
+        mix::level_to(&mut speech, mix::SPEECH_LUFS)?;
+        cues.push(SpokenCue {
+            cue: cue.clone(),
+            speech,
+        });
+    }
+    Ok(Narration {
+        lang: script.lang,
+        voice: tts.name(),
+        cues,
+    })
+}
+
+/// The finished mix in memory (step 2 without the files).
+#[derive(Clone, Debug)]
+pub struct MixedAudio {
+    /// 48 kHz stereo, exactly `round(total_secs × 48000)` frames.
+    pub pcm: Pcm,
+    /// Where each cue's speech ended up, with its subtitle lines.
+    pub segments: Vec<TimedCue>,
+    pub mood: Mood,
+    /// Measured on `pcm` (before AAC).
+    pub loudness: Loudness,
+}
+
+fn check_scenes(scenes: &[(SceneKind, f64, f64)], total_secs: f64) -> Result<()> {
+    if !(total_secs.is_finite() && total_secs > 0.0) {
+        return Err(AudioError::invalid(
+            "total_secs",
+            format!("expected a positive duration, got {total_secs}"),
+        ));
+    }
+    for &(kind, start, end) in scenes {
+        if !(start.is_finite() && end.is_finite() && 0.0 <= start && start <= end) {
+            return Err(AudioError::invalid(
+                "scenes",
+                format!("{kind:?} spans {start}..{end} s; expected 0 <= start <= end"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where one cue's speech goes in the mix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedCue {
+    /// Index into [`Narration::cues`].
+    pub cue_index: usize,
+    /// First and one-past-last sample (48 kHz) of the speech in the mix.
+    pub start: usize,
+    pub end: usize,
+    /// The subtitle shown while it is spoken.
+    pub timed: TimedCue,
+}
+
+/// The speech timeline, without mixing: each cue starts at its scene's start plus the lead-in
+/// (or a short gap after the previous cue), clipped to `total_secs`. Pure and cheap, so a farm
+/// can compute the subtitle times at intake and burn them into frames before any audio exists;
+/// [`mix_narration_pcm`] places the speech by the same function.
+pub fn place_cues(
+    narration: &Narration,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+) -> Result<Vec<PlacedCue>> {
+    check_scenes(scenes, total_secs)?;
+    let sr = f64::from(SAMPLE_RATE);
+    let total = (total_secs * sr).round() as usize;
+    let mut placed = Vec::with_capacity(narration.cues.len());
+    let mut prev_end = 0usize;
+    for (cue_index, spoken) in narration.cues.iter().enumerate() {
+        let kind = spoken.cue.scene;
+        let &(_, scene_start, scene_end) =
+            scenes.iter().find(|(k, _, _)| *k == kind).ok_or_else(|| {
+                AudioError::invalid("scenes", format!("no span for the {kind:?} scene"))
+            })?;
+        let gap = if prev_end == 0 {
+            0
+        } else {
+            (MIN_GAP_SECS * sr) as usize
+        };
+        let start = (((scene_start + LEAD_IN_SECS) * sr).round() as usize).max(prev_end + gap);
+        if start >= total {
+            tracing::warn!(scene = ?kind, "no room left for this cue's speech; it is dropped");
+            continue;
+        }
+        let len = spoken.speech.samples.len();
+        let end = (start + len).min(total);
+        if end < start + len {
+            tracing::warn!(
+                scene = ?kind,
+                cut_secs = (start + len - end) as f64 / sr,
+                "speech runs past the end of the video and is cut; build the storyboard \
+                 with scene_min_frames"
+            );
+        } else if end as f64 / sr > scene_end + 1e-9 {
+            tracing::warn!(
+                scene = ?kind,
+                over_secs = end as f64 / sr - scene_end,
+                "speech runs past its scene; build the storyboard with scene_min_frames"
+            );
+        }
+        placed.push(PlacedCue {
+            cue_index,
+            start,
+            end,
+            timed: TimedCue {
+                scene: kind,
+                start_secs: start as f64 / sr,
+                end_secs: end as f64 / sr,
+                lines: break_lines(&spoken.cue.subtitle, SUBTITLE_MAX_CHARS),
+            },
+        });
+        prev_end = end;
+    }
+    Ok(placed)
+}
+
+/// Step 2 in memory: place the speech at the scene starts, duck the music, normalise.
+/// `scenes` are `(kind, start_secs, end_secs)`; every cue's scene must be among them.
+pub fn mix_narration_pcm(
+    event: &Event,
+    narration: &Narration,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+) -> Result<MixedAudio> {
+    check_scenes(scenes, total_secs)?;
+    let sr = f64::from(SAMPLE_RATE);
+    let total = (total_secs * sr).round() as usize;
+    let mut voice = vec![0.0f32; total];
+    let placed = place_cues(narration, scenes, total_secs)?;
+    for p in &placed {
+        let clip = &narration.cues[p.cue_index].speech.samples;
+        let (start, end) = (p.start, p.end);
+        voice[start..end].copy_from_slice(&clip[..end - start]);
+        // A cut clip gets a 20 ms fade so it does not click.
+        if end - start < clip.len() {
+            let fade = ((0.02 * sr) as usize).min(end - start);
+            for (k, v) in voice[end - fade..end].iter_mut().enumerate() {
+                *v *= 1.0 - (k + 1) as f32 / fade as f32;
+            }
+        }
+    }
+    let segments: Vec<TimedCue> = placed.into_iter().map(|p| p.timed).collect();
+
+    let mood = Mood::for_event(event);
+    let mut music = music::synthesize_music(
+        mood,
+        music::seed_for(&event.event_id),
+        total as f64 / sr,
+        SAMPLE_RATE,
+    );
+    music.samples.resize(total * 2, 0.0);
+    mix::level_to(&mut music, mix::MUSIC_LUFS)?;
+    let duck = mix::duck_envelope(&voice, SAMPLE_RATE);
+    let mut samples = Vec::with_capacity(total * 2);
+    for i in 0..total {
+        let v = voice[i];
+        samples.push(v + music.samples[2 * i] * duck[i]);
+        samples.push(v + music.samples[2 * i + 1] * duck[i]);
+    }
+    let mut pcm = Pcm::new(SAMPLE_RATE, 2, samples);
+    let loudness = mix::normalize(&mut pcm)?;
+    Ok(MixedAudio {
+        pcm,
+        segments,
+        mood,
+        loudness,
+    })
+}
+
+/// What [`prepare_audio`] / [`mix_narration`] made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AudioReport {
+    /// `audio.m4a`: AAC-LC, 48 kHz, stereo.
+    pub audio: PathBuf,
+    pub srt: PathBuf,
+    pub vtt: PathBuf,
+    pub lang: Lang,
+    /// The voice provider that was asked (a fallback, if it spoke, is in the log).
+    pub voice: String,
+    pub mood: Mood,
+    /// Measured speech times, one per spoken cue: the subtitle times.
+    pub segments: Vec<TimedCue>,
+    pub sample_rate: u32,
+    /// Length of the mix in frames: `round(total_secs × sample_rate)`.
+    pub frames: u64,
+    pub duration_secs: f64,
+    /// EBU R128 integrated loudness and true peak of the mix before encoding.
+    pub integrated_lufs: f64,
+    pub true_peak_dbtp: f64,
+    /// SHA-256 of the mixed PCM: equal for equal inputs.
+    pub pcm_sha256: String,
+}
+
+/// Step 2: mix and write `audio.m4a`, `subtitles.srt` and `subtitles.vtt` into `out_dir`
+/// (created if missing).
+pub fn mix_narration(
+    event: &Event,
+    narration: &Narration,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+    out_dir: &Path,
+) -> Result<AudioReport> {
+    let mixed = mix_narration_pcm(event, narration, scenes, total_secs)?;
+    std::fs::create_dir_all(out_dir).map_err(|e| AudioError::io(out_dir, e))?;
+    let audio = out_dir.join("audio.m4a");
+    let srt = out_dir.join("subtitles.srt");
+    let vtt = out_dir.join("subtitles.vtt");
+    mix::encode_aac_within_peak(&mixed.pcm, &audio)?;
+    std::fs::write(&srt, to_srt(&mixed.segments)).map_err(|e| AudioError::io(&srt, e))?;
+    std::fs::write(&vtt, to_webvtt(&mixed.segments, narration.lang))
+        .map_err(|e| AudioError::io(&vtt, e))?;
+    Ok(AudioReport {
+        audio,
+        srt,
+        vtt,
+        lang: narration.lang,
+        voice: narration.voice.clone(),
+        mood: mixed.mood,
+        segments: mixed.segments,
+        sample_rate: SAMPLE_RATE,
+        frames: mixed.pcm.frames() as u64,
+        duration_secs: mixed.pcm.duration_secs(),
+        integrated_lufs: mixed.loudness.integrated_lufs,
+        true_peak_dbtp: mixed.loudness.true_peak_dbtp,
+        pcm_sha256: mixed.pcm.sha256_hex(),
+    })
+}
+
+/// Both steps: speak the event's script with `tts`, then mix it at the given scene times
+/// (`(kind, start_secs, end_secs)`) into `total_secs` of audio in `out_dir`.
+pub fn prepare_audio(
+    event: &Event,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+    tts: &dyn TtsProvider,
+    out_dir: &Path,
+) -> Result<AudioReport> {
+    let narration = synthesize_narration(event, tts)?;
+    mix_narration(event, &narration, scenes, total_secs, out_dir)
+}

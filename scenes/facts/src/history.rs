@@ -1,0 +1,420 @@
+//! Recent seismicity around the epicentre, as CENC states it: "震中周边200公里内近5年来发生3级以上
+//! 地震共79次，最大地震是本次地震" — from a catalogue the operator supplies (`--catalog FILE`).
+//!
+//! No registry ships an up-to-date earthquake catalogue, so none is bundled and no number is
+//! ever made up: without a catalogue the History scene is left out. Two plain-text formats that
+//! the FDSN event services and USGS write are read ([`parse_catalog`] tells them by the header):
+//!
+//! - **FDSN text** (`format=text`): `#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|
+//!   Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName`;
+//! - **USGS CSV** (`format=csv`): `time,latitude,longitude,depth,mag,magType,…,place,…` (columns
+//!   found by name; quoted fields with commas allowed).
+//!
+//! The count takes every catalogued event of magnitude ≥ [`MIN_MAGNITUDE`] within
+//! [`RADIUS_KM`] whose origin lies in the [`YEARS`] years up to the event (the event itself
+//! included when the catalogue lists it, as CENC's counts do).
+use chrono::{DateTime, Datelike, Months, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CatalogError;
+use crate::geo::distance_km;
+use crate::Event;
+
+pub const RADIUS_KM: f64 = 200.0;
+pub const YEARS: u32 = 5;
+pub const MIN_MAGNITUDE: f64 = 3.0;
+/// A catalogue entry this close in time (s) and space (km) to the event is the event itself.
+const SAME_EVENT_SECS: i64 = 120;
+const SAME_EVENT_KM: f64 = 50.0;
+
+/// One catalogued earthquake.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogEvent {
+    pub time: DateTime<Utc>,
+    pub lat: f64,
+    pub lon: f64,
+    pub depth_km: Option<f64>,
+    pub magnitude: f64,
+    /// The catalogue's place name ("" when it has none).
+    pub place: String,
+}
+
+/// A parsed catalogue, in file order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub events: Vec<CatalogEvent>,
+}
+
+/// The largest earthquake of the window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Largest {
+    pub event: CatalogEvent,
+    /// From this event's epicentre, km.
+    pub distance_km: f64,
+    /// It is this very event.
+    pub is_this_event: bool,
+}
+
+/// The history facts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub count: u32,
+    pub largest: Option<Largest>,
+    pub radius_km: f64,
+    pub years: u32,
+    pub min_magnitude: f64,
+}
+
+impl History {
+    /// "震中周边200公里内近5年来发生3级以上地震共79次，最大地震是本次地震。" (digits).
+    pub fn sentence_zh(&self) -> String {
+        self.sentence_with(|x| x.to_string(), |m| format!("{m:.1}"), false)
+    }
+
+    /// The spoken form (numbers read in Mandarin).
+    pub fn sentence_zh_spoken(&self) -> String {
+        self.sentence_with(
+            |x| crate::zh::zh_integer(i64::from(x)),
+            |m| crate::zh::zh_read_number(&format!("{m:.1}")),
+            true,
+        )
+    }
+
+    fn sentence_with(
+        &self,
+        int: impl Fn(u32) -> String,
+        mag: impl Fn(f64) -> String,
+        spoken: bool,
+    ) -> String {
+        let mut s = format!(
+            "震中周边{}公里内近{}年来发生{}级以上地震共{}次",
+            int(self.radius_km as u32),
+            int(self.years),
+            int(self.min_magnitude as u32),
+            if spoken && self.count == 2 {
+                "两".to_string()
+            } else {
+                int(self.count)
+            }
+        );
+        match &self.largest {
+            Some(l) if l.is_this_event => s.push_str("，最大地震是本次地震"),
+            Some(l) => {
+                let t = crate::time::beijing_time_of(l.event.time);
+                let date = if spoken {
+                    format!(
+                        "{}年{}月{}日",
+                        crate::zh::zh_digits(&t.year().to_string()),
+                        int(t.month()),
+                        int(t.day())
+                    )
+                } else {
+                    format!("{}年{}月{}日", t.year(), t.month(), t.day())
+                };
+                let place = if l.event.place.is_empty() {
+                    String::new()
+                } else {
+                    format!("在{}", l.event.place)
+                };
+                s.push_str(&format!(
+                    "，最大地震是{date}{place}发生的{}级地震（距离本次震中{}公里）",
+                    mag(l.event.magnitude),
+                    int(l.distance_km.round() as u32)
+                ));
+            }
+            None => {}
+        }
+        s.push('。');
+        s
+    }
+
+    /// "Since 2017: 79 earthquakes of M3+ within 200 km; the largest is this one."
+    pub fn sentence_en(&self) -> String {
+        let mut s = format!(
+            "{} earthquakes of M{}+ within {} km in the past {} years",
+            self.count, self.min_magnitude, self.radius_km, self.years
+        );
+        match &self.largest {
+            Some(l) if l.is_this_event => s.push_str("; the largest is this one."),
+            Some(l) => s.push_str(&format!(
+                "; the largest was M{:.1} on {}, {:.0} km away.",
+                l.event.magnitude,
+                l.event.time.format("%Y-%m-%d"),
+                l.distance_km
+            )),
+            None => s.push('.'),
+        }
+        s
+    }
+}
+
+/// The history around `event` from `catalog`.
+pub fn history(event: &Event, catalog: &Catalog) -> History {
+    let end = event.origin_time + chrono::Duration::seconds(SAME_EVENT_SECS);
+    let start = event
+        .origin_time
+        .checked_sub_months(Months::new(12 * YEARS))
+        .unwrap_or(event.origin_time);
+    let mut count = 0;
+    let mut largest: Option<Largest> = None;
+    for c in &catalog.events {
+        if c.magnitude < MIN_MAGNITUDE || c.time < start || c.time > end {
+            continue;
+        }
+        let d = distance_km((event.lon, event.lat), (c.lon, c.lat));
+        if d > RADIUS_KM {
+            continue;
+        }
+        count += 1;
+        let same = (c.time - event.origin_time).num_seconds().abs() <= SAME_EVENT_SECS
+            && d <= SAME_EVENT_KM;
+        if largest
+            .as_ref()
+            .is_none_or(|l| c.magnitude > l.event.magnitude)
+        {
+            largest = Some(Largest {
+                event: c.clone(),
+                distance_km: d,
+                is_this_event: same,
+            });
+        }
+    }
+    // This event outdoes every catalogued one (or the catalogue ends before it).
+    if let Some(l) = &mut largest {
+        if !l.is_this_event && event.magnitude >= l.event.magnitude {
+            l.is_this_event = true;
+        }
+    }
+    History {
+        count,
+        largest,
+        radius_km: RADIUS_KM,
+        years: YEARS,
+        min_magnitude: MIN_MAGNITUDE,
+    }
+}
+
+/// Split a CSV line (RFC 4180 quotes).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc());
+        }
+    }
+    None
+}
+
+/// Parse an FDSN text or USGS CSV catalogue (see the module docs). Errors name the line and
+/// the column.
+pub fn parse_catalog(text: &str) -> Result<Catalog, CatalogError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Ok(Catalog::default());
+    };
+    let fdsn = header.starts_with('#') && header.contains('|');
+    let cols: Vec<String> = if fdsn {
+        header
+            .trim_start_matches('#')
+            .split('|')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect()
+    } else {
+        csv_fields(header)
+            .into_iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect()
+    };
+    let col = |names: &[&str]| cols.iter().position(|c| names.contains(&c.as_str()));
+    let need = |names: &[&str]| {
+        col(names).ok_or_else(|| CatalogError {
+            line: 1,
+            reason: format!(
+                "no `{}` column: expected an FDSN text (`#EventID|Time|Latitude|…`) or USGS CSV \
+                 (`time,latitude,longitude,depth,mag,…`) header",
+                names[0]
+            ),
+        })
+    };
+    let (ti, la, lo, ma) = (
+        need(&["time"])?,
+        need(&["latitude"])?,
+        need(&["longitude"])?,
+        need(&["magnitude", "mag"])?,
+    );
+    let de = col(&["depth/km", "depth"]);
+    let pl = col(&["eventlocationname", "place"]);
+    let mut events = Vec::new();
+    for (i, line) in lines {
+        let n = i + 1;
+        if line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<String> = if fdsn {
+            line.split('|').map(str::to_string).collect()
+        } else {
+            csv_fields(line)
+        };
+        let get = |k: usize, what: &str| {
+            f.get(k).map(|s| s.trim()).ok_or_else(|| CatalogError {
+                line: n,
+                reason: format!("missing `{what}`"),
+            })
+        };
+        let num = |k: usize, what: &str| -> Result<f64, CatalogError> {
+            let s = get(k, what)?;
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| CatalogError {
+                    line: n,
+                    reason: format!("`{what}` is `{s}`, not a number"),
+                })
+        };
+        let ts = get(ti, "time")?;
+        let time = parse_time(ts).ok_or_else(|| CatalogError {
+            line: n,
+            reason: format!("`time` is `{ts}`, not an ISO 8601 time"),
+        })?;
+        let lat = num(la, "latitude")?;
+        let lon = num(lo, "longitude")?;
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+            return Err(CatalogError {
+                line: n,
+                reason: format!("({lat}, {lon}) is not a coordinate"),
+            });
+        }
+        // A catalogued event without a magnitude cannot be counted: skipped.
+        let Ok(magnitude) = num(ma, "magnitude") else {
+            continue;
+        };
+        events.push(CatalogEvent {
+            time,
+            lat,
+            lon,
+            depth_km: de.and_then(|k| f.get(k)?.trim().parse().ok()),
+            magnitude,
+            place: pl
+                .and_then(|k| f.get(k))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default(),
+        });
+    }
+    Ok(Catalog { events })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn luding() -> Event {
+        Event {
+            source: crate::Source::Cenc,
+            event_id: "x".into(),
+            status: crate::ReportStatus::Official,
+            revision: 0,
+            origin_time: Utc.with_ymd_and_hms(2022, 9, 5, 4, 52, 18).unwrap(),
+            lat: 29.59,
+            lon: 102.08,
+            depth_km: 16.0,
+            magnitude: 6.8,
+            magnitude_type: "M".into(),
+            region: "四川甘孜州泸定县".into(),
+            revised: false,
+        }
+    }
+
+    const FDSN: &str = "#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName
+a|2022-09-05T04:52:19.000|29.61|102.09|12.0|us|us|us|a|mww|6.6|us|Luding
+b|2021-01-01T00:00:00|29.90|102.20|10|us|us|us|b|mb|4.1|us|Kangding
+c|2016-01-01T00:00:00|29.90|102.20|10|us|us|us|c|mb|5.5|us|too old
+d|2022-01-01T00:00:00|35.00|110.00|10|us|us|us|d|mb|5.5|us|too far
+e|2022-02-01T00:00:00|29.00|102.00|10|us|us|us|e|mb|2.9|us|too small
+";
+
+    #[test]
+    fn fdsn_text_and_counts() {
+        let c = parse_catalog(FDSN).unwrap();
+        assert_eq!(c.events.len(), 5);
+        let h = history(&luding(), &c);
+        assert_eq!(h.count, 2);
+        assert!(h.largest.as_ref().unwrap().is_this_event);
+        assert_eq!(
+            h.sentence_zh(),
+            "震中周边200公里内近5年来发生3级以上地震共2次，最大地震是本次地震。"
+        );
+        assert_eq!(
+            h.sentence_zh_spoken(),
+            "震中周边二百公里内近五年来发生三级以上地震共两次，最大地震是本次地震。"
+        );
+    }
+
+    #[test]
+    fn usgs_csv_and_an_earlier_larger_quake() {
+        let csv = "time,latitude,longitude,depth,mag,magType,nst,gap,dmin,rms,net,id,updated,place,type
+2019-06-17T14:55:43.000Z,28.34,104.90,10,5.8,mww,,,,,us,x,2019-06-18T00:00:00Z,\"Changning, Sichuan, China\",earthquake
+2021-01-01T00:00:00.000Z,29.00,102.50,10,4.0,mb,,,,,us,y,2021-01-01T00:00:00Z,\"Shimian, China\",earthquake
+";
+        let c = parse_catalog(csv).unwrap();
+        assert_eq!(c.events[0].place, "Changning, Sichuan, China");
+        let mut e = luding();
+        e.lat = 28.5;
+        e.lon = 104.0;
+        e.magnitude = 4.2;
+        let h = history(&e, &c);
+        assert_eq!(h.count, 2);
+        let l = h.largest.as_ref().unwrap();
+        assert!(!l.is_this_event);
+        let s = h.sentence_zh();
+        assert!(
+            s.contains(
+                "最大地震是2019年6月17日在Changning, Sichuan, China发生的5.8级地震（距离本次震中"
+            ),
+            "{s}"
+        );
+        assert!(h.sentence_en().contains("M5.8 on 2019-06-17"));
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let e =
+            parse_catalog("time,latitude,longitude,mag\n2020-01-01T00:00:00Z,x,1,3\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.reason.contains("latitude"), "{e}");
+        let e = parse_catalog("foo,bar\n").unwrap_err();
+        assert!(e.to_string().contains("header"), "{e}");
+        assert!(parse_catalog("").unwrap().events.is_empty());
+    }
+}
