@@ -24,7 +24,7 @@ fn main() {
         gpu: Arc::new(GpuContext::new(AdapterPolicy { allow_cpu: true }).expect("adapter")),
         font: Arc::new(Font::load(None).expect("font")),
         assets: Arc::new(
-            quakecast::assets::load_assets(&quakecast::assets::default_data_dir())
+            quakecast_core::assets::load_assets(&quakecast_core::assets::default_data_dir())
                 .expect("data: run scripts/setup.sh"),
         ),
     };

@@ -35,7 +35,7 @@ pub struct AudienceBench {
 impl AudienceBench {
     /// Generate `users` synthetic users (Parquet) and index them.
     pub fn new(users: u64) -> AudienceBench {
-        let data = quakecast::assets::default_data_dir();
+        let data = quakecast_core::assets::default_data_dir();
         let gaz = Gazetteer::load(&data.join(quakecast_audience::gazetteer::GAZETTEER_FILE))
             .expect("the gazetteer (run `bash scripts/setup.sh`)");
         let dir = tempfile::tempdir().expect("temp dir");

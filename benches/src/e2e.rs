@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use quakecast::pipeline::{render_bulletin, RenderEnv, RenderRequest};
-use quakecast::store::LocalDirStore;
+use quakecast_core::store::LocalDirStore;
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, FrameRenderer, GpuContext};
 use quakecast_scenes::RenderSettings;
 
@@ -31,7 +31,7 @@ impl E2e {
             gpu: Arc::new(gpu),
             font: Arc::new(Font::load(None).expect("font")),
             assets: Arc::new(
-                quakecast::assets::load_assets(&quakecast::assets::default_data_dir())
+                quakecast_core::assets::load_assets(&quakecast_core::assets::default_data_dir())
                     .expect("data: run scripts/setup.sh"),
             ),
         };
@@ -103,7 +103,7 @@ impl E2e {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = &self.request.settings;
         let t = Instant::now();
-        let mut child = Command::new(quakecast::media::ffmpeg_path())
+        let mut child = Command::new(quakecast_core::media::ffmpeg_path())
             .args([
                 "-hide_banner",
                 "-loglevel",

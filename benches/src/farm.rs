@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use quakecast::farm::config::ServeArgs;
-use quakecast::farm::service::start_serve;
-use quakecast::farm::webhook::Secret;
-use quakecast::farm::worker::RenderEnvLoader;
 use quakecast::pipeline::RenderEnv;
+use quakecast_farm::config::ServeArgs;
+use quakecast_farm::service::start_serve;
+use quakecast_farm::webhook::Secret;
+use quakecast_farm::worker::RenderEnvLoader;
 use serde_json::Value;
 
 const SECRET: &str = "whsec_KioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
@@ -83,7 +83,13 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
     let running = rt
         .block_on(start_serve(
             cfg,
-            Arc::new(RenderEnvLoader::with_env(env.clone())),
+            Arc::new(RenderEnvLoader::with_renderer(
+                Arc::new(quakecast::gpu::GpuSegments {
+                    gpu: env.gpu.clone(),
+                    font: env.font.clone(),
+                }),
+                env.assets.clone(),
+            )),
         ))
         .expect("serve");
     let base = format!("http://{}", running.addr.expect("addr"));
@@ -93,7 +99,7 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         .into();
     let body = quakecast::SAMPLE_REPORT;
     let secret = Secret::parse(SECRET).expect("secret");
-    let ts = quakecast::clock::now().timestamp();
+    let ts = quakecast_core::clock::now().timestamp();
     let t0 = Instant::now();
     let mut resp = agent
         .post(format!("{base}/v1/events"))

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use quakecast::config::RenderFlags;
 use quakecast::pipeline::{render_bulletin, Progress, RenderEnv};
-use quakecast::store::LocalDirStore;
+use quakecast_core::config::RenderFlags;
+use quakecast_core::store::LocalDirStore;
 
 #[derive(Parser)]
 #[command(
@@ -45,9 +45,9 @@ enum Command {
     #[command(subcommand)]
     Audience(quakecast_audience::AudienceCmd),
     /// The farm on one machine: HTTP API, review page, queue and N local workers.
-    Serve(Box<quakecast::farm::config::ServeArgs>),
+    Serve(Box<quakecast_farm::config::ServeArgs>),
     /// A stateless render worker taking tasks from a shared database.
-    Worker(quakecast::farm::config::WorkerArgs),
+    Worker(quakecast_farm::config::WorkerArgs),
 }
 
 /// Exit status for a refused report (bad input), distinct from failures while working.
@@ -108,7 +108,7 @@ fn run(cmd: Command) -> anyhow::Result<()> {
         }
         Command::Demo { flags } => render(quakecast::SAMPLE_REPORT, &flags),
         Command::Audience(cmd) => {
-            quakecast_audience::run(cmd, &quakecast::assets::default_data_dir())
+            quakecast_audience::run(cmd, &quakecast_core::assets::default_data_dir())
         }
         Command::Serve(args) => serve(&args),
         Command::Worker(args) => worker(&args),
@@ -138,10 +138,13 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn serve(args: &quakecast::farm::config::ServeArgs) -> anyhow::Result<()> {
-    use quakecast::farm::{service, worker::RenderEnvLoader};
+fn serve(args: &quakecast_farm::config::ServeArgs) -> anyhow::Result<()> {
+    use quakecast_farm::{service, RenderEnvLoader};
     let cfg = args.validate()?;
-    let env = Arc::new(RenderEnvLoader::new(cfg.farm.render.clone()));
+    let env = Arc::new(RenderEnvLoader::new(
+        cfg.farm.render.clone(),
+        quakecast::gpu::GpuSegments::factory(),
+    ));
     runtime()?.block_on(async move {
         let running = service::start_serve(cfg, env).await?;
         if let Some(addr) = running.addr {
@@ -155,15 +158,18 @@ fn serve(args: &quakecast::farm::config::ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-fn worker(args: &quakecast::farm::config::WorkerArgs) -> anyhow::Result<()> {
-    use quakecast::farm::{service, worker::RenderEnvLoader};
+fn worker(args: &quakecast_farm::config::WorkerArgs) -> anyhow::Result<()> {
+    use quakecast_farm::{service, RenderEnvLoader};
     let cfg = args.common.validate()?;
     anyhow::ensure!(
         (1..=64).contains(&args.workers),
         "--workers {}: expected 1..=64",
         args.workers
     );
-    let env = Arc::new(RenderEnvLoader::new(cfg.render.clone()));
+    let env = Arc::new(RenderEnvLoader::new(
+        cfg.render.clone(),
+        quakecast::gpu::GpuSegments::factory(),
+    ));
     runtime()?.block_on(async move {
         let running = service::start_worker(cfg, args.workers, env).await?;
         println!("worker started");
@@ -178,7 +184,7 @@ fn render(report: &[u8], flags: &RenderFlags) -> anyhow::Result<()> {
     let config = flags.validate()?;
     // Refuse bad input before touching the GPU or the output directory.
     quakecast::pipeline::validate(report)?;
-    let assets = quakecast::assets::load_assets(&config.data)?;
+    let assets = quakecast_core::assets::load_assets(&config.data)?;
     let font = quakecast_renderer::Font::load(config.font.as_deref())?;
     let gpu = quakecast_renderer::GpuContext::new(config.adapter)?;
     let summary = gpu.summary().clone();

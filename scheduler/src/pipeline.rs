@@ -12,20 +12,21 @@ use std::time::Instant;
 use quakecast_audio::mix_narration;
 use quakecast_audio::tts::tts_from_env;
 use quakecast_facts::{parse_report, Assets, Event};
-use quakecast_renderer::{EncodeSettings, Font, GpuContext};
-use quakecast_scenes::{RenderSettings, Storyboard};
+use quakecast_renderer::{Font, GpuContext};
+use quakecast_scenes::Storyboard;
 
-pub use crate::bulletin::{fit_storyboard, scene_times};
-use crate::bulletin::{plan_bulletin, Content, Timeline};
+pub use quakecast_core::bulletin::{fit_storyboard, scene_times};
+use quakecast_core::bulletin::{plan_bulletin, Timeline};
+pub use quakecast_core::config::RenderRequest;
 
-use crate::error::{Error, Result};
-use crate::manifest::{
+use quakecast_core::error::{Error, Result};
+use quakecast_core::manifest::{
     AudioSummary, EncoderSummary, Manifest, SegmentRecord, StoryboardSummary, Timings,
     ToolVersions, VideoSummary,
 };
-use crate::media;
-use crate::plan::{plan_segments, Segment};
-use crate::store::{sha256_file, sha256_hex, BulletinKeys, ObjectStore, StoredObject};
+use quakecast_core::media;
+use quakecast_core::plan::{plan_segments, Segment};
+use quakecast_core::store::{sha256_file, sha256_hex, BulletinKeys, ObjectStore, StoredObject};
 
 /// Long-lived things a renderer process holds: the GPU, the font, the decoded map.
 #[derive(Clone)]
@@ -33,22 +34,6 @@ pub struct RenderEnv {
     pub gpu: Arc<GpuContext>,
     pub font: Arc<Font>,
     pub assets: Arc<Assets>,
-}
-
-/// What to render and how.
-#[derive(Clone, Debug)]
-pub struct RenderRequest {
-    pub settings: RenderSettings,
-    /// Upper bound on the number of segments (each at least one second long).
-    pub segments: u32,
-    /// Local worker threads rendering segments concurrently.
-    pub workers: u32,
-    pub encode: EncodeSettings,
-    /// Voice-over, music and subtitles (burned in + SRT/WebVTT sidecars). Off: a silent video
-    /// with the theme's scene lengths.
-    pub audio: bool,
-    /// Theme and catalogue (`--theme`, `--catalog`).
-    pub content: Arc<Content>,
 }
 
 /// Progress of a bulletin, reported as work happens.
@@ -108,7 +93,7 @@ pub fn render_bulletin(
     let t0 = Instant::now();
     let event = validate(report)?;
     std::fs::create_dir_all(work_dir).map_err(|e| Error::io(work_dir, e))?;
-    let work = WorkDir::new(work_dir, &event)?;
+    let work = work_dir_for(work_dir, &event)?;
 
     // Sound first: the speech's measured lengths set the scene lengths, and the mix's speech
     // times are the subtitles burned into the frames.
@@ -132,7 +117,7 @@ pub fn render_bulletin(
                 narration,
                 &scene_times(&storyboard),
                 storyboard.duration_secs(),
-                &work.path.join("audio"),
+                &work.path().join("audio"),
             )?;
             if report.segments != storyboard.subtitles {
                 return Err(Error::Tool {
@@ -158,12 +143,12 @@ pub fn render_bulletin(
     });
 
     let t_render = Instant::now();
-    let records = render_segments(env, &storyboard, &plan, req, &work.path, progress)?;
+    let records = render_segments(env, &storyboard, &plan, req, work.path(), progress)?;
     let render_wall_secs = t_render.elapsed().as_secs_f64();
 
     let t_stitch = Instant::now();
-    let seg_paths: Vec<PathBuf> = plan.iter().map(|s| segment_path(&work.path, s)).collect();
-    let video_path = work.path.join("bulletin.mp4");
+    let seg_paths: Vec<PathBuf> = plan.iter().map(|s| segment_path(work.path(), s)).collect();
+    let video_path = work.path().join("bulletin.mp4");
     media::stitch(
         &seg_paths,
         audio.as_ref().map(|a| a.audio.as_path()),
@@ -198,11 +183,11 @@ pub fn render_bulletin(
     let keys = BulletinKeys::new(&event, req.settings.width, req.settings.height);
     let (video_bytes, video_sha) = sha256_file(&video_path)?;
     let adapter = env.gpu.summary().clone();
-    let (facts, push) = crate::manifest::content_of(&storyboard);
+    let (facts, push) = quakecast_core::manifest::content_of(&storyboard);
     let mut manifest = Manifest {
         schema: "quakecast-manifest/1",
         quakecast_version: env!("CARGO_PKG_VERSION"),
-        created_at: crate::clock::now(),
+        created_at: quakecast_core::clock::now(),
         input_report: serde_json::from_slice(report)
             .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(report).into())),
         input_sha256: sha256_hex(report),
@@ -270,7 +255,7 @@ pub fn render_bulletin(
     }
     // The text channels: the bulletin in CENC's robot wording and the push copy, with the
     // video's numbers.
-    let text = crate::manifest::bulletin_md(&storyboard);
+    let text = quakecast_core::manifest::bulletin_md(&storyboard);
     manifest.outputs.push(store.put_bytes(
         &keys.sidecar("bulletin.md"),
         text.as_bytes(),
@@ -349,7 +334,7 @@ pub fn render_segments(
                         }
                     },
                 )
-                .map_err(Error::from)
+                .map_err(crate::gpu::render_error)
                 .and_then(|report| {
                     let (bytes, sha256) = sha256_file(&out)?;
                     Ok(SegmentRecord {
@@ -390,30 +375,13 @@ pub fn render_segments(
     Ok(records)
 }
 
-/// A per-render scratch directory, removed when dropped (on success and on error).
-struct WorkDir {
-    path: PathBuf,
-}
-
-impl WorkDir {
-    fn new(parent: &Path, event: &Event) -> Result<Self> {
-        let stamp = sha256_hex(
-            format!(
-                "{}-{}-{:?}",
-                event.event_id,
-                event.revision,
-                std::thread::current().id()
-            )
-            .as_bytes(),
-        );
-        let path = parent.join(format!(".work-{}-{}", &stamp[..12], std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-        Ok(Self { path })
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
+/// A per-render scratch directory (removed when dropped, on success and on error), named after
+/// the event so a leftover one after a crash says whose it was.
+fn work_dir_for(parent: &Path, event: &Event) -> Result<tempfile::TempDir> {
+    let stamp = sha256_hex(format!("{}-{}", event.event_id, event.revision).as_bytes());
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    tempfile::Builder::new()
+        .prefix(&format!(".work-{}-", &stamp[..12]))
+        .tempdir_in(parent)
+        .map_err(|e| Error::io(parent, e))
 }

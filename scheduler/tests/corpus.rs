@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use quakecast::bulletin::Content;
 use quakecast::pipeline::{render_bulletin, RenderEnv, RenderOutcome, RenderRequest};
-use quakecast::store::{LocalDirStore, ObjectStore};
-use quakecast::{assets, media};
+use quakecast_core::bulletin::Content;
+use quakecast_core::store::{LocalDirStore, ObjectStore};
+use quakecast_core::{assets, media};
 use quakecast_facts::lang::Lang;
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, GpuContext};
 use quakecast_scenes::narration::must_speak;

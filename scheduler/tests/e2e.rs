@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use quakecast::pipeline::{render_bulletin, RenderEnv, RenderRequest};
-use quakecast::plan::plan_segments;
-use quakecast::store::{LocalDirStore, ObjectStore};
-use quakecast::{assets, media};
+use quakecast_core::plan::plan_segments;
+use quakecast_core::store::{LocalDirStore, ObjectStore};
+use quakecast_core::{assets, media};
 use quakecast_facts::parse_report;
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, FrameRenderer, GpuContext};
 use quakecast_scenes::{RenderSettings, SceneKind};

@@ -8,9 +8,9 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use farm_support::*;
-use quakecast::farm::db::{now_ms, Db, IntakeOutcome, NewJob};
-use quakecast::farm::model::{JobSettings, JobState, TaskKind};
-use quakecast::plan::Segment;
+use quakecast_core::plan::Segment;
+use quakecast_farm::db::{now_ms, Db, IntakeOutcome, NewJob};
+use quakecast_farm::model::{JobSettings, JobState, TaskKind};
 use serde_json::json;
 
 fn new_job(event_id: &str, segments: u32) -> NewJob {
@@ -169,9 +169,9 @@ async fn concurrent_claims_never_share_a_task(db: &Db) {
 /// A withdrawal through the same SQL on both databases: live work cancelled (a late completion
 /// is fenced off), a pushed job retracted exactly once, later reports refused.
 async fn withdrawal_semantics(db: &Db) {
-    use quakecast::farm::db::{NewWithdrawal, WithdrawOutcome};
-    use quakecast::farm::model::Decision;
     use quakecast_facts::{ReportFormat, Source, Withdrawal};
+    use quakecast_farm::db::{NewWithdrawal, WithdrawOutcome};
+    use quakecast_farm::model::Decision;
     let withdraw = |event_id: &str| NewWithdrawal {
         withdrawal: Withdrawal {
             source: Source::Cenc,
@@ -222,7 +222,7 @@ async fn withdrawal_semantics(db: &Db) {
         .await
         .expect("tasks")
         .iter()
-        .all(|t| t.state == quakecast::farm::model::TaskState::Cancelled));
+        .all(|t| t.state == quakecast_farm::model::TaskState::Cancelled));
     let IntakeOutcome::Withdrawn { withdrawal } = db
         .intake(&new_job("Q-WD-LIVE", 2), t + 3)
         .await
@@ -378,11 +378,11 @@ async fn databases_of_the_earlier_runner_are_adopted_on_postgres() {
     .await
     .expect("legacy table");
     let files = [
-        (1, "farm", include_str!("../migrations/0001_farm.sql")),
+        (1, "farm", include_str!("../farm/migrations/0001_farm.sql")),
         (
             2,
             "withdrawals",
-            include_str!("../migrations/0002_withdrawals.sql"),
+            include_str!("../farm/migrations/0002_withdrawals.sql"),
         ),
     ];
     for (version, name, sql) in files {
@@ -507,8 +507,8 @@ fn distributed_worker_killed_mid_segment_job_completes_and_pushes_once() {
 /// server's copy on disk is the same file.
 #[test]
 fn s3_store_uploads_large_files_in_parts() {
-    use quakecast::farm::s3::{S3Options, S3Store, MIN_PART_SIZE};
-    use quakecast::store::ObjectStore;
+    use quakecast_core::store::ObjectStore;
+    use quakecast_farm::s3::{S3Options, S3Store, MIN_PART_SIZE};
     let dir = tempfile::tempdir().expect("tempdir");
     let s3 = S3Server::start(&dir.path().join("s3"), "bulletins");
     let store = S3Store::new(S3Options {
@@ -542,7 +542,7 @@ fn s3_store_uploads_large_files_in_parts() {
         .expect("multipart put");
     assert_eq!(parts, 3, "{obj:?}");
     assert_eq!(obj.bytes, len as u64);
-    assert_eq!(obj.sha256, quakecast::store::sha256_hex(&big));
+    assert_eq!(obj.sha256, quakecast_core::store::sha256_hex(&big));
     assert_eq!(
         store.get_bytes("bulletins/big.mp4").expect("get"),
         big,

@@ -67,7 +67,7 @@ fn intake_verifies_signatures_and_refuses_bad_input_precisely() {
         (401, Some("signature_mismatch")),
         "{r:?}"
     );
-    let wrong = quakecast::farm::webhook::Secret::parse(PUSH_SECRET)
+    let wrong = quakecast_farm::webhook::Secret::parse(PUSH_SECRET)
         .expect("s")
         .sign("msg_x", now, &other);
     let r = srv.post_raw(
@@ -523,8 +523,8 @@ fn hls_playlist_grows_and_its_first_segment_plays_before_the_last_is_rendered() 
 #[test]
 fn webhook_secret_rotation_with_several_secrets() {
     const NEW: &str = "whsec_ERERERERERERERERERERERERERERERERERERERERERE=";
-    let new = quakecast::farm::webhook::Secret::parse(NEW).expect("new secret");
-    let post_with = |srv: &Proc, s: &quakecast::farm::webhook::Secret, id: &str, body: &[u8]| {
+    let new = quakecast_farm::webhook::Secret::parse(NEW).expect("new secret");
+    let post_with = |srv: &Proc, s: &quakecast_farm::webhook::Secret, id: &str, body: &[u8]| {
         let ts = now_secs();
         let sig = s.sign(id, ts, body);
         srv.post_raw(

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use quakecast::farm::webhook::{Secret, Verifier};
+use quakecast_farm::webhook::{Secret, Verifier};
 use serde_json::{json, Value};
 
 /// Intake secret of every test server (32 bytes of 0x2a).
@@ -23,7 +23,7 @@ pub fn secret() -> Secret {
 }
 
 pub fn now_secs() -> i64 {
-    quakecast::clock::now().timestamp()
+    quakecast_core::clock::now().timestamp()
 }
 
 /// The bundled sample with another event id / status / revision.
@@ -290,7 +290,7 @@ impl Receiver {
                 let (reqs, seen, verifier) = (reqs.clone(), seen.clone(), verifier.clone());
                 async move {
                     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-                    let signed = quakecast::farm::webhook::SignedHeaders {
+                    let signed = quakecast_farm::webhook::SignedHeaders {
                         id: h("webhook-id"),
                         timestamp: h("webhook-timestamp"),
                         signature: h("webhook-signature"),

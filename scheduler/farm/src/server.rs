@@ -25,7 +25,7 @@ use super::hls::{media_playlist, segment_name, PlaylistEntry};
 use super::model::{Decision, JobRow, JobState, TaskKind, TaskRow, TaskState};
 use super::webhook::SignedHeaders;
 use super::worker::{hls_key, keys_for, Farm};
-use crate::plan::plan_segments;
+use quakecast_core::plan::plan_segments;
 
 /// What every handler sees.
 #[derive(Clone)]
@@ -101,8 +101,8 @@ impl From<FarmError> for ApiError {
     }
 }
 
-impl From<crate::Error> for ApiError {
-    fn from(e: crate::Error) -> Self {
+impl From<quakecast_core::Error> for ApiError {
+    fn from(e: quakecast_core::Error) -> Self {
         FarmError::from(e).into()
     }
 }
@@ -236,7 +236,7 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
             let new = NewWithdrawal {
                 withdrawal,
                 report,
-                webhook: Some((webhook_id, crate::store::sha256_hex(&body))),
+                webhook: Some((webhook_id, quakecast_core::store::sha256_hex(&body))),
             };
             return withdraw(s, &new).await;
         }
@@ -252,10 +252,10 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
             event.clone(),
             settings.clone(),
         );
-        tokio::task::spawn_blocking(move || -> crate::Result<Storyboard> {
+        tokio::task::spawn_blocking(move || -> quakecast_core::Result<Storyboard> {
             let assets = env.assets()?;
             let tts = settings.audio.then(quakecast_audio::tts::tts_from_env);
-            let timeline = crate::bulletin::plan_bulletin(
+            let timeline = quakecast_core::bulletin::plan_bulletin(
                 &event,
                 &assets,
                 &content,
@@ -294,7 +294,7 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         report,
         settings,
         plan,
-        webhook: Some((webhook_id, crate::store::sha256_hex(&body))),
+        webhook: Some((webhook_id, quakecast_core::store::sha256_hex(&body))),
     };
     let outcome = s.farm.db.intake(&new, now_ms()).await?;
     s.farm.metrics.observe(

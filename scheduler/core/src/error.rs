@@ -20,8 +20,9 @@ pub enum Error {
     Data { path: String, hint: String },
     #[error("{tool} failed: {message}")]
     Tool { tool: &'static str, message: String },
-    #[error("render: {0}")]
-    Render(#[from] quakecast_renderer::RenderError),
+    /// Rendering failed (the renderer's error as text: this crate links no GPU code).
+    #[error("render: {message}")]
+    Render { message: String, retryable: bool },
     #[error("audio: {0}")]
     Audio(#[from] quakecast_audio::AudioError),
     #[error("I/O on {path}: {source}")]
@@ -37,13 +38,13 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Store { .. } | Error::Io { .. } => true,
-            Error::Render(e) => e.is_retryable(),
+            Error::Render { retryable, .. } => *retryable,
             Error::Audio(e) => e.is_retryable(),
             _ => false,
         }
     }
 
-    pub(crate) fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+    pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().display().to_string(),
             source,

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::ops::Range;
+
 use quakecast_facts::Assets;
+use quakecast_scenes::{EncodeSettings, Storyboard};
 use serde_json::{json, Value};
 use tokio::sync::{watch, Notify};
 
@@ -23,12 +26,11 @@ use super::error::{FarmError, FarmResult};
 use super::hls::{media_playlist, remux_to_ts, segment_name, PlaylistEntry};
 use super::metrics::Metrics;
 use super::model::{JobRow, Lease, TaskKind, TaskRow, TaskState};
-use crate::manifest::{
+use quakecast_core::manifest::{
     EncoderSummary, Manifest, SegmentRecord, StoryboardSummary, Timings, ToolVersions, VideoSummary,
 };
-use crate::pipeline::RenderEnv;
-use crate::plan::Segment;
-use crate::store::{sha256_file, sha256_hex, BulletinKeys, ObjectStore, StoredObject};
+use quakecast_core::plan::Segment;
+use quakecast_core::store::{sha256_file, sha256_hex, BulletinKeys, ObjectStore, StoredObject};
 
 /// What every worker and the API share: the database, the store, metrics, and a bell rung when
 /// new work is queued (local workers wake at once instead of at their next poll).
@@ -40,78 +42,114 @@ pub struct Farm {
     pub wake: Arc<Notify>,
 }
 
-/// Builds the renderer (GPU device, font, decoded map) the first time a worker needs it; a
-/// stitch-only or push-only process never touches the GPU.
+/// The GPU side of a worker, behind a trait so that the farm links no GPU code: the `quakecast`
+/// binary plugs in wgpu + ffmpeg (`quakecast::gpu::GpuSegments`); tests may plug in their own.
+pub trait SegmentRenderer: Send + Sync {
+    /// Render frames `frames` of `storyboard` (map data from `assets`) into the MP4 `out`,
+    /// encoded with `encode`.
+    fn render_segment(
+        &self,
+        storyboard: &Storyboard,
+        assets: &Assets,
+        frames: Range<u32>,
+        encode: &EncodeSettings,
+        out: &Path,
+    ) -> quakecast_core::Result<RenderedSegment>;
+}
+
+/// What rendering one segment cost and which adapter and font did it (for the task's result).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderedSegment {
+    pub render_secs: f64,
+    pub encode_wait_secs: f64,
+    pub adapter: String,
+    pub adapter_backend: String,
+    pub adapter_device_type: String,
+    pub font: String,
+}
+
+/// Builds a [`SegmentRenderer`] from its spec the first time a worker needs one.
+pub type RendererFactory =
+    Arc<dyn Fn(&RenderEnvSpec) -> quakecast_core::Result<Arc<dyn SegmentRenderer>> + Send + Sync>;
+
+/// Builds the renderer (through its [`RendererFactory`]) and decodes the map the first time a
+/// worker needs them; a stitch-only or push-only process never touches the GPU.
 pub struct RenderEnvLoader {
     spec: Option<RenderEnvSpec>,
-    env: Mutex<Option<RenderEnv>>,
+    factory: Option<RendererFactory>,
+    renderer: Mutex<Option<Arc<dyn SegmentRenderer>>>,
     /// The decoded map and gazetteer alone: intake needs them for the facts, not the GPU.
     assets: Mutex<Option<Arc<Assets>>>,
 }
 
 impl RenderEnvLoader {
-    pub fn new(spec: RenderEnvSpec) -> Self {
+    pub fn new(spec: RenderEnvSpec, factory: RendererFactory) -> Self {
         Self {
             spec: Some(spec),
-            env: Mutex::new(None),
+            factory: Some(factory),
+            renderer: Mutex::new(None),
             assets: Mutex::new(None),
         }
     }
 
-    /// A loader that hands out an environment built elsewhere (tests, benches).
-    pub fn with_env(env: RenderEnv) -> Self {
+    /// A loader that hands out a renderer and map built elsewhere (tests, benches).
+    pub fn with_renderer(renderer: Arc<dyn SegmentRenderer>, assets: Arc<Assets>) -> Self {
         Self {
             spec: None,
-            assets: Mutex::new(Some(env.assets.clone())),
-            env: Mutex::new(Some(env)),
+            factory: None,
+            assets: Mutex::new(Some(assets)),
+            renderer: Mutex::new(Some(renderer)),
         }
     }
 
     /// The map and gazetteer, decoded on first use (blocking: call from a blocking thread).
-    pub fn assets(&self) -> crate::Result<Arc<Assets>> {
-        let mut slot = self.assets.lock().map_err(|_| crate::Error::Tool {
-            tool: "map data",
-            message: "a previous load panicked".into(),
-        })?;
+    pub fn assets(&self) -> quakecast_core::Result<Arc<Assets>> {
+        let mut slot = self
+            .assets
+            .lock()
+            .map_err(|_| quakecast_core::Error::Tool {
+                tool: "map data",
+                message: "a previous load panicked".into(),
+            })?;
         if let Some(a) = slot.as_ref() {
             return Ok(a.clone());
         }
-        let spec = self.spec.as_ref().ok_or_else(|| crate::Error::Tool {
-            tool: "map data",
-            message: "no data directory configured".into(),
-        })?;
-        let assets = Arc::new(crate::assets::load_assets(&spec.data)?);
+        let spec = self
+            .spec
+            .as_ref()
+            .ok_or_else(|| quakecast_core::Error::Tool {
+                tool: "map data",
+                message: "no data directory configured".into(),
+            })?;
+        let assets = Arc::new(quakecast_core::assets::load_assets(&spec.data)?);
         *slot = Some(assets.clone());
         Ok(assets)
     }
 
-    /// The environment, built on first use (blocking: call from a blocking thread).
-    pub fn get(&self) -> crate::Result<RenderEnv> {
-        let mut slot = self.env.lock().map_err(|_| crate::Error::Tool {
-            tool: "render environment",
-            message: "a previous initialisation panicked".into(),
-        })?;
-        if let Some(env) = slot.as_ref() {
-            return Ok(env.clone());
+    /// The renderer, built on first use (blocking: call from a blocking thread).
+    pub fn get(&self) -> quakecast_core::Result<Arc<dyn SegmentRenderer>> {
+        let mut slot = self
+            .renderer
+            .lock()
+            .map_err(|_| quakecast_core::Error::Tool {
+                tool: "render environment",
+                message: "a previous initialisation panicked".into(),
+            })?;
+        if let Some(r) = slot.as_ref() {
+            return Ok(r.clone());
         }
-        let spec = self.spec.as_ref().ok_or_else(|| crate::Error::Tool {
-            tool: "render environment",
-            message: "no render environment configured".into(),
-        })?;
-        let t = Instant::now();
-        let assets = self.assets()?;
-        let font = quakecast_renderer::Font::load(spec.font.as_deref())?;
-        let gpu = quakecast_renderer::GpuContext::new(spec.adapter)?;
-        let s = gpu.summary();
-        tracing::info!(adapter = %s.name, backend = %s.backend, device_type = %s.device_type,
-            secs = format!("{:.2}", t.elapsed().as_secs_f64()), "render environment ready");
-        let env = RenderEnv {
-            gpu: Arc::new(gpu),
-            font: Arc::new(font),
-            assets,
+        let (spec, factory) = match (self.spec.as_ref(), self.factory.as_ref()) {
+            (Some(s), Some(f)) => (s, f),
+            _ => {
+                return Err(quakecast_core::Error::Tool {
+                    tool: "render environment",
+                    message: "no render environment configured".into(),
+                })
+            }
         };
-        *slot = Some(env.clone());
-        Ok(env)
+        let renderer = factory(spec)?;
+        *slot = Some(renderer.clone());
+        Ok(renderer)
     }
 }
 
@@ -290,39 +328,33 @@ fn run_task(
     opts: &WorkerOptions,
 ) -> FarmResult<Value> {
     let (dir, worker, audience) = (opts.work_dir.as_path(), opts.id.as_str(), &opts.audience);
-    std::fs::create_dir_all(dir).map_err(|e| crate::Error::Io {
+    std::fs::create_dir_all(dir).map_err(|e| quakecast_core::Error::Io {
         path: dir.display().to_string(),
         source: e,
     })?;
     // A private scratch directory per attempt, removed on every exit path.
-    let scratch = Scratch::new(dir, &format!("{}-{}", lease.task_id, lease.token))?;
+    let scratch = scratch_dir(dir, &format!("{}-{}", lease.task_id, lease.token))?;
     match lease.kind {
-        TaskKind::Segment => run_segment(store, env, job, lease, &scratch.0, worker),
-        TaskKind::Audio => run_audio(store, job, &scratch.0),
-        TaskKind::Stitch => run_stitch(store, job, tasks, &scratch.0, audience),
+        TaskKind::Segment => run_segment(store, env, job, lease, scratch.path(), worker),
+        TaskKind::Audio => run_audio(store, job, scratch.path()),
+        TaskKind::Stitch => run_stitch(store, job, tasks, scratch.path(), audience),
         TaskKind::Push | TaskKind::Retract => Err(FarmError::Other(
             "push and retract tasks are not render work".into(),
         )),
     }
 }
 
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(parent: &Path, name: &str) -> FarmResult<Self> {
-        let p = parent.join(format!("{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&p).map_err(|e| crate::Error::Io {
-            path: p.display().to_string(),
-            source: e,
-        })?;
-        Ok(Self(p))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A task's scratch directory under the worker's work dir, removed when dropped.
+fn scratch_dir(parent: &Path, name: &str) -> FarmResult<tempfile::TempDir> {
+    let io = |e: std::io::Error| quakecast_core::Error::Io {
+        path: parent.display().to_string(),
+        source: e,
+    };
+    std::fs::create_dir_all(parent).map_err(io)?;
+    Ok(tempfile::Builder::new()
+        .prefix(&format!("{name}-"))
+        .tempdir_in(parent)
+        .map_err(io)?)
 }
 
 fn run_segment(
@@ -334,7 +366,8 @@ fn run_segment(
     worker: &str,
 ) -> FarmResult<Value> {
     let t = Instant::now();
-    let env = env.get()?;
+    let renderer = env.get()?;
+    let assets = env.assets()?;
     let settings = &job.settings;
     let storyboard = settings.storyboard(&job.event);
     let (start, end) = (lease.frame_start as u32, lease.frame_end as u32);
@@ -346,23 +379,13 @@ fn run_segment(
     }
     let index = lease.seg_index as u32;
     let mp4 = dir.join(format!("seg{index:04}.mp4"));
-    let report = quakecast_renderer::render_segment(
-        &env.gpu,
-        &env.font,
-        &storyboard,
-        &env.assets,
-        start..end,
-        &settings.encode(),
-        &mp4,
-        |_| {},
-    )
-    .map_err(crate::Error::from)?;
+    let report =
+        renderer.render_segment(&storyboard, &assets, start..end, &settings.encode(), &mp4)?;
     let keys = keys_for(job);
     let segment = store.put_file(&keys.segment(index), &mp4, "video/mp4")?;
     let ts = dir.join(segment_name(index));
     remux_to_ts(&mp4, f64::from(start) / f64::from(settings.fps), &ts)?;
     let ts_obj = store.put_file(&hls_key(&keys, index), &ts, "video/mp2t")?;
-    let adapter = env.gpu.summary();
     Ok(json!({
         "segment": segment,
         "ts": ts_obj,
@@ -371,10 +394,10 @@ fn run_segment(
         "encode_wait_secs": report.encode_wait_secs,
         "wall_secs": t.elapsed().as_secs_f64(),
         "worker": worker,
-        "adapter": adapter.name,
-        "adapter_backend": adapter.backend,
-        "adapter_device_type": adapter.device_type,
-        "font": env.font.path().display().to_string(),
+        "adapter": report.adapter,
+        "adapter_backend": report.adapter_backend,
+        "adapter_device_type": report.adapter_device_type,
+        "font": report.font,
     }))
 }
 
@@ -383,7 +406,7 @@ fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Va
     let storyboard = job.settings.storyboard(&job.event);
     // Speak the cues the timeline kept (jobs from before the timeline: the four classic ones).
     let script = if job.settings.storyboard.is_some() {
-        crate::bulletin::spoken_script(&storyboard)
+        quakecast_core::bulletin::spoken_script(&storyboard)
     } else {
         quakecast_scenes::narration::script(&job.event)
     };
@@ -393,7 +416,7 @@ fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Va
     let report = quakecast_audio::mix_narration(
         &job.event,
         &narration,
-        &crate::bulletin::scene_times(&storyboard),
+        &quakecast_core::bulletin::scene_times(&storyboard),
         storyboard.duration_secs(),
         dir,
     )
@@ -473,7 +496,7 @@ fn run_stitch(
         let obj = stored(result, "segment")?;
         let bytes = store.get_bytes(&obj.key)?;
         let p = dir.join(format!("seg{:04}.mp4", t.seg_index));
-        std::fs::write(&p, &bytes).map_err(|e| crate::Error::Io {
+        std::fs::write(&p, &bytes).map_err(|e| quakecast_core::Error::Io {
             path: p.display().to_string(),
             source: e,
         })?;
@@ -502,19 +525,21 @@ fn run_stitch(
         Some(r) => {
             let obj = stored(r, "audio")?;
             let p = dir.join("audio.m4a");
-            std::fs::write(&p, store.get_bytes(&obj.key)?).map_err(|e| crate::Error::Io {
-                path: p.display().to_string(),
-                source: e,
+            std::fs::write(&p, store.get_bytes(&obj.key)?).map_err(|e| {
+                quakecast_core::Error::Io {
+                    path: p.display().to_string(),
+                    source: e,
+                }
             })?;
             Some(p)
         }
         None => None,
     };
     let video_path = dir.join("bulletin.mp4");
-    crate::media::stitch(&paths, audio_path.as_deref(), &video_path)?;
-    let probe = crate::media::probe(&video_path)?;
+    quakecast_core::media::stitch(&paths, audio_path.as_deref(), &video_path)?;
+    let probe = quakecast_core::media::probe(&video_path)?;
     if probe.frames != storyboard.total_frames {
-        return Err(FarmError::Scheduler(crate::Error::Tool {
+        return Err(FarmError::Scheduler(quakecast_core::Error::Tool {
             tool: "stitch",
             message: format!(
                 "stitched video has {} frames, the storyboard {}",
@@ -555,14 +580,14 @@ fn run_stitch(
         (Some(a), Some(b)) => (b - a) as f64 / 1000.0,
         _ => 0.0,
     };
-    let (facts, push) = crate::manifest::content_of(&storyboard);
+    let (facts, push) = quakecast_core::manifest::content_of(&storyboard);
     let mut manifest = Manifest {
         facts,
         fit: None,
         push,
         schema: "quakecast-manifest/1",
         quakecast_version: env!("CARGO_PKG_VERSION"),
-        created_at: crate::clock::now(),
+        created_at: quakecast_core::clock::now(),
         input_report,
         input_sha256: sha256_hex(job.report.as_bytes()),
         event: job.event.clone(),
@@ -595,7 +620,8 @@ fn run_stitch(
         // The farm's audio task records its figures in the job result (see below).
         audio: None,
         tools: ToolVersions {
-            ffmpeg: crate::media::ffmpeg_version().unwrap_or_else(|e| format!("unknown: {e}")),
+            ffmpeg: quakecast_core::media::ffmpeg_version()
+                .unwrap_or_else(|e| format!("unknown: {e}")),
             adapter: s("adapter"),
             adapter_backend: s("adapter_backend"),
             adapter_device_type: s("adapter_device_type"),
@@ -623,7 +649,7 @@ fn run_stitch(
     manifest.timings.store_secs = t_store.elapsed().as_secs_f64();
     manifest.timings.total_secs = (now_ms() - job.received_at) as f64 / 1000.0;
     // The text channels beside the video: CENC-style text bulletin and push copy.
-    let text = crate::manifest::bulletin_md(&storyboard);
+    let text = quakecast_core::manifest::bulletin_md(&storyboard);
     let text_obj = store.put_bytes(
         &keys.sidecar("bulletin.md"),
         text.as_bytes(),
@@ -659,4 +685,94 @@ fn run_stitch(
         "workers": owners,
         "stitch_secs": stitch_secs,
     }))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A renderer that renders nothing: it only says it was asked.
+    struct Counting(AtomicUsize);
+
+    impl SegmentRenderer for Counting {
+        fn render_segment(
+            &self,
+            _storyboard: &Storyboard,
+            _assets: &Assets,
+            frames: Range<u32>,
+            _encode: &EncodeSettings,
+            _out: &Path,
+        ) -> quakecast_core::Result<RenderedSegment> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(RenderedSegment {
+                render_secs: f64::from(frames.len() as u32),
+                encode_wait_secs: 0.0,
+                adapter: "none".into(),
+                adapter_backend: "none".into(),
+                adapter_device_type: "Other".into(),
+                font: String::new(),
+            })
+        }
+    }
+
+    fn spec() -> RenderEnvSpec {
+        RenderEnvSpec {
+            data: PathBuf::from("/nonexistent"),
+            font: None,
+            adapter: quakecast_scenes::AdapterPolicy::default(),
+        }
+    }
+
+    #[test]
+    fn the_factory_runs_once_and_only_when_a_renderer_is_needed() {
+        let built = Arc::new(AtomicUsize::new(0));
+        let b = built.clone();
+        let factory: RendererFactory = Arc::new(move |_spec| {
+            b.fetch_add(1, Ordering::SeqCst);
+            Ok(Arc::new(Counting(AtomicUsize::new(0))) as Arc<dyn SegmentRenderer>)
+        });
+        let loader = RenderEnvLoader::new(spec(), factory);
+        assert_eq!(built.load(Ordering::SeqCst), 0, "nothing built before a task needs it");
+        let a = loader.get().unwrap();
+        let b = loader.get().unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(built.load(Ordering::SeqCst), 1);
+        // The map is separate: a missing data directory fails the map, not the renderer.
+        assert!(loader.assets().is_err());
+    }
+
+    #[test]
+    fn an_injected_renderer_and_map_are_handed_out_as_they_are() {
+        let r = Arc::new(Counting(AtomicUsize::new(0)));
+        let loader = RenderEnvLoader::with_renderer(r.clone(), Arc::new(Assets::default()));
+        let got = loader.get().unwrap();
+        let event = quakecast_facts::parse_report(quakecast_core::SAMPLE_REPORT).unwrap();
+        let board = Storyboard::new(&event, quakecast_scenes::RenderSettings::default());
+        let out = got
+            .render_segment(
+                &board,
+                &loader.assets().unwrap(),
+                0..30,
+                &EncodeSettings::new(720, 1280, 30),
+                Path::new("/dev/null"),
+            )
+            .unwrap();
+        assert_eq!(out.render_secs, 30.0);
+        assert_eq!(r.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_loader_without_a_spec_says_so() {
+        let loader = RenderEnvLoader {
+            spec: None,
+            factory: None,
+            renderer: Mutex::new(None),
+            assets: Mutex::new(None),
+        };
+        let e = loader.get().err().expect("no renderer configured").to_string();
+        assert!(e.contains("no render environment configured"), "{e}");
+    }
 }

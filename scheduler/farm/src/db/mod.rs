@@ -73,7 +73,7 @@ pub struct Db {
 pub fn new_id(prefix: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let now = crate::clock::now();
+    let now = quakecast_core::clock::now();
     let seed = format!(
         "{}-{}-{}-{:?}",
         now.timestamp_nanos_opt().unwrap_or_default(),
@@ -83,13 +83,13 @@ pub fn new_id(prefix: &str) -> String {
     );
     format!(
         "{prefix}{}",
-        &crate::store::sha256_hex(seed.as_bytes())[..20]
+        &quakecast_core::store::sha256_hex(seed.as_bytes())[..20]
     )
 }
 
 /// Unix milliseconds now (through the one clock module).
 pub fn now_ms() -> i64 {
-    crate::clock::now().timestamp_millis()
+    quakecast_core::clock::now().timestamp_millis()
 }
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;

@@ -1,12 +1,11 @@
 //! Command-line flags → a validated render configuration, before any work starts.
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
-use quakecast_renderer::{AdapterPolicy, EncodeSettings};
-use quakecast_scenes::RenderSettings;
+use quakecast_scenes::{AdapterPolicy, EncodeSettings, RenderSettings};
 
 use crate::bulletin::Content;
-use crate::pipeline::RenderRequest;
 
 /// What the bulletin shows beyond the report: theme and catalogue files (`render`, `serve`).
 #[derive(Args, Clone, Debug, Default)]
@@ -63,6 +62,53 @@ impl ContentArgs {
     }
 }
 
+/// What to render and how.
+#[derive(Clone, Debug)]
+pub struct RenderRequest {
+    pub settings: RenderSettings,
+    /// Upper bound on the number of segments (each at least one second long).
+    pub segments: u32,
+    /// Local worker threads rendering segments concurrently.
+    pub workers: u32,
+    pub encode: EncodeSettings,
+    /// Voice-over, music and subtitles (burned in + SRT/WebVTT sidecars). Off: a silent video
+    /// with the theme's scene lengths.
+    pub audio: bool,
+    /// Theme and catalogue (`--theme`, `--catalog`).
+    pub content: Arc<Content>,
+}
+
+/// Where the data and font come from and which adapters are acceptable: declared once, flattened
+/// into `render`/`demo` ([`RenderFlags`]) and `serve`/`worker` (the farm's common flags).
+#[derive(Args, Clone, Debug, Default)]
+pub struct GpuFlags {
+    /// Data directory filled by scripts/setup.sh (map data, gazetteer).
+    #[arg(long, env = "QUAKECAST_DATA")]
+    pub data: Option<PathBuf>,
+    /// Font file (TTF/TTC) with CJK glyphs.
+    #[arg(long, env = "QUAKECAST_FONT")]
+    pub font: Option<PathBuf>,
+    /// Refuse a CPU (software) adapter: production GPU workers set this.
+    #[arg(long, env = "QUAKECAST_REQUIRE_GPU")]
+    pub require_gpu: bool,
+}
+
+impl GpuFlags {
+    /// `--data`, else [`crate::assets::default_data_dir`].
+    pub fn data_dir(&self) -> PathBuf {
+        self.data
+            .clone()
+            .unwrap_or_else(crate::assets::default_data_dir)
+    }
+
+    /// The adapter policy `--require-gpu` asks for.
+    pub fn adapter(&self) -> AdapterPolicy {
+        AdapterPolicy {
+            allow_cpu: !self.require_gpu,
+        }
+    }
+}
+
 /// Flags shared by every command that renders.
 #[derive(Args, Clone, Debug)]
 pub struct RenderFlags {
@@ -79,7 +125,7 @@ pub struct RenderFlags {
     #[arg(long, env = "QUAKECAST_SEGMENTS", default_value_t = 4)]
     pub segments: u32,
     /// Local worker threads rendering segments at once.
-    #[arg(long, env = "QUAKECAST_WORKERS", default_value_t = 2)]
+    #[arg(long, env = "QUAKECAST_RENDER_THREADS", default_value_t = 2)]
     pub workers: u32,
     /// x264 preset (every segment uses the same one, so joins need no re-encode).
     #[arg(long, env = "QUAKECAST_X264_PRESET", default_value = "veryfast")]
@@ -87,18 +133,11 @@ pub struct RenderFlags {
     /// x264 constant rate factor (lower is better quality).
     #[arg(long, env = "QUAKECAST_CRF", default_value_t = 20)]
     pub crf: u32,
-    /// Data directory filled by scripts/setup.sh (map data, gazetteer).
-    #[arg(long, env = "QUAKECAST_DATA")]
-    pub data: Option<PathBuf>,
-    /// Font file (TTF/TTC) with CJK glyphs.
-    #[arg(long, env = "QUAKECAST_FONT")]
-    pub font: Option<PathBuf>,
+    #[command(flatten)]
+    pub gpu: GpuFlags,
     /// No voice-over, music or subtitles (a silent video with default scene lengths).
     #[arg(long, env = "QUAKECAST_NO_AUDIO")]
     pub no_audio: bool,
-    /// Refuse a CPU (software) adapter: production GPU workers set this.
-    #[arg(long, env = "QUAKECAST_REQUIRE_GPU")]
-    pub require_gpu: bool,
     #[command(flatten)]
     pub content: ContentArgs,
 }
@@ -184,14 +223,9 @@ impl RenderFlags {
                 audio: !self.no_audio,
                 content: std::sync::Arc::new(self.content.load()?),
             },
-            data: self
-                .data
-                .clone()
-                .unwrap_or_else(crate::assets::default_data_dir),
-            font: self.font.clone(),
-            adapter: AdapterPolicy {
-                allow_cpu: !self.require_gpu,
-            },
+            data: self.gpu.data_dir(),
+            font: self.gpu.font.clone(),
+            adapter: self.gpu.adapter(),
         })
     }
 }

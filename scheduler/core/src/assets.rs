@@ -14,7 +14,7 @@ pub fn default_data_dir() -> PathBuf {
     if local.join("world-atlas").is_dir() {
         return local;
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
 }
 
 fn read(dir: &Path, rel: &str) -> Result<String> {

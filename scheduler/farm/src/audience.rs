@@ -13,11 +13,11 @@ use quakecast_facts::Event;
 use serde_json::{json, Value};
 
 use super::error::{FarmError, FarmResult};
-use crate::store::{BulletinKeys, ObjectStore};
 use quakecast_audience::{
     gazetteer::GAZETTEER_FILE, select, summary, Gazetteer, SelectOptions, TierCells, Tiers,
     UserIndex,
 };
+use quakecast_core::store::{BulletinKeys, ObjectStore};
 
 /// How audiences are computed; the same on every worker.
 #[derive(Clone, Debug)]
@@ -67,7 +67,7 @@ impl Default for AudienceConfig {
             tiers: Tiers::default(),
             cell_res: Resolution::Six,
             index: None,
-            data: crate::assets::default_data_dir(),
+            data: quakecast_core::assets::default_data_dir(),
         }
     }
 }

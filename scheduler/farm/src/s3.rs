@@ -21,8 +21,8 @@ use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_sdk_s3::Client;
 
-use crate::error::Result;
-use crate::store::{sha256_file, sha256_hex, validate_key, ObjectStore, StoredObject};
+use quakecast_core::error::Result;
+use quakecast_core::store::{sha256_file, sha256_hex, validate_key, ObjectStore, StoredObject};
 
 /// Where and how to reach the bucket.
 #[derive(Clone, Debug)]
@@ -105,8 +105,8 @@ impl Drop for S3Store {
     }
 }
 
-fn s3_err(op: &'static str, key: &str, e: impl std::fmt::Display) -> crate::Error {
-    crate::Error::Store {
+fn s3_err(op: &'static str, key: &str, e: impl std::fmt::Display) -> quakecast_core::Error {
+    quakecast_core::Error::Store {
         op,
         key: key.to_string(),
         source: std::io::Error::other(e.to_string()),

@@ -8,6 +8,11 @@
 //!
 //! One code path for the embedded default (SQLite, local directory store, workers in the `serve`
 //! process) and the distributed setup (PostgreSQL, S3, separate `quakecast worker` processes).
+//!
+//! This crate links no GPU code: workers render through the [`worker::SegmentRenderer`] trait,
+//! which the `quakecast` binary implements with wgpu + ffmpeg; deliveries go through the
+//! [`push::Pusher`] trait ([`push::HttpPusher`] in production). The job state machine is pure
+//! ([`state`]); the database guards its transitions with the same function.
 pub mod audience;
 pub mod config;
 pub mod db;
@@ -25,3 +30,5 @@ pub mod webhook;
 pub mod worker;
 
 pub use error::{FarmError, FarmResult};
+pub use push::{HttpPusher, Pusher};
+pub use worker::{RenderEnvLoader, RenderedSegment, RendererFactory, SegmentRenderer};

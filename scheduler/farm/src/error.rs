@@ -12,7 +12,7 @@ pub enum FarmError {
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error(transparent)]
-    Scheduler(#[from] crate::Error),
+    Scheduler(#[from] quakecast_core::Error),
     #[error("object store {op} `{key}`: {message}")]
     S3 {
         op: &'static str,

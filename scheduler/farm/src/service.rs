@@ -133,6 +133,7 @@ pub async fn start_serve(cfg: ServeConfig, env: Arc<RenderEnvLoader>) -> anyhow:
     handles.push(tokio::spawn(super::push::run_pusher(
         farm.clone(),
         cfg.push.clone(),
+        Arc::new(super::push::HttpPusher(cfg.push.clone())),
         cfg.public_url.clone(),
         format!("{}-push", cfg.farm.worker_id),
         cfg.farm.poll_ms,

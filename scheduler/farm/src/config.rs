@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use clap::Args;
 use quakecast_facts::{Event, ReportStatus, Source};
-use quakecast_renderer::AdapterPolicy;
+use quakecast_scenes::AdapterPolicy;
 
 use super::model::JobSettings;
 use super::s3::{S3Options, S3Store};
 use super::webhook::{Secret, Verifier};
-use crate::store::{LocalDirStore, ObjectStore};
+use quakecast_core::store::{LocalDirStore, ObjectStore};
 
 /// Flags shared by `serve` and `worker`.
 #[derive(Args, Clone, Debug)]
@@ -44,15 +44,8 @@ pub struct CommonArgs {
     /// This process's name in leases and logs (default: host-pid).
     #[arg(long, env = "QUAKECAST_WORKER_ID")]
     pub worker_id: Option<String>,
-    /// Data directory filled by scripts/setup.sh (map data).
-    #[arg(long, env = "QUAKECAST_DATA")]
-    pub data: Option<PathBuf>,
-    /// Font file (TTF/TTC) with CJK glyphs.
-    #[arg(long, env = "QUAKECAST_FONT")]
-    pub font: Option<PathBuf>,
-    /// Refuse a CPU (software) adapter: production GPU workers set this.
-    #[arg(long, env = "QUAKECAST_REQUIRE_GPU")]
-    pub require_gpu: bool,
+    #[command(flatten)]
+    pub gpu: quakecast_core::config::GpuFlags,
     /// User index (`quakecast audience index`) the push audience is selected from; without
     /// one the audience is the H3 tier cells and the gazetteer-based exposure.
     #[arg(long, env = "QUAKECAST_AUDIENCE_INDEX")]
@@ -133,7 +126,7 @@ pub struct ServeArgs {
     #[arg(long, env = "QUAKECAST_AUDIO")]
     pub audio: bool,
     #[command(flatten)]
-    pub content: crate::config::ContentArgs,
+    pub content: quakecast_core::config::ContentArgs,
 }
 
 /// `quakecast worker`: a stateless render worker.
@@ -154,7 +147,7 @@ pub enum StoreSpec {
 }
 
 impl StoreSpec {
-    pub fn open(&self) -> crate::Result<Arc<dyn ObjectStore>> {
+    pub fn open(&self) -> quakecast_core::Result<Arc<dyn ObjectStore>> {
         Ok(match self {
             StoreSpec::Local(dir) => Arc::new(LocalDirStore::new(dir)?),
             StoreSpec::S3(opts) => Arc::new(S3Store::new(opts.clone())?),
@@ -260,7 +253,7 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     pub job: JobSettings,
     /// Theme and catalogue every bulletin of this server is composed with (at intake).
-    pub content: Arc<crate::bulletin::Content>,
+    pub content: Arc<quakecast_core::bulletin::Content>,
 }
 
 impl CommonArgs {
@@ -304,10 +297,7 @@ impl CommonArgs {
                 .unwrap_or_else(|_| "host".into());
             format!("{host}-{}", std::process::id())
         });
-        let data = self
-            .data
-            .clone()
-            .unwrap_or_else(crate::assets::default_data_dir);
+        let data = self.gpu.data_dir();
         let audience = super::audience::AudienceConfig::new(
             &self.audience_tiers,
             self.audience_cell_res,
@@ -327,10 +317,8 @@ impl CommonArgs {
             worker_id,
             render: RenderEnvSpec {
                 data,
-                font: self.font.clone(),
-                adapter: AdapterPolicy {
-                    allow_cpu: !self.require_gpu,
-                },
+                font: self.gpu.font.clone(),
+                adapter: self.gpu.adapter(),
             },
         })
     }
@@ -395,7 +383,7 @@ impl ServeArgs {
             self.max_body_bytes
         );
         // Reuse the render flags' checks for size, fps, segments, preset and CRF.
-        let render = crate::config::RenderFlags {
+        let render = quakecast_core::config::RenderFlags {
             out: PathBuf::from("."),
             size: self.size.clone(),
             fps: self.fps,
@@ -403,10 +391,8 @@ impl ServeArgs {
             workers: 1,
             preset: self.preset.clone(),
             crf: self.crf,
-            data: None,
-            font: None,
+            gpu: quakecast_core::config::GpuFlags::default(),
             no_audio: false,
-            require_gpu: false,
             content: self.content.clone(),
         }
         .validate()?;
@@ -458,7 +444,7 @@ mod tests {
     #[test]
     fn auto_rules_parse_and_match() {
         let r = AutoRule::parse("cenc:official:0-4.5").expect("rule");
-        let mut e = quakecast_facts::parse_report(crate::SAMPLE_REPORT).expect("sample");
+        let mut e = quakecast_facts::parse_report(quakecast_core::SAMPLE_REPORT).expect("sample");
         assert!(!r.matches(&e), "the sample is M4.8: {e:?}");
         e.magnitude = 4.0;
         assert!(r.matches(&e));

@@ -11,7 +11,7 @@ use super::withdraw::withdrawal_row;
 use super::{
     audit, cancel_tasks, insert_task, insert_webhook, state_guard, Db, RENDER_MAX_ATTEMPTS,
 };
-use crate::plan::Segment;
+use quakecast_core::plan::Segment;
 
 /// A report accepted at intake, with everything its job needs.
 #[derive(Clone, Debug)]

@@ -2,7 +2,7 @@
 use serde::{Deserialize, Serialize};
 
 use quakecast_facts::{Event, ReportStatus, Source};
-use quakecast_renderer::EncodeSettings;
+use quakecast_scenes::EncodeSettings;
 use quakecast_scenes::{RenderSettings, Storyboard};
 
 use super::error::{FarmError, FarmResult};
@@ -81,8 +81,8 @@ impl Default for JobSettings {
             height: 1280,
             fps: 30,
             segments: 4,
-            preset: quakecast_renderer::encode::DEFAULT_PRESET.to_string(),
-            crf: quakecast_renderer::encode::DEFAULT_CRF,
+            preset: quakecast_scenes::settings::DEFAULT_PRESET.to_string(),
+            crf: quakecast_scenes::settings::DEFAULT_CRF,
             audio: false,
             storyboard: None,
         }
@@ -151,7 +151,10 @@ pub fn job_id_for(event: &Event) -> String {
         status_str(event.status),
         event.revision
     );
-    format!("j{}", &crate::store::sha256_hex(key.as_bytes())[..20])
+    format!(
+        "j{}",
+        &quakecast_core::store::sha256_hex(key.as_bytes())[..20]
+    )
 }
 
 /// One job as stored.
@@ -290,7 +293,7 @@ mod tests {
     use super::*;
 
     fn event(status: ReportStatus, revision: u32) -> Event {
-        let mut e = quakecast_facts::parse_report(crate::SAMPLE_REPORT).expect("sample");
+        let mut e = quakecast_facts::parse_report(quakecast_core::SAMPLE_REPORT).expect("sample");
         e.status = status;
         e.revision = revision;
         e

@@ -19,6 +19,7 @@
 //! predicted-intensity tier, the summary, and the selected users' file when the worker had a user
 //! index. A job stitched before that existed falls back to [`audience`], a radius around the
 //! epicentre where the predicted intensity reaches III.
+use std::sync::Arc;
 use std::time::Duration;
 
 use quakecast_facts::intensity::IntensityModel;
@@ -135,6 +136,27 @@ pub fn payload(job: &JobRow, public_url: Option<&str>) -> Value {
     })
 }
 
+/// Where bulletins and retractions are delivered. The farm's pusher loop decides what to send,
+/// when, and records every attempt; a `Pusher` only carries one attempt. Production uses
+/// [`HttpPusher`] (a Standard-Webhooks-signed POST); another transport or a test double plugs in
+/// through [`run_pusher`].
+pub trait Pusher: Send + Sync {
+    /// Deliver `body` once under idempotency key `key` (blocking; the loop calls it on a
+    /// blocking thread): `Ok(status)` when acknowledged (2xx), `Err((status if any, message))`
+    /// otherwise, which the loop retries with backoff.
+    fn deliver(&self, key: &str, body: &[u8]) -> Result<u16, (Option<u16>, String)>;
+}
+
+/// The push service over HTTP: POST to `--push-url`, signed with `--push-secret`.
+#[derive(Clone, Debug)]
+pub struct HttpPusher(pub PushConfig);
+
+impl Pusher for HttpPusher {
+    fn deliver(&self, key: &str, body: &[u8]) -> Result<u16, (Option<u16>, String)> {
+        post(&self.0, key, body)
+    }
+}
+
 /// POST one attempt; Ok(status) on 2xx, Err((status if any, message)) otherwise.
 fn post(cfg: &PushConfig, key: &str, body: &[u8]) -> Result<u16, (Option<u16>, String)> {
     let url = cfg
@@ -190,6 +212,7 @@ enum Delivery {
 async fn send_recorded(
     farm: &Farm,
     cfg: &PushConfig,
+    pusher: &Arc<dyn Pusher>,
     what: Delivery,
     job_id: &str,
     key: &str,
@@ -197,8 +220,8 @@ async fn send_recorded(
 ) -> Result<u16, (Option<u16>, String)> {
     let url = cfg.url.clone().unwrap_or_default();
     let sent = {
-        let (cfg, key, body) = (cfg.clone(), key.to_string(), body.to_string());
-        tokio::task::spawn_blocking(move || post(&cfg, &key, body.as_bytes())).await
+        let (pusher, key, body) = (pusher.clone(), key.to_string(), body.to_string());
+        tokio::task::spawn_blocking(move || pusher.deliver(&key, body.as_bytes())).await
     };
     let sent = sent.unwrap_or_else(|e| Err((None, format!("{what:?} task panicked: {e}"))));
     let (status, error) = match &sent {
@@ -231,9 +254,11 @@ pub fn backoff_ms(cfg: &PushConfig, attempts: i64) -> i64 {
 }
 
 /// Take push and retract tasks until `shutdown`.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_pusher(
     farm: Farm,
     cfg: PushConfig,
+    pusher: Arc<dyn Pusher>,
     public_url: Option<String>,
     owner: String,
     poll_ms: u64,
@@ -251,9 +276,9 @@ pub async fn run_pusher(
         {
             Ok(Some(lease)) => {
                 if lease.kind == TaskKind::Retract {
-                    retract_one(&farm, &cfg, lease).await;
+                    retract_one(&farm, &cfg, &pusher, lease).await;
                 } else {
-                    push_one(&farm, &cfg, public_url.as_deref(), lease).await;
+                    push_one(&farm, &cfg, &pusher, public_url.as_deref(), lease).await;
                 }
                 continue;
             }
@@ -268,7 +293,13 @@ pub async fn run_pusher(
     }
 }
 
-async fn push_one(farm: &Farm, cfg: &PushConfig, public_url: Option<&str>, lease: Lease) {
+async fn push_one(
+    farm: &Farm,
+    cfg: &PushConfig,
+    pusher: &Arc<dyn Pusher>,
+    public_url: Option<&str>,
+    lease: Lease,
+) {
     let t = std::time::Instant::now();
     let job = match farm.db.job(&lease.job_id).await {
         Ok(Some(j)) => j,
@@ -309,7 +340,7 @@ async fn push_one(farm: &Farm, cfg: &PushConfig, public_url: Option<&str>, lease
     }
     let key = idempotency_key(&job.id);
     let body = payload(&job, public_url).to_string();
-    let sent = send_recorded(farm, cfg, Delivery::Push, &job.id, &key, &body).await;
+    let sent = send_recorded(farm, cfg, pusher, Delivery::Push, &job.id, &key, &body).await;
     let now = now_ms();
     let url = cfg.url.clone().unwrap_or_default();
     match sent {
@@ -371,7 +402,7 @@ async fn push_one(farm: &Farm, cfg: &PushConfig, public_url: Option<&str>, lease
     }
 }
 
-async fn retract_one(farm: &Farm, cfg: &PushConfig, lease: Lease) {
+async fn retract_one(farm: &Farm, cfg: &PushConfig, pusher: &Arc<dyn Pusher>, lease: Lease) {
     let job = match farm.db.job(&lease.job_id).await {
         Ok(Some(j)) => j,
         Ok(None) => {
@@ -405,7 +436,16 @@ async fn retract_one(farm: &Farm, cfg: &PushConfig, lease: Lease) {
         .flatten();
     let key = retract_key(&job.id);
     let body = retract_payload(&job, withdrawal.as_ref()).to_string();
-    let sent = send_recorded(farm, cfg, Delivery::Retraction, &job.id, &key, &body).await;
+    let sent = send_recorded(
+        farm,
+        cfg,
+        pusher,
+        Delivery::Retraction,
+        &job.id,
+        &key,
+        &body,
+    )
+    .await;
     let now = now_ms();
     let url = cfg.url.clone().unwrap_or_default();
     match sent {
@@ -450,7 +490,7 @@ mod tests {
 
     #[test]
     fn audience_radius_grows_with_magnitude_and_is_bounded() {
-        let mut e = quakecast_facts::parse_report(crate::SAMPLE_REPORT).expect("sample");
+        let mut e = quakecast_facts::parse_report(quakecast_core::SAMPLE_REPORT).expect("sample");
         let r48 = audience(&e)["radius_km"].as_f64().expect("radius");
         e.magnitude = 7.0;
         let r70 = audience(&e)["radius_km"].as_f64().expect("radius");

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::error::{Error, Result};
-use crate::media::ffmpeg_path;
+use quakecast_core::error::{Error, Result};
+use quakecast_core::media::ffmpeg_path;
 
 /// One planned segment as the playlist needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
