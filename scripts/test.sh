@@ -15,6 +15,7 @@ phase setup bash scripts/setup.sh
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 chmod 700 "$XDG_RUNTIME_DIR"
 phase fmt cargo fmt --all -- --check
+phase crate-seams bash scripts/check-deps.sh
 phase clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 phase build-tests cargo test --workspace --all-targets --locked --no-run ${QUAKECAST_TIMINGS:+--timings}
 phase tests cargo test --workspace --all-targets --locked --no-fail-fast
