@@ -367,7 +367,7 @@ pub fn build_from(
     // Pass 1: read, assign cells, spill by base cell, fingerprint partitions. Pipelined: while
     // a spill thread fingerprints and writes batch n, this thread decodes batch n+1 and assigns
     // its cells on all cores (cell assignment is most of the CPU time).
-    let spills = Spills::new(&spill_dir.path)?;
+    let spills = Spills::new(spill_dir.path())?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<SpillRec>>(2);
     let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Vec<SpillRec>>(3);
     let (users, spills, prints) = std::thread::scope(|s| -> Result<_> {
@@ -607,31 +607,13 @@ fn assign_cells(rows: &[UserRow], recs: &mut [SpillRec], res: Resolution) -> Res
     })
 }
 
-/// A temporary directory removed on drop.
-struct TempDir {
-    path: PathBuf,
-}
-
-fn tempdir_in(dir: &Path) -> Result<TempDir> {
+/// The spill directory, removed on drop.
+fn tempdir_in(dir: &Path) -> Result<tempfile::TempDir> {
     std::fs::create_dir_all(dir).map_err(|e| AudienceError::io(dir, e))?;
-    for i in 0..1000u32 {
-        let path = dir.join(format!(".qcx-spill-{}-{i}", std::process::id()));
-        match std::fs::create_dir(&path) {
-            Ok(()) => return Ok(TempDir { path }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(AudienceError::io(&path, e)),
-        }
-    }
-    Err(AudienceError::Config(format!(
-        "cannot create a spill directory in {}",
-        dir.display()
-    )))
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
+    tempfile::Builder::new()
+        .prefix(".qcx-spill-")
+        .tempdir_in(dir)
+        .map_err(|e| AudienceError::io(dir, e))
 }
 
 /// One spill file per H3 base cell, buffered.
