@@ -735,7 +735,11 @@ mod tests {
             Ok(Arc::new(Counting(AtomicUsize::new(0))) as Arc<dyn SegmentRenderer>)
         });
         let loader = RenderEnvLoader::new(spec(), factory);
-        assert_eq!(built.load(Ordering::SeqCst), 0, "nothing built before a task needs it");
+        assert_eq!(
+            built.load(Ordering::SeqCst),
+            0,
+            "nothing built before a task needs it"
+        );
         let a = loader.get().unwrap();
         let b = loader.get().unwrap();
         assert!(Arc::ptr_eq(&a, &b));
@@ -772,7 +776,11 @@ mod tests {
             renderer: Mutex::new(None),
             assets: Mutex::new(None),
         };
-        let e = loader.get().err().expect("no renderer configured").to_string();
+        let e = loader
+            .get()
+            .err()
+            .expect("no renderer configured")
+            .to_string();
         assert!(e.contains("no render environment configured"), "{e}");
     }
 }
