@@ -26,6 +26,7 @@
 pub mod clip;
 pub mod draw;
 pub mod error;
+pub mod fit;
 pub mod kind;
 pub mod layout;
 pub mod linebreak;

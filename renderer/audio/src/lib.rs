@@ -27,10 +27,9 @@ use std::path::{Path, PathBuf};
 
 use quakecast_facts::lang::Lang;
 use quakecast_facts::Event;
-use quakecast_scenes::linebreak::break_lines;
 use quakecast_scenes::narration::{script, Cue, Script};
-use quakecast_scenes::subtitles::{to_srt, to_webvtt, TimedCue, SUBTITLE_MAX_CHARS};
-use quakecast_scenes::timeline::LEAD_IN_SECS;
+use quakecast_scenes::subtitles::{to_srt, to_webvtt, TimedCue};
+use quakecast_scenes::timeline::{check_scene_times, place_speech, CueSpeech, TimelineError};
 use quakecast_scenes::SceneKind;
 use serde::{Deserialize, Serialize};
 
@@ -42,8 +41,6 @@ pub use tts::{EspeakTts, FallbackTts, HttpTts, TtsProvider};
 
 /// Level under which the ends of a voice clip count as silence and are trimmed, dBFS.
 const TRIM_DBFS: f32 = -45.0;
-/// Least silence between two clips when a clip runs into the next scene's lead-in, seconds.
-const MIN_GAP_SECS: f64 = 0.25;
 
 /// One cue and its speech.
 #[derive(Clone, Debug)]
@@ -116,96 +113,55 @@ pub struct MixedAudio {
     pub loudness: Loudness,
 }
 
-fn check_scenes(scenes: &[(SceneKind, f64, f64)], total_secs: f64) -> Result<()> {
-    if !(total_secs.is_finite() && total_secs > 0.0) {
-        return Err(AudioError::invalid(
-            "total_secs",
-            format!("expected a positive duration, got {total_secs}"),
-        ));
-    }
-    for &(kind, start, end) in scenes {
-        if !(start.is_finite() && end.is_finite() && 0.0 <= start && start <= end) {
-            return Err(AudioError::invalid(
-                "scenes",
-                format!("{kind:?} spans {start}..{end} s; expected 0 <= start <= end"),
-            ));
-        }
-    }
-    Ok(())
-}
+pub use quakecast_scenes::timeline::PlacedCue;
 
-/// Where one cue's speech goes in the mix.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlacedCue {
-    /// Index into [`Narration::cues`].
-    pub cue_index: usize,
-    /// First and one-past-last sample (48 kHz) of the speech in the mix.
-    pub start: usize,
-    pub end: usize,
-    /// The subtitle shown while it is spoken.
-    pub timed: TimedCue,
-}
-
-/// The speech timeline, without mixing: each cue starts at its scene's start plus the lead-in
-/// (or a short gap after the previous cue), clipped to `total_secs`. Pure and cheap, so a farm
-/// can compute the subtitle times at intake and burn them into frames before any audio exists;
-/// [`mix_narration_pcm`] places the speech by the same function.
+/// The speech timeline of `narration`, without mixing: [`quakecast_scenes::timeline::place_speech`]
+/// of its cues' lengths at [`SAMPLE_RATE`] (the pure function the farm's intake and the mixer
+/// share), with a warning for each cue cut, run past its scene or dropped.
 pub fn place_cues(
     narration: &Narration,
     scenes: &[(SceneKind, f64, f64)],
     total_secs: f64,
 ) -> Result<Vec<PlacedCue>> {
-    check_scenes(scenes, total_secs)?;
-    let sr = f64::from(SAMPLE_RATE);
-    let total = (total_secs * sr).round() as usize;
-    let mut placed = Vec::with_capacity(narration.cues.len());
-    let mut prev_end = 0usize;
-    for (cue_index, spoken) in narration.cues.iter().enumerate() {
-        let kind = spoken.cue.scene;
-        let &(_, scene_start, scene_end) =
-            scenes.iter().find(|(k, _, _)| *k == kind).ok_or_else(|| {
-                AudioError::invalid("scenes", format!("no span for the {kind:?} scene"))
-            })?;
-        let gap = if prev_end == 0 {
-            0
-        } else {
-            (MIN_GAP_SECS * sr) as usize
-        };
-        let start = (((scene_start + LEAD_IN_SECS) * sr).round() as usize).max(prev_end + gap);
-        if start >= total {
-            tracing::warn!(scene = ?kind, "no room left for this cue's speech; it is dropped");
-            continue;
-        }
-        let len = spoken.speech.samples.len();
-        let end = (start + len).min(total);
-        if end < start + len {
+    let cues: Vec<CueSpeech<'_>> = narration
+        .cues
+        .iter()
+        .map(|c| CueSpeech {
+            scene: c.cue.scene,
+            samples: c.speech.samples.len(),
+            subtitle: &c.cue.subtitle,
+        })
+        .collect();
+    let plan = place_speech(&cues, SAMPLE_RATE, scenes, total_secs).map_err(timeline_error)?;
+    for kind in &plan.dropped {
+        tracing::warn!(scene = ?kind, "no room left for this cue's speech; it is dropped");
+    }
+    for p in &plan.placed {
+        if p.cut_secs > 0.0 {
             tracing::warn!(
-                scene = ?kind,
-                cut_secs = (start + len - end) as f64 / sr,
+                scene = ?p.timed.scene,
+                cut_secs = p.cut_secs,
                 "speech runs past the end of the video and is cut; build the storyboard \
                  with scene_min_frames"
             );
-        } else if end as f64 / sr > scene_end + 1e-9 {
+        } else if p.over_secs > 0.0 {
             tracing::warn!(
-                scene = ?kind,
-                over_secs = end as f64 / sr - scene_end,
+                scene = ?p.timed.scene,
+                over_secs = p.over_secs,
                 "speech runs past its scene; build the storyboard with scene_min_frames"
             );
         }
-        placed.push(PlacedCue {
-            cue_index,
-            start,
-            end,
-            timed: TimedCue {
-                scene: kind,
-                start_secs: start as f64 / sr,
-                end_secs: end as f64 / sr,
-                lines: break_lines(&spoken.cue.subtitle, SUBTITLE_MAX_CHARS),
-            },
-        });
-        prev_end = end;
     }
-    Ok(placed)
+    Ok(plan.placed)
+}
+
+fn timeline_error(e: TimelineError) -> AudioError {
+    match e {
+        TimelineError::Invalid { field, message } => AudioError::invalid(field, message),
+        TimelineError::NoSpan(kind) => {
+            AudioError::invalid("scenes", format!("no span for the {kind:?} scene"))
+        }
+    }
 }
 
 /// Step 2 in memory: place the speech at the scene starts, duck the music, normalise.
@@ -216,7 +172,7 @@ pub fn mix_narration_pcm(
     scenes: &[(SceneKind, f64, f64)],
     total_secs: f64,
 ) -> Result<MixedAudio> {
-    check_scenes(scenes, total_secs)?;
+    check_scene_times(scenes, total_secs).map_err(timeline_error)?;
     let sr = f64::from(SAMPLE_RATE);
     let total = (total_secs * sr).round() as usize;
     let mut voice = vec![0.0f32; total];

@@ -7,28 +7,26 @@
 //!    model ([`Content`]: `--theme`, `--catalog`, `--dem`);
 //! 2. the theme's scenes for the magnitude, less those without data
 //!    ([`quakecast_scenes::lineup::scene_list`]);
-//! 3. every scene's cue spoken ([`narration::script_for`]), each scene at least as long as its
-//!    speech, the whole fitted to [`MAX_BULLETIN_SECS`] — first by shortening silent time, then,
-//!    if speech alone is too long, by leaving the least important cues unspoken
-//!    ([`UNSPOKEN_FIRST`]; their scenes still show their text);
+//! 3. every scene's cue spoken (`narration::script_for_wording`), and the storyboard fitted to
+//!    the magnitude band's length by the pure [`quakecast_scenes::fit::fit_to_speech`] — first by
+//!    shortening silent time, then with the tight wording, then by leaving the least important
+//!    cues unspoken (`narration::UNSPOKEN_FIRST`; their scenes still show their text);
 //! 4. the subtitles placed exactly where the mixer will place the speech
-//!    ([`quakecast_audio::place_cues`]).
+//!    ([`quakecast_scenes::timeline::place_speech`], through [`quakecast_audio::place_cues`]).
+//!
+//! Only step 3's synthesis is impure; this module calls it and hands the lengths to the fit.
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use quakecast_audio::{place_cues, synthesize_script, Narration, TtsProvider};
 use quakecast_facts::history::{parse_catalog, Catalog};
 use quakecast_facts::{Assets, Dem, Event, Facts};
-use quakecast_scenes::narration::{
-    must_speak, script_for_wording, Script, Wording, UNSPOKEN_FIRST,
-};
-use quakecast_scenes::timeline::scene_min_frames;
-use quakecast_scenes::{RenderSettings, SceneKind, Storyboard, Theme};
+use quakecast_scenes::fit::{fit_silent, fit_to_speech, Fitted};
+pub use quakecast_scenes::fit::{fit_storyboard, scene_times, FitReport, LengthLimit};
+use quakecast_scenes::narration::{script_for_wording, Script, Wording};
+use quakecast_scenes::{RenderSettings, Storyboard, Theme};
 
 use crate::error::{Error, Result};
-
-/// Shortest a scene may become when a bulletin is fitted, seconds.
-const MIN_SCENE_SECS: f64 = 1.5;
 
 /// The operator's content choices: the theme (colours, lengths, scenes per magnitude band), an
 /// optional earthquake catalogue for the recent-seismicity scene, and an optional elevation
@@ -119,42 +117,13 @@ pub struct Timeline {
     pub fit: FitReport,
 }
 
-/// Which length limit a bulletin was fitted within.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LengthLimit {
-    /// The band's target length.
-    Target,
-    /// The band's longest length (the must-say speech needed more than the target).
-    Max,
-    /// Longer than the band allows: the must-say speech alone needs more (logged as a warning;
-    /// the bulletin is still made).
-    OverBand,
-}
-
-/// How a bulletin's speech was fitted: the degradation steps taken, in the stated order (tight
-/// wording, then low-priority cues unspoken, then the band's longest length).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FitReport {
-    /// The band's (min, target, max) seconds.
-    pub band_secs: (f64, f64, f64),
-    pub wording: Wording,
-    /// Scenes whose cue went unspoken (their text stays on screen), in the order dropped.
-    pub unspoken: Vec<SceneKind>,
-    pub limit: LengthLimit,
-    /// The bulletin's length, seconds.
-    pub secs: f64,
-}
-
 /// Build the timeline of `event`. With `tts`, every scene's cue is spoken and measured first, and
-/// the storyboard follows the speech; without, the theme's lengths fitted to the band's target
-/// and no subtitles.
+/// the storyboard follows the speech ([`quakecast_scenes::fit::fit_to_speech`]: the wording,
+/// the unspoken cues and the scene lengths are decided there, purely); without, the theme's
+/// lengths fitted to the band's target and no subtitles. This function only synthesises the
+/// speech the fit asks for and logs what the fit did.
 ///
-/// Never fails for the speech's length: the candidates are tried in order, at the band's target
-/// length then at its longest length, each as (full wording) → (tight wording) → (tight, the
-/// optional cues of [`UNSPOKEN_FIRST`] unspoken one by one); if none fits, the must-say cues in
-/// the tight wording are spoken and the bulletin is as long as they need
-/// ([`LengthLimit::OverBand`]).
+/// Never fails for the speech's length (see [`LengthLimit::OverBand`]).
 pub fn plan_bulletin(
     event: &Event,
     assets: &Assets,
@@ -164,141 +133,57 @@ pub fn plan_bulletin(
 ) -> Result<Timeline> {
     let facts = content.facts(event, assets);
     let theme = &content.theme;
-    let band = theme.lengths_for(event.magnitude);
-    let (min_secs, target, max) = band;
     let Some(tts) = tts else {
-        let storyboard = fit_storyboard(event, &facts, theme, settings, &[], target, min_secs)
-            .unwrap_or_else(|| Storyboard::compose(event, &facts, theme, settings, &[]));
-        let secs = storyboard.duration_secs();
+        let Fitted { storyboard, report } = fit_silent(event, &facts, theme, settings);
         return Ok(Timeline {
             storyboard,
             narration: None,
-            fit: FitReport {
-                band_secs: band,
-                wording: Wording::Full,
-                unspoken: Vec::new(),
-                limit: LengthLimit::Target,
-                secs,
-            },
+            fit: report,
         });
     };
     let mut spoken: Vec<(Wording, Narration)> = Vec::new();
-    let mut speech = |wording: Wording| -> Result<Narration> {
-        if let Some((_, n)) = spoken.iter().find(|(w, _)| *w == wording) {
-            return Ok(clone_narration(n));
-        }
+    let Fitted { storyboard, report } = fit_to_speech(event, &facts, theme, settings, |wording| {
         let n = synthesize_script(&script_for_wording(event, &facts, theme, wording), tts)?;
-        spoken.push((wording, clone_narration(&n)));
-        Ok(n)
-    };
-    let optional: Vec<SceneKind> = UNSPOKEN_FIRST
-        .iter()
-        .copied()
-        .filter(|k| !must_speak(*k, event, &facts))
-        .collect();
-    let mut candidates: Vec<(Wording, usize, LengthLimit, f64)> = Vec::new();
-    for (limit, secs) in [(LengthLimit::Target, target), (LengthLimit::Max, max)] {
-        if limit == LengthLimit::Max && max <= target {
-            continue;
-        }
-        candidates.push((Wording::Full, 0, limit, secs));
-        for dropped in 0..=optional.len() {
-            candidates.push((Wording::Tight, dropped, limit, secs));
-        }
+        let lengths = n.durations();
+        spoken.push((wording, n));
+        Ok::<_, Error>(lengths)
+    })?;
+    if report.limit == LengthLimit::OverBand {
+        tracing::warn!(
+            secs = report.secs,
+            max_secs = report.band_secs.2,
+            "the must-say speech needs more than the band's longest length; the bulletin runs longer"
+        );
+    } else if report.degraded() {
+        tracing::info!(
+            wording = ?report.wording,
+            unspoken = ?report.unspoken,
+            limit = ?report.limit,
+            secs = report.secs,
+            "speech fitted to the bulletin's length band by degrading it"
+        );
     }
-    for (wording, dropped, limit, secs) in candidates {
-        let mut narration = speech(wording)?;
-        let unspoken = drop_cues(&mut narration, &optional[..dropped]);
-        let min = scene_min_frames(&narration.durations(), settings.fps);
-        if let Some(sb) = fit_storyboard(event, &facts, theme, settings, &min, secs, min_secs) {
-            if limit != LengthLimit::Target || wording != Wording::Full || !unspoken.is_empty() {
-                tracing::info!(
-                    ?wording,
-                    ?unspoken,
-                    ?limit,
-                    secs = sb.duration_secs(),
-                    "speech fitted to the bulletin's length band by degrading it"
-                );
-            }
-            return finish(sb, narration, wording, unspoken, limit, band);
-        }
-    }
-    // The must-say cues alone are longer than the band allows: say them all the same.
-    let mut narration = speech(Wording::Tight)?;
-    let unspoken = drop_cues(&mut narration, &optional);
-    let min = scene_min_frames(&narration.durations(), settings.fps);
-    // Every silent stretch at its shortest: the bulletin is as long as the speech needs.
-    let mut shortest = theme.clone();
-    shortest
-        .durations
-        .values_mut()
-        .for_each(|d| *d = MIN_SCENE_SECS);
-    let sb = Storyboard {
-        theme: theme.clone(),
-        ..Storyboard::compose(event, &facts, &shortest, settings, &min)
-    };
-    tracing::warn!(
-        secs = sb.duration_secs(),
-        max_secs = max,
-        "the must-say speech needs more than the band's longest length; the bulletin runs longer"
-    );
-    finish(
-        sb,
-        narration,
-        Wording::Tight,
-        unspoken,
-        LengthLimit::OverBand,
-        band,
-    )
-}
-
-fn clone_narration(n: &Narration) -> Narration {
-    Narration {
-        lang: n.lang,
-        voice: n.voice.clone(),
-        cues: n.cues.clone(),
-    }
-}
-
-/// Leave the cues of `kinds` unspoken; the kinds actually dropped, in order.
-fn drop_cues(narration: &mut Narration, kinds: &[SceneKind]) -> Vec<SceneKind> {
-    let mut dropped = Vec::new();
-    for k in kinds {
-        if narration.cues.iter().any(|c| c.cue.scene == *k) {
-            narration.cues.retain(|c| c.cue.scene != *k);
-            dropped.push(*k);
-        }
-    }
-    dropped
-}
-
-fn finish(
-    storyboard: Storyboard,
-    narration: Narration,
-    wording: Wording,
-    unspoken: Vec<SceneKind>,
-    limit: LengthLimit,
-    band_secs: (f64, f64, f64),
-) -> Result<Timeline> {
+    let mut narration = spoken
+        .into_iter()
+        .find(|(w, _)| *w == report.wording)
+        .map(|(_, n)| n)
+        .ok_or_else(|| Error::Tool {
+            tool: "timeline",
+            message: "the fitted wording was never spoken".into(),
+        })?;
+    narration
+        .cues
+        .retain(|c| !report.unspoken.contains(&c.cue.scene));
     let placed = place_cues(
         &narration,
         &scene_times(&storyboard),
         storyboard.duration_secs(),
     )?;
-    let cues = placed.into_iter().map(|p| p.timed).collect();
-    let mut storyboard = storyboard.with_subtitles(cues);
-    storyboard.wording = wording;
-    let secs = storyboard.duration_secs();
+    let storyboard = storyboard.with_subtitles(placed.into_iter().map(|p| p.timed).collect());
     Ok(Timeline {
         storyboard,
         narration: Some(narration),
-        fit: FitReport {
-            band_secs,
-            wording,
-            unspoken,
-            limit,
-            secs,
-        },
+        fit: report,
     })
 }
 
@@ -316,70 +201,4 @@ pub fn spoken_script(storyboard: &Storyboard) -> Script {
         .cues
         .retain(|c| storyboard.subtitles.iter().any(|s| s.scene == c.scene));
     script
-}
-
-/// The storyboard with every scene at least as long as its speech (`min`), its length between
-/// `min_secs` and `cap_secs`: the theme's lengths are scaled down (never below
-/// [`MIN_SCENE_SECS`], never below the speech) when the bulletin would be longer, scaled up when
-/// shorter, deterministically. `None` when the speech alone does not fit in `cap_secs`.
-pub fn fit_storyboard(
-    event: &Event,
-    facts: &Facts,
-    theme: &Theme,
-    settings: RenderSettings,
-    min: &[(SceneKind, u32)],
-    cap_secs: f64,
-    min_secs: f64,
-) -> Option<Storyboard> {
-    let fps = f64::from(settings.fps.max(1));
-    let cap = if cap_secs.is_finite() {
-        (cap_secs * fps).floor() as u32
-    } else {
-        u32::MAX
-    };
-    let floor = (min_secs.min(cap_secs) * fps).ceil() as u32;
-    let mut theme = theme.clone();
-    let defaults = theme.durations.clone();
-    let mut sb = Storyboard::compose(event, facts, &theme, settings, min);
-    let mut k = 1.0;
-    while sb.total_frames > cap && k > 0.0 {
-        k -= 0.05;
-        for (kind, d) in theme.durations.iter_mut() {
-            *d = (defaults.get(kind).copied().unwrap_or(*d) * k).max(MIN_SCENE_SECS);
-        }
-        sb = Storyboard::compose(event, facts, &theme, settings, min);
-    }
-    if sb.total_frames > cap {
-        return None;
-    }
-    // Too short for the band (a small quake's brief speech): stretch every scene evenly.
-    let mut k = 1.0;
-    while sb.total_frames < floor && k < 4.0 {
-        k += 0.05;
-        for (kind, d) in theme.durations.iter_mut() {
-            *d = defaults.get(kind).copied().unwrap_or(*d) * k;
-        }
-        let longer = Storyboard::compose(event, facts, &theme, settings, min);
-        if longer.total_frames > cap {
-            break;
-        }
-        sb = longer;
-    }
-    Some(sb)
-}
-
-/// The storyboard's scenes as `(kind, start_secs, end_secs)`, the audio mixer's timeline.
-pub fn scene_times(storyboard: &Storyboard) -> Vec<(SceneKind, f64, f64)> {
-    let fps = f64::from(storyboard.settings.fps.max(1));
-    storyboard
-        .scenes
-        .iter()
-        .map(|s| {
-            (
-                s.kind,
-                f64::from(s.start) / fps,
-                f64::from(s.start + s.frames) / fps,
-            )
-        })
-        .collect()
 }
