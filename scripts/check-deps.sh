@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The crate seams, checked from the dependency graph (`docs/architecture.md`): the pure crates
 # link no async runtime, GPU, network, database or ffmpeg crate; the audience, audio, core and
-# farm crates no GPU (the farm renders through its SegmentRenderer trait). Fails naming the crate and what it pulled in.
+# farm crates no GPU (the farm renders through the core's SegmentRenderer trait); the
+# pipeline no farm; the binary only thin glue. Fails naming the crate and what it pulled in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -22,5 +23,16 @@ forbid quakecast-scenes "$impure"
 forbid quakecast-audience 'wgpu|wgpu-core|naga|ash|ffmpeg-sidecar|tokio|sqlx|aws-sdk-s3'
 forbid quakecast-audio 'wgpu|wgpu-core|naga|ash'
 forbid quakecast-core 'wgpu|wgpu-core|naga|ash|quakecast-renderer|tokio|axum|sqlx|aws-sdk-s3'
-forbid quakecast-farm 'wgpu|wgpu-core|naga|ash|quakecast-renderer|ffmpeg-sidecar'
+forbid quakecast-farm 'wgpu|wgpu-core|naga|ash|quakecast-renderer|quakecast-pipeline|ffmpeg-sidecar'
+# The local GPU pipeline: no farm (queue, HTTP, database, S3) behind it.
+forbid quakecast-pipeline 'quakecast-farm|quakecast-audience|tokio|axum|sqlx|aws-sdk-s3'
+# The binary is a thin layer: it reaches the GPU only through the pipeline crate.
+direct=$(cargo tree -p quakecast -e normal --depth 1 --prefix none --locked --offline 2>/dev/null |
+    awk 'NR>1 {print $1}' | grep -E '^(quakecast-renderer|quakecast-audio|quakecast-scenes|wgpu)$' | tr '\n' ' ' || true)
+if [[ -n $direct ]]; then
+    echo "check-deps: the quakecast binary depends directly on $direct(it should call quakecast-pipeline)" >&2
+    status=1
+else
+    echo "check-deps: quakecast (binary): no direct renderer, audio or scenes dependency" >&2
+fi
 exit $status

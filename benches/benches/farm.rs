@@ -4,8 +4,8 @@
 //! --benches` it runs once at 180x320 to prove it works. `QUAKECAST_BENCH_RUNS` (default 3).
 use std::sync::Arc;
 
-use quakecast::pipeline::RenderEnv;
 use quakecast_benches::farm::run;
+use quakecast_pipeline::RenderEnv;
 use quakecast_renderer::{AdapterPolicy, Font, GpuContext};
 
 fn main() {

@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use quakecast::pipeline::{render_bulletin, RenderEnv, RenderRequest};
 use quakecast_core::store::LocalDirStore;
+use quakecast_pipeline::{render_bulletin, RenderEnv, RenderRequest};
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, FrameRenderer, GpuContext};
 use quakecast_scenes::RenderSettings;
 
@@ -53,7 +53,7 @@ impl E2e {
             let store = LocalDirStore::new(dir.path().join("store")).expect("store");
             render_bulletin(
                 &env,
-                quakecast::SAMPLE_REPORT,
+                quakecast_core::SAMPLE_REPORT,
                 &request,
                 &store,
                 &dir.path().join("work"),
@@ -88,7 +88,7 @@ impl E2e {
         let t = Instant::now();
         render_bulletin(
             &self.env,
-            quakecast::SAMPLE_REPORT,
+            quakecast_core::SAMPLE_REPORT,
             &self.request,
             &store,
             &dir.path().join("work"),

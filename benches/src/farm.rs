@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use quakecast::pipeline::RenderEnv;
 use quakecast_farm::config::ServeArgs;
 use quakecast_farm::service::start_serve;
 use quakecast_farm::webhook::Secret;
 use quakecast_farm::worker::RenderEnvLoader;
+use quakecast_pipeline::RenderEnv;
 use serde_json::Value;
 
 const SECRET: &str = "whsec_KioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
@@ -84,7 +84,7 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         .block_on(start_serve(
             cfg,
             Arc::new(RenderEnvLoader::with_renderer(
-                Arc::new(quakecast::gpu::GpuSegments {
+                Arc::new(quakecast_pipeline::gpu::GpuSegments {
                     gpu: env.gpu.clone(),
                     font: env.font.clone(),
                 }),
@@ -97,7 +97,7 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         .http_status_as_error(false)
         .build()
         .into();
-    let body = quakecast::SAMPLE_REPORT;
+    let body = quakecast_core::SAMPLE_REPORT;
     let secret = Secret::parse(SECRET).expect("secret");
     let ts = quakecast_core::clock::now().timestamp();
     let t0 = Instant::now();

@@ -1,6 +1,6 @@
 //! The text outputs over the whole corpus (`tests/corpus/`, every format): place names in the
 //! bulletin's language, the push copy's limits, the text bulletin's numbers, the facts record.
-//! Pure and fast; `scheduler/tests/corpus.rs` renders the same reports for real.
+//! Pure and fast; `scheduler/pipeline/tests/corpus.rs` renders the same reports for real.
 
 use quakecast_facts::lang::{is_cjk, Lang};
 use quakecast_facts::{parse_report, Facts};

@@ -5,9 +5,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use quakecast::pipeline::{render_bulletin, Progress, RenderEnv};
 use quakecast_core::config::RenderFlags;
 use quakecast_core::store::LocalDirStore;
+use quakecast_core::Error;
+use quakecast_pipeline::{render_bulletin, Progress, RenderEnv};
+
+mod progress;
+use progress::ProgressBars;
 
 #[derive(Parser)]
 #[command(
@@ -62,12 +66,10 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let report = e
-                .chain()
-                .find_map(|c| match c.downcast_ref::<quakecast::Error>() {
-                    Some(quakecast::Error::Report(r)) => Some(r),
-                    _ => None,
-                });
+            let report = e.chain().find_map(|c| match c.downcast_ref::<Error>() {
+                Some(Error::Report(r)) => Some(r),
+                _ => None,
+            });
             match report {
                 Some(quakecast_facts::ReportError::Withdrawn(w)) => {
                     eprintln!("withdrawn: {w}; nothing rendered");
@@ -106,7 +108,7 @@ fn run(cmd: Command) -> anyhow::Result<()> {
                 .with_context(|| format!("reading report {}", event_file.display()))?;
             render(&report, &flags)
         }
-        Command::Demo { flags } => render(quakecast::SAMPLE_REPORT, &flags),
+        Command::Demo { flags } => render(quakecast_core::SAMPLE_REPORT, &flags),
         Command::Audience(cmd) => {
             quakecast_audience::run(cmd, &quakecast_core::assets::default_data_dir())
         }
@@ -116,15 +118,13 @@ fn run(cmd: Command) -> anyhow::Result<()> {
             let report = std::fs::read(&event_file)
                 .with_context(|| format!("reading report {}", event_file.display()))?;
             let parsed = quakecast_facts::parse_message(&report)
-                .map_err(quakecast::Error::from)
+                .map_err(Error::from)
                 .with_context(|| format!("in {}", event_file.display()))?;
             eprintln!("format: {}", parsed.format);
             println!("{}", serde_json::to_string_pretty(&parsed)?);
             if let quakecast_facts::Message::Withdrawal(w) = parsed.message {
-                return Err(quakecast::Error::Report(
-                    quakecast_facts::ReportError::Withdrawn(w),
-                ))
-                .with_context(|| format!("in {}", event_file.display()));
+                return Err(Error::Report(quakecast_facts::ReportError::Withdrawn(w)))
+                    .with_context(|| format!("in {}", event_file.display()));
             }
             Ok(())
         }
@@ -143,7 +143,7 @@ fn serve(args: &quakecast_farm::config::ServeArgs) -> anyhow::Result<()> {
     let cfg = args.validate()?;
     let env = Arc::new(RenderEnvLoader::new(
         cfg.farm.render.clone(),
-        quakecast::gpu::GpuSegments::factory(),
+        quakecast_pipeline::gpu::GpuSegments::factory(),
     ));
     runtime()?.block_on(async move {
         let running = service::start_serve(cfg, env).await?;
@@ -168,7 +168,7 @@ fn worker(args: &quakecast_farm::config::WorkerArgs) -> anyhow::Result<()> {
     );
     let env = Arc::new(RenderEnvLoader::new(
         cfg.render.clone(),
-        quakecast::gpu::GpuSegments::factory(),
+        quakecast_pipeline::gpu::GpuSegments::factory(),
     ));
     runtime()?.block_on(async move {
         let running = service::start_worker(cfg, args.workers, env).await?;
@@ -183,17 +183,8 @@ fn worker(args: &quakecast_farm::config::WorkerArgs) -> anyhow::Result<()> {
 fn render(report: &[u8], flags: &RenderFlags) -> anyhow::Result<()> {
     let config = flags.validate()?;
     // Refuse bad input before touching the GPU or the output directory.
-    quakecast::pipeline::validate(report)?;
-    let assets = quakecast_core::assets::load_assets(&config.data)?;
-    let font = quakecast_renderer::Font::load(config.font.as_deref())?;
-    let gpu = quakecast_renderer::GpuContext::new(config.adapter)?;
-    let summary = gpu.summary().clone();
-    tracing::info!(adapter = %summary.name, backend = %summary.backend, device_type = %summary.device_type, "GPU adapter");
-    let env = RenderEnv {
-        gpu: Arc::new(gpu),
-        font: Arc::new(font),
-        assets: Arc::new(assets),
-    };
+    quakecast_pipeline::validate(report)?;
+    let env = RenderEnv::open(&config.env)?;
     let store = LocalDirStore::new(&config.out)?;
     let bars = ProgressBars::new();
     let progress = |p: Progress| bars.on(p);
@@ -219,99 +210,4 @@ fn render(report: &[u8], flags: &RenderFlags) -> anyhow::Result<()> {
     );
     println!("{}", path.display());
     Ok(())
-}
-
-/// Progress of `render`: one bar per stage on a terminal (speech and timeline, frames, stitch,
-/// store), log lines otherwise (pipes, CI, the farm's logs).
-struct ProgressBars {
-    bars: Option<(
-        indicatif::MultiProgress,
-        indicatif::ProgressBar,
-        indicatif::ProgressBar,
-        indicatif::ProgressBar,
-    )>,
-}
-
-impl ProgressBars {
-    fn new() -> Self {
-        use std::io::IsTerminal;
-        if !std::io::stderr().is_terminal() {
-            return Self { bars: None };
-        }
-        let multi = indicatif::MultiProgress::new();
-        let spin = indicatif::ProgressStyle::with_template("{spinner} {prefix:<8} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
-        let speech = multi.add(indicatif::ProgressBar::new_spinner());
-        speech.set_style(spin.clone());
-        speech.set_prefix("speech");
-        speech.set_message("speaking and timing the narration…");
-        speech.enable_steady_tick(std::time::Duration::from_millis(120));
-        let frames = multi.add(indicatif::ProgressBar::new(0));
-        frames.set_style(
-            indicatif::ProgressStyle::with_template(
-                "  {prefix:<8} [{bar:40}] {pos}/{len} frames  {per_sec}  eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        frames.set_prefix("frames");
-        let finish = multi.add(indicatif::ProgressBar::new_spinner());
-        finish.set_style(spin);
-        finish.set_prefix("output");
-        Self {
-            bars: Some((multi, speech, frames, finish)),
-        }
-    }
-
-    fn on(&self, p: Progress) {
-        let Some((_, speech, frames, finish)) = &self.bars else {
-            match p {
-                Progress::AudioReady { secs, voice } => {
-                    tracing::info!(voice, secs = format!("{secs:.2}"), "narration mixed")
-                }
-                Progress::Planned { segments, frames } => {
-                    tracing::info!(segments, frames, "planned")
-                }
-                Progress::Frames { done, total } => {
-                    tracing::info!("rendered {done}/{total} frames")
-                }
-                Progress::SegmentDone { index, secs } => {
-                    tracing::info!(index, secs = format!("{secs:.2}"), "segment done")
-                }
-                Progress::Stitched => tracing::info!("stitched"),
-                Progress::Stored { key } => tracing::info!(%key, "stored"),
-            }
-            return;
-        };
-        match p {
-            Progress::AudioReady { secs, voice } => {
-                speech.finish_with_message(format!("{secs:.1} s of narration mixed ({voice})"))
-            }
-            Progress::Planned {
-                segments,
-                frames: n,
-            } => {
-                if !speech.is_finished() {
-                    speech.finish_with_message("timeline planned (no audio)");
-                }
-                frames.set_length(u64::from(n));
-                frames.set_message(format!("{segments} segments"));
-            }
-            Progress::Frames { done, .. } => frames.set_position(u64::from(done)),
-            Progress::SegmentDone { .. } => {}
-            Progress::Stitched => {
-                frames.finish();
-                finish.set_message("segments stitched; storing…");
-            }
-            Progress::Stored { key } => finish.set_message(format!("stored {key}")),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some((_, speech, frames, finish)) = &self.bars {
-            speech.finish();
-            frames.finish();
-            finish.finish();
-        }
-    }
 }

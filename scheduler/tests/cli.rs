@@ -3,7 +3,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn sample() -> serde_json::Value {
-    serde_json::from_slice(quakecast::SAMPLE_REPORT).expect("sample is JSON")
+    serde_json::from_slice(quakecast_core::SAMPLE_REPORT).expect("sample is JSON")
 }
 
 fn run_render(report: &[u8], dir: &Path) -> (i32, String) {

@@ -6,6 +6,7 @@ use clap::Args;
 use quakecast_scenes::{AdapterPolicy, EncodeSettings, RenderSettings};
 
 use crate::bulletin::Content;
+use crate::render::RenderEnvSpec;
 
 /// What the bulletin shows beyond the report: theme and catalogue files (`render`, `serve`).
 #[derive(Args, Clone, Debug, Default)]
@@ -107,6 +108,15 @@ impl GpuFlags {
             allow_cpu: !self.require_gpu,
         }
     }
+
+    /// The render environment these flags ask for (`data`: the data directory to use).
+    pub fn spec(&self, data: PathBuf) -> RenderEnvSpec {
+        RenderEnvSpec {
+            data,
+            font: self.font.clone(),
+            adapter: self.adapter(),
+        }
+    }
 }
 
 /// Flags shared by every command that renders.
@@ -147,9 +157,8 @@ pub struct RenderFlags {
 pub struct RenderConfig {
     pub out: PathBuf,
     pub request: RenderRequest,
-    pub data: PathBuf,
-    pub font: Option<PathBuf>,
-    pub adapter: AdapterPolicy,
+    /// Map data, font and adapter policy.
+    pub env: RenderEnvSpec,
 }
 
 const PRESETS: &[&str] = &[
@@ -223,9 +232,7 @@ impl RenderFlags {
                 audio: !self.no_audio,
                 content: std::sync::Arc::new(self.content.load()?),
             },
-            data: self.gpu.data_dir(),
-            font: self.gpu.font.clone(),
-            adapter: self.gpu.adapter(),
+            env: self.gpu.spec(self.gpu.data_dir()),
         })
     }
 }

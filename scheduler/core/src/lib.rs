@@ -5,7 +5,7 @@
 //! stitching and probing ([`media`]), the data directory ([`assets`]), render configuration
 //! ([`config`]) and errors.
 //!
-//! The local render pipeline (`quakecast::pipeline`) and the farm (`quakecast-farm`) build on
+//! The local render pipeline (`quakecast-pipeline`) and the farm (`quakecast-farm`) build on
 //! it; the GPU stays behind them (`docs/architecture.md`).
 
 pub mod assets;
@@ -16,6 +16,7 @@ pub mod error;
 pub mod manifest;
 pub mod media;
 pub mod plan;
+pub mod render;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use clap::Args;
 use quakecast_facts::{Event, ReportStatus, Source};
-use quakecast_scenes::AdapterPolicy;
 
 use super::model::JobSettings;
 use super::s3::{S3Options, S3Store};
@@ -155,13 +154,7 @@ impl StoreSpec {
     }
 }
 
-/// How to build a renderer (GPU, font, map data) when a worker first needs one.
-#[derive(Clone, Debug)]
-pub struct RenderEnvSpec {
-    pub data: PathBuf,
-    pub font: Option<PathBuf>,
-    pub adapter: AdapterPolicy,
-}
+pub use quakecast_core::render::RenderEnvSpec;
 
 /// What `serve` and `worker` share, validated.
 #[derive(Clone, Debug)]
@@ -315,11 +308,7 @@ impl CommonArgs {
             lease_ms: (self.lease_secs * 1000.0) as i64,
             poll_ms: self.poll_ms,
             worker_id,
-            render: RenderEnvSpec {
-                data,
-                font: self.gpu.font.clone(),
-                adapter: self.gpu.adapter(),
-            },
+            render: self.gpu.spec(data),
         })
     }
 }

@@ -10,7 +10,7 @@
 //!   each call is spawned onto it and waited for on a bounded channel — this works from any
 //!   thread (a worker's blocking thread, a test's main thread) without nesting runtimes, and
 //!   keeps the SDK's connection pool on one runtime. Changing the trait to async would have
-//!   rippled through `pipeline.rs` for no gain: every caller already runs on a blocking thread.
+//!   rippled through the pipeline crate for no gain: every caller already runs on a blocking thread.
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
 

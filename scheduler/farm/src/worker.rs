@@ -13,10 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use std::ops::Range;
-
 use quakecast_facts::Assets;
-use quakecast_scenes::{EncodeSettings, Storyboard};
 use serde_json::{json, Value};
 use tokio::sync::{watch, Notify};
 
@@ -26,9 +23,7 @@ use super::error::{FarmError, FarmResult};
 use super::hls::{media_playlist, remux_to_ts, segment_name, PlaylistEntry};
 use super::metrics::Metrics;
 use super::model::{JobRow, Lease, TaskKind, TaskRow, TaskState};
-use quakecast_core::manifest::{
-    EncoderSummary, Manifest, SegmentRecord, StoryboardSummary, Timings, ToolVersions, VideoSummary,
-};
+use quakecast_core::manifest::{Manifest, ManifestParts, RendererInfo, SegmentRecord, Timings};
 use quakecast_core::plan::Segment;
 use quakecast_core::store::{sha256_file, sha256_hex, BulletinKeys, ObjectStore, StoredObject};
 
@@ -42,35 +37,10 @@ pub struct Farm {
     pub wake: Arc<Notify>,
 }
 
-/// The GPU side of a worker, behind a trait so that the farm links no GPU code: the `quakecast`
-/// binary plugs in wgpu + ffmpeg (`quakecast::gpu::GpuSegments`); tests may plug in their own.
-pub trait SegmentRenderer: Send + Sync {
-    /// Render frames `frames` of `storyboard` (map data from `assets`) into the MP4 `out`,
-    /// encoded with `encode`.
-    fn render_segment(
-        &self,
-        storyboard: &Storyboard,
-        assets: &Assets,
-        frames: Range<u32>,
-        encode: &EncodeSettings,
-        out: &Path,
-    ) -> quakecast_core::Result<RenderedSegment>;
-}
-
-/// What rendering one segment cost and which adapter and font did it (for the task's result).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RenderedSegment {
-    pub render_secs: f64,
-    pub encode_wait_secs: f64,
-    pub adapter: String,
-    pub adapter_backend: String,
-    pub adapter_device_type: String,
-    pub font: String,
-}
-
-/// Builds a [`SegmentRenderer`] from its spec the first time a worker needs one.
-pub type RendererFactory =
-    Arc<dyn Fn(&RenderEnvSpec) -> quakecast_core::Result<Arc<dyn SegmentRenderer>> + Send + Sync>;
+// The GPU side of a worker is behind a trait so that the farm links no GPU code: the
+// `quakecast` binary plugs in wgpu + ffmpeg (`quakecast_pipeline::gpu::GpuSegments`); tests plug
+// in their own.
+pub use quakecast_core::render::{RenderedSegment, RendererFactory, SegmentRenderer};
 
 /// Builds the renderer (through its [`RendererFactory`]) and decodes the map the first time a
 /// worker needs them; a stitch-only or push-only process never touches the GPU.
@@ -573,55 +543,32 @@ fn run_stitch(
         .and_then(|t| t.result.clone())
         .unwrap_or_default();
     let s = |k: &str| first[k].as_str().unwrap_or_default().to_string();
-    let fps = settings.fps;
-    let input_report =
-        serde_json::from_str(&job.report).unwrap_or_else(|_| Value::String(job.report.clone()));
     let ms = |a: Option<i64>, b: Option<i64>| match (a, b) {
         (Some(a), Some(b)) => (b - a) as f64 / 1000.0,
         _ => 0.0,
     };
-    let (facts, push) = quakecast_core::manifest::content_of(&storyboard);
-    let mut manifest = Manifest {
-        facts,
-        fit: None,
-        push,
-        schema: "quakecast-manifest/1",
-        quakecast_version: env!("CARGO_PKG_VERSION"),
-        created_at: quakecast_core::clock::now(),
-        input_report,
-        input_sha256: sha256_hex(job.report.as_bytes()),
-        event: job.event.clone(),
+    let mut outputs = vec![video.clone(), playlist_obj.clone()];
+    if let Some(r) = &audio_result {
+        for f in ["audio", "srt", "vtt"] {
+            if let Ok(o) = stored(r, f) {
+                outputs.push(o);
+            }
+        }
+    }
+    let mut manifest = Manifest::build(ManifestParts {
+        report: job.report.as_bytes(),
+        storyboard: &storyboard,
         settings: settings.render(),
-        storyboard: StoryboardSummary {
-            total_frames: storyboard.total_frames,
-            duration_secs: f64::from(storyboard.total_frames) / f64::from(fps),
-            scenes: storyboard.scenes.clone(),
-        },
-        encoder: EncoderSummary {
-            codec: "h264 (libx264)",
-            preset: settings.preset.clone(),
-            crf: settings.crf,
-            pix_fmt: "yuv420p",
-            container: "mp4 (+faststart)",
-            note: "segments rendered by farm workers, joined with the concat demuxer (-c copy)",
-        },
+        preset: settings.preset.clone(),
+        crf: settings.crf,
+        encoder_note: "segments rendered by farm workers, joined with the concat demuxer (-c copy)",
         segments: records,
-        outputs: vec![video.clone(), playlist_obj.clone()],
-        video: VideoSummary {
-            frames: probe.frames,
-            duration_secs: probe.duration,
-            width: probe.width,
-            height: probe.height,
-            codec: probe.codec.clone(),
-            pix_fmt: probe.pix_fmt.clone(),
-            sha256: video_sha,
-            bytes: video.bytes,
-        },
+        probe: &probe,
+        video_sha256: video_sha,
+        video_bytes: video.bytes,
         // The farm's audio task records its figures in the job result (see below).
         audio: None,
-        tools: ToolVersions {
-            ffmpeg: quakecast_core::media::ffmpeg_version()
-                .unwrap_or_else(|e| format!("unknown: {e}")),
+        renderer: RendererInfo {
             adapter: s("adapter"),
             adapter_backend: s("adapter_backend"),
             adapter_device_type: s("adapter_device_type"),
@@ -638,31 +585,14 @@ fn run_stitch(
             store_secs: 0.0,
             total_secs: 0.0,
         },
-    };
-    if let Some(r) = &audio_result {
-        for f in ["audio", "srt", "vtt"] {
-            if let Ok(o) = stored(r, f) {
-                manifest.outputs.push(o);
-            }
-        }
-    }
-    manifest.timings.store_secs = t_store.elapsed().as_secs_f64();
-    manifest.timings.total_secs = (now_ms() - job.received_at) as f64 / 1000.0;
-    // The text channels beside the video: CENC-style text bulletin and push copy.
-    let text = quakecast_core::manifest::bulletin_md(&storyboard);
-    let text_obj = store.put_bytes(
-        &keys.sidecar("bulletin.md"),
-        text.as_bytes(),
-        "text/markdown; charset=utf-8",
-    )?;
-    let push_bytes =
-        serde_json::to_vec_pretty(&manifest.push).map_err(|e| FarmError::Other(e.to_string()))?;
-    let push_obj = store.put_bytes(&keys.sidecar("push.json"), &push_bytes, "application/json")?;
-    manifest.outputs.push(text_obj.clone());
-    manifest.outputs.push(push_obj);
-    let manifest_bytes =
-        serde_json::to_vec_pretty(&manifest).map_err(|e| FarmError::Other(e.to_string()))?;
-    let manifest_obj = store.put_bytes(&keys.manifest(), &manifest_bytes, "application/json")?;
+        fit: None,
+        outputs,
+    });
+    let docs = manifest.store(store, &keys, &storyboard, |t| {
+        t.store_secs = t_store.elapsed().as_secs_f64();
+        t.total_secs = (now_ms() - job.received_at) as f64 / 1000.0;
+    })?;
+    let (text_obj, manifest_obj) = (docs.bulletin_text, docs.manifest);
     let t_audience = Instant::now();
     let mut audience = super::audience::build(&job.event, audience, store, &keys, dir)?;
     audience["secs"] = json!(t_audience.elapsed().as_secs_f64());
@@ -690,7 +620,10 @@ fn run_stitch(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::ops::Range;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use quakecast_scenes::{EncodeSettings, Storyboard};
 
     use super::*;
 

@@ -28,7 +28,7 @@ pub fn now_secs() -> i64 {
 
 /// The bundled sample with another event id / status / revision.
 pub fn report(event_id: &str, status: &str, revision: u32) -> Vec<u8> {
-    let mut v: Value = serde_json::from_slice(quakecast::SAMPLE_REPORT).expect("sample");
+    let mut v: Value = serde_json::from_slice(quakecast_core::SAMPLE_REPORT).expect("sample");
     v["event_id"] = json!(event_id);
     v["status"] = json!(status);
     v["revision"] = json!(revision);

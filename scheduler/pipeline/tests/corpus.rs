@@ -17,11 +17,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use quakecast::pipeline::{render_bulletin, RenderEnv, RenderOutcome, RenderRequest};
 use quakecast_core::bulletin::Content;
 use quakecast_core::store::{LocalDirStore, ObjectStore};
 use quakecast_core::{assets, media};
 use quakecast_facts::lang::Lang;
+use quakecast_pipeline::{render_bulletin, RenderEnv, RenderOutcome, RenderRequest};
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, GpuContext};
 use quakecast_scenes::narration::must_speak;
 use quakecast_scenes::{RenderSettings, SceneKind, Theme};

@@ -13,16 +13,18 @@ use quakecast_audio::mix_narration;
 use quakecast_audio::tts::tts_from_env;
 use quakecast_facts::{parse_report, Assets, Event};
 use quakecast_renderer::{Font, GpuContext};
+
+use crate::gpu::GpuSegments;
 use quakecast_scenes::Storyboard;
 
 pub use quakecast_core::bulletin::{fit_storyboard, scene_times};
 use quakecast_core::bulletin::{plan_bulletin, Timeline};
 pub use quakecast_core::config::RenderRequest;
+use quakecast_core::render::RenderEnvSpec;
 
 use quakecast_core::error::{Error, Result};
 use quakecast_core::manifest::{
-    AudioSummary, EncoderSummary, Manifest, SegmentRecord, StoryboardSummary, Timings,
-    ToolVersions, VideoSummary,
+    AudioSummary, Manifest, ManifestParts, RendererInfo, SegmentRecord, Timings,
 };
 use quakecast_core::media;
 use quakecast_core::plan::{plan_segments, Segment};
@@ -34,6 +36,19 @@ pub struct RenderEnv {
     pub gpu: Arc<GpuContext>,
     pub font: Arc<Font>,
     pub assets: Arc<Assets>,
+}
+
+impl RenderEnv {
+    /// Decode the map data, load the font and open the adapter `spec` allows (logged).
+    pub fn open(spec: &RenderEnvSpec) -> Result<Self> {
+        let assets = quakecast_core::assets::load_assets(&spec.data)?;
+        let GpuSegments { gpu, font } = GpuSegments::open(spec)?;
+        Ok(Self {
+            gpu,
+            font,
+            assets: Arc::new(assets),
+        })
+    }
 }
 
 /// Progress of a bulletin, reported as work happens.
@@ -183,44 +198,34 @@ pub fn render_bulletin(
     let keys = BulletinKeys::new(&event, req.settings.width, req.settings.height);
     let (video_bytes, video_sha) = sha256_file(&video_path)?;
     let adapter = env.gpu.summary().clone();
-    let (facts, push) = quakecast_core::manifest::content_of(&storyboard);
-    let mut manifest = Manifest {
-        schema: "quakecast-manifest/1",
-        quakecast_version: env!("CARGO_PKG_VERSION"),
-        created_at: quakecast_core::clock::now(),
-        input_report: serde_json::from_slice(report)
-            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(report).into())),
-        input_sha256: sha256_hex(report),
-        event: event.clone(),
+    let video = store.put_file(&keys.video(), &video_path, "video/mp4")?;
+    progress(Progress::Stored {
+        key: video.key.clone(),
+    });
+    let mut outputs = vec![video.clone()];
+    let mut subtitles = Vec::new();
+    if let Some(a) = &audio {
+        subtitles.push(store.put_file(
+            &keys.sidecar("subtitles.srt"),
+            &a.srt,
+            "application/x-subrip",
+        )?);
+        subtitles.push(store.put_file(&keys.sidecar("subtitles.vtt"), &a.vtt, "text/vtt")?);
+        outputs.extend(subtitles.iter().cloned());
+    }
+    let mut manifest = Manifest::build(ManifestParts {
+        report,
+        storyboard: &storyboard,
         settings: req.settings,
-        storyboard: StoryboardSummary {
-            total_frames: storyboard.total_frames,
-            duration_secs: f64::from(storyboard.total_frames) / f64::from(fps),
-            scenes: storyboard.scenes.clone(),
-        },
-        encoder: EncoderSummary {
-            codec: "h264 (libx264)",
-            preset: req.encode.preset.clone(),
-            crf: req.encode.crf,
-            pix_fmt: "yuv420p",
-            container: "mp4 (+faststart)",
-            note: "preset chosen from the encode-floor bench; see README",
-        },
+        preset: req.encode.preset.clone(),
+        crf: req.encode.crf,
+        encoder_note: "preset chosen from the encode-floor bench; see README",
         segments: records,
-        outputs: Vec::new(),
+        probe: &probe,
+        video_sha256: video_sha,
+        video_bytes,
         audio: audio.as_ref().map(AudioSummary::from),
-        video: VideoSummary {
-            frames: probe.frames,
-            duration_secs: probe.duration,
-            width: probe.width,
-            height: probe.height,
-            codec: probe.codec.clone(),
-            pix_fmt: probe.pix_fmt.clone(),
-            sha256: video_sha,
-            bytes: video_bytes,
-        },
-        tools: ToolVersions {
-            ffmpeg: media::ffmpeg_version().unwrap_or_else(|e| format!("unknown: {e}")),
+        renderer: RendererInfo {
             adapter: adapter.name.clone(),
             adapter_backend: adapter.backend.clone(),
             adapter_device_type: adapter.device_type.clone(),
@@ -234,49 +239,14 @@ pub fn render_bulletin(
             store_secs: 0.0,
             total_secs: 0.0,
         },
-        facts,
         fit: Some(fit),
-        push,
-    };
-    let video = store.put_file(&keys.video(), &video_path, "video/mp4")?;
-    progress(Progress::Stored {
-        key: video.key.clone(),
+        outputs,
     });
-    manifest.outputs.push(video.clone());
-    let mut subtitles = Vec::new();
-    if let Some(a) = &audio {
-        subtitles.push(store.put_file(
-            &keys.sidecar("subtitles.srt"),
-            &a.srt,
-            "application/x-subrip",
-        )?);
-        subtitles.push(store.put_file(&keys.sidecar("subtitles.vtt"), &a.vtt, "text/vtt")?);
-        manifest.outputs.extend(subtitles.iter().cloned());
-    }
-    // The text channels: the bulletin in CENC's robot wording and the push copy, with the
-    // video's numbers.
-    let text = quakecast_core::manifest::bulletin_md(&storyboard);
-    manifest.outputs.push(store.put_bytes(
-        &keys.sidecar("bulletin.md"),
-        text.as_bytes(),
-        "text/markdown; charset=utf-8",
-    )?);
-    let push_json = serde_json::to_vec_pretty(&manifest.push).map_err(|e| Error::Tool {
-        tool: "manifest",
-        message: e.to_string(),
+    let docs = manifest.store(store, &keys, &storyboard, |t| {
+        t.store_secs = t_store.elapsed().as_secs_f64();
+        t.total_secs = t0.elapsed().as_secs_f64();
     })?;
-    manifest.outputs.push(store.put_bytes(
-        &keys.sidecar("push.json"),
-        &push_json,
-        "application/json",
-    )?);
-    manifest.timings.store_secs = t_store.elapsed().as_secs_f64();
-    manifest.timings.total_secs = t0.elapsed().as_secs_f64();
-    let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Tool {
-        tool: "manifest",
-        message: e.to_string(),
-    })?;
-    let manifest_obj = store.put_bytes(&keys.manifest(), &manifest_bytes, "application/json")?;
+    let manifest_obj = docs.manifest;
     Ok(RenderOutcome {
         event,
         storyboard,

@@ -3,11 +3,11 @@
 //! checked with ffprobe, and the frames at every join are compared with frames rendered directly.
 use std::sync::Arc;
 
-use quakecast::pipeline::{render_bulletin, RenderEnv, RenderRequest};
 use quakecast_core::plan::plan_segments;
 use quakecast_core::store::{LocalDirStore, ObjectStore};
 use quakecast_core::{assets, media};
 use quakecast_facts::parse_report;
+use quakecast_pipeline::{render_bulletin, RenderEnv, RenderRequest};
 use quakecast_renderer::{AdapterPolicy, EncodeSettings, Font, FrameRenderer, GpuContext};
 use quakecast_scenes::{RenderSettings, SceneKind};
 
@@ -64,7 +64,7 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
     let store = LocalDirStore::new(dir.path().join("store")).expect("store");
     let outcome = render_bulletin(
         &env,
-        quakecast::SAMPLE_REPORT,
+        quakecast_core::SAMPLE_REPORT,
         &req,
         &store,
         &dir.path().join("work"),
@@ -72,7 +72,7 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
     )
     .expect("render");
 
-    let event = parse_report(quakecast::SAMPLE_REPORT).expect("sample parses");
+    let event = parse_report(quakecast_core::SAMPLE_REPORT).expect("sample parses");
     let storyboard = &outcome.storyboard;
     // The full bulletin: the places scene (county seats from the gazetteer) is shown and spoken,
     // the whole fits the limit, and every cue's speech ends inside its own scene.

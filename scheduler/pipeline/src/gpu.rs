@@ -1,14 +1,13 @@
 //! The farm's segment renderer on wgpu + ffmpeg: what `quakecast serve` and `quakecast worker`
-//! plug into [`quakecast_farm::RenderEnvLoader`].
+//! plug into the farm's `RenderEnvLoader`.
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use quakecast_core::render::{RenderEnvSpec, RenderedSegment, RendererFactory, SegmentRenderer};
 use quakecast_core::{Error, Result};
 use quakecast_facts::Assets;
-use quakecast_farm::config::RenderEnvSpec;
-use quakecast_farm::{RenderedSegment, RendererFactory, SegmentRenderer};
 use quakecast_renderer::{Font, GpuContext, RenderError};
 use quakecast_scenes::{EncodeSettings, Storyboard};
 
