@@ -115,6 +115,17 @@ fn spawn_workers(
 
 /// `quakecast serve`: bind, start local workers and the pusher, serve the API.
 pub async fn start_serve(cfg: ServeConfig, env: Arc<RenderEnvLoader>) -> anyhow::Result<Running> {
+    let pusher = Arc::new(super::push::HttpPusher(cfg.push.clone()));
+    start_serve_with(cfg, env, pusher).await
+}
+
+/// [`start_serve`] with another push transport (tests plug in a recording one; the push loop,
+/// its retries, leases and records are the same).
+pub async fn start_serve_with(
+    cfg: ServeConfig,
+    env: Arc<RenderEnvLoader>,
+    pusher: Arc<dyn super::push::Pusher>,
+) -> anyhow::Result<Running> {
     let farm = open_farm(&cfg.farm).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
@@ -133,7 +144,7 @@ pub async fn start_serve(cfg: ServeConfig, env: Arc<RenderEnvLoader>) -> anyhow:
     handles.push(tokio::spawn(super::push::run_pusher(
         farm.clone(),
         cfg.push.clone(),
-        Arc::new(super::push::HttpPusher(cfg.push.clone())),
+        pusher,
         cfg.public_url.clone(),
         format!("{}-push", cfg.farm.worker_id),
         cfg.farm.poll_ms,
