@@ -194,27 +194,6 @@ pub fn history(event: &Event, catalog: &Catalog) -> History {
     }
 }
 
-/// Split a CSV line (RFC 4180 quotes).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
@@ -235,14 +214,23 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 /// Parse an FDSN text or USGS CSV catalogue (see the module docs). Errors name the line and
 /// the column.
 pub fn parse_catalog(text: &str) -> Result<Catalog, CatalogError> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
+    let Some(header) = text.lines().find(|l| !l.trim().is_empty()) else {
         return Ok(Catalog::default());
     };
+    // FDSN text: a `#`-commented, `|`-separated header, then `|`-separated rows. USGS CSV: an
+    // RFC 4180 header row, then rows (quoted fields may hold commas: "10 km SSE of X, Japan").
     let fdsn = header.starts_with('#') && header.contains('|');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(if fdsn { b'|' } else { b',' })
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let row_error = |e: csv::Error| CatalogError {
+        line: e.position().map_or(0, |p| p.line() as usize),
+        reason: format!("not a CSV row: {e}"),
+    };
     let cols: Vec<String> = if fdsn {
         header
             .trim_start_matches('#')
@@ -250,10 +238,14 @@ pub fn parse_catalog(text: &str) -> Result<Catalog, CatalogError> {
             .map(|s| s.trim().to_ascii_lowercase())
             .collect()
     } else {
-        csv_fields(header)
-            .into_iter()
-            .map(|s| s.trim().to_ascii_lowercase())
-            .collect()
+        match records.next() {
+            Some(r) => r
+                .map_err(row_error)?
+                .iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .collect(),
+            None => return Ok(Catalog::default()),
+        }
     };
     let col = |names: &[&str]| cols.iter().position(|c| names.contains(&c.as_str()));
     let need = |names: &[&str]| {
@@ -275,16 +267,12 @@ pub fn parse_catalog(text: &str) -> Result<Catalog, CatalogError> {
     let de = col(&["depth/km", "depth"]);
     let pl = col(&["eventlocationname", "place"]);
     let mut events = Vec::new();
-    for (i, line) in lines {
-        let n = i + 1;
-        if line.starts_with('#') {
+    for record in records {
+        let f = record.map_err(row_error)?;
+        let n = f.position().map_or(0, |p| p.line() as usize);
+        if f.iter().all(|s| s.trim().is_empty()) {
             continue;
         }
-        let f: Vec<String> = if fdsn {
-            line.split('|').map(str::to_string).collect()
-        } else {
-            csv_fields(line)
-        };
         let get = |k: usize, what: &str| {
             f.get(k).map(|s| s.trim()).ok_or_else(|| CatalogError {
                 line: n,
