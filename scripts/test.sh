@@ -19,4 +19,9 @@ phase crate-seams bash scripts/check-deps.sh
 phase clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 phase build-tests cargo test --workspace --all-targets --locked --no-run ${QUAKECAST_TIMINGS:+--timings}
 phase tests cargo test --workspace --all-targets --locked --no-fail-fast
+# Kubernetes + KEDA manifests, validated offline (pinned PyPI packages in .venv-infra/).
+phase infra bash infra/validate.sh
+# The fault drill, short form: PostgreSQL, an S3 process, the service and two workers on
+# loopback under a small storm with a worker killed, S3 stopped and the service restarted.
+phase drill bash infra/drill.sh --short
 echo "==> all green in $SECONDS s" >&2
