@@ -368,6 +368,19 @@ def faults(farm, args, stop, notes):
         notes.append(f"worker0 SIGKILL at +{time.time() - t0:.1f} s")
         time.sleep(1.0)
         w.start(wait_line=False)
+    # A worker asked to stop (SIGTERM, as Kubernetes does) finishes its task, then exits.
+    if at(args.kill_at + 1.5) and len(farm.workers) > 1:
+        w = farm.workers[1]
+        t = time.time()
+        w.proc.send_signal(signal.SIGTERM)
+        try:
+            w.proc.wait(timeout=120)
+            notes.append(f"worker1 SIGTERM at +{t - t0:.1f} s: exited after "
+                         f"{time.time() - t:.1f} s (status {w.proc.returncode})")
+        except subprocess.TimeoutExpired:
+            notes.append("worker1 SIGTERM: still running after 120 s (killed)")
+            w.kill(signal.SIGKILL)
+        w.start(wait_line=False)
     if at(args.s3_stop_at):
         os.kill(farm.s3.proc.pid, signal.SIGSTOP)
         notes.append(f"S3 SIGSTOP for {args.s3_stop:.0f} s at +{time.time() - t0:.1f} s")
