@@ -299,11 +299,12 @@ mod tests {
             .iter()
             .map(|m| (m.version, &*m.description))
             .collect();
-        assert_eq!(found, [(1, "farm"), (2, "withdrawals")]);
+        assert_eq!(found, [(1, "farm"), (2, "withdrawals"), (3, "report rank")]);
         let sql: Vec<&str> = MIGRATOR.iter().map(|m| m.sql.as_str()).collect();
         assert!(sql[0].contains("CREATE TABLE jobs"), "{}", sql[0]);
         assert!(sql[1].contains("CREATE TABLE withdrawals"));
         assert!(sql[1].contains("CREATE TABLE retractions"));
+        assert!(sql[2].contains("4294967296"), "official = 2^32 + revision");
         assert!(
             MIGRATOR.iter().all(|m| !m.no_tx),
             "each file runs in one transaction"
@@ -363,7 +364,11 @@ mod tests {
             // Twice: the second start finds everything adopted and applied.
             for _ in 0..2 {
                 let db = Db::connect(&url).await.expect("connect adopts");
-                assert_eq!(recorded(&db).await, [(1, true), (2, true)], "{legacy}");
+                assert_eq!(
+                    recorded(&db).await,
+                    [(1, true), (2, true), (3, true)],
+                    "{legacy}"
+                );
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM retractions")
                     .fetch_one(db.pool())
                     .await
@@ -377,7 +382,7 @@ mod tests {
     #[tokio::test]
     async fn a_fresh_database_is_migrated_without_the_legacy_table() {
         let db = Db::connect("sqlite::memory:").await.expect("connect");
-        assert_eq!(recorded(&db).await, [(1, true), (2, true)]);
+        assert_eq!(recorded(&db).await, [(1, true), (2, true), (3, true)]);
         let legacy: i64 = sqlx::query_scalar(AssertSqlSafe(db.dialect().table_exists_sql()))
             .bind(LEGACY_MIGRATIONS_TABLE)
             .fetch_one(db.pool())
