@@ -155,15 +155,19 @@ impl Verifier {
             .trim()
             .parse()
             .map_err(|_| WebhookError::BadTimestamp(ts_text.to_string()))?;
-        if now_secs - ts > self.tolerance_secs {
+        // Saturating: the timestamp is the sender's text, any i64 (`-9223372036854775808`
+        // overflowed a plain subtraction and panicked before the signature was checked).
+        let age_secs = now_secs.saturating_sub(ts);
+        if age_secs > self.tolerance_secs {
             return Err(WebhookError::Expired {
-                age_secs: now_secs - ts,
+                age_secs,
                 tolerance_secs: self.tolerance_secs,
             });
         }
-        if ts - now_secs > self.tolerance_secs {
+        let ahead_secs = ts.saturating_sub(now_secs);
+        if ahead_secs > self.tolerance_secs {
             return Err(WebhookError::FromTheFuture {
-                ahead_secs: ts - now_secs,
+                ahead_secs,
                 tolerance_secs: self.tolerance_secs,
             });
         }
@@ -295,6 +299,35 @@ mod tests {
         assert!(matches!(
             v.verify(&headers("16142x", SIG), BODY.as_bytes(), TS),
             Err(WebhookError::BadTimestamp(_))
+        ));
+    }
+
+    #[test]
+    fn extreme_timestamps_are_refused_without_overflow() {
+        let v = verifier();
+        for (ts, now) in [
+            (i64::MIN, TS),
+            (i64::MIN, i64::MAX),
+            (i64::MAX, TS),
+            (i64::MAX, i64::MIN),
+            (0, i64::MIN),
+        ] {
+            let text = ts.to_string();
+            let r = v.verify(&headers(&text, SIG), BODY.as_bytes(), now);
+            assert!(
+                matches!(
+                    r,
+                    Err(WebhookError::Expired { .. } | WebhookError::FromTheFuture { .. })
+                ),
+                "{ts} at {now}: {r:?}"
+            );
+        }
+        assert!(matches!(
+            v.verify(&headers("-9223372036854775808", SIG), BODY.as_bytes(), TS),
+            Err(WebhookError::Expired {
+                age_secs: i64::MAX,
+                ..
+            })
         ));
     }
 
