@@ -38,6 +38,10 @@ pub struct CommonArgs {
     /// How long a claimed task stays leased without a heartbeat (seconds).
     #[arg(long, env = "QUAKECAST_LEASE_SECS", default_value_t = 30.0)]
     pub lease_secs: f64,
+    /// Longest one attempt of a task may run (seconds): past it the worker gives the task up as
+    /// a retryable failure and releases its lease, however alive its heartbeat is.
+    #[arg(long, env = "QUAKECAST_TASK_DEADLINE_SECS", default_value_t = 1800.0)]
+    pub task_deadline_secs: f64,
     /// How often an idle worker looks for work (milliseconds).
     #[arg(long, env = "QUAKECAST_POLL_MS", default_value_t = 500)]
     pub poll_ms: u64,
@@ -170,6 +174,8 @@ pub struct FarmConfig {
     pub store: StoreSpec,
     pub work_dir: PathBuf,
     pub lease_ms: i64,
+    /// Longest run of one task attempt (`--task-deadline-secs`).
+    pub task_deadline_ms: i64,
     pub poll_ms: u64,
     pub worker_id: String,
     pub render: RenderEnvSpec,
@@ -287,6 +293,11 @@ impl CommonArgs {
             self.lease_secs
         );
         anyhow::ensure!(
+            self.task_deadline_secs >= 1.0 && self.task_deadline_secs <= 86_400.0,
+            "--task-deadline-secs {}: expected 1..=86400",
+            self.task_deadline_secs
+        );
+        anyhow::ensure!(
             (10..=60_000).contains(&self.poll_ms),
             "--poll-ms {}: expected 10..=60000",
             self.poll_ms
@@ -313,6 +324,7 @@ impl CommonArgs {
                 .clone()
                 .unwrap_or_else(|| std::env::temp_dir().join("quakecast-work")),
             lease_ms: (self.lease_secs * 1000.0) as i64,
+            task_deadline_ms: (self.task_deadline_secs * 1000.0) as i64,
             poll_ms: self.poll_ms,
             worker_id,
             render: RenderEnvSpec {
@@ -345,11 +357,7 @@ impl ServeArgs {
         );
         let mut reviewers = Vec::new();
         for r in self.reviewers.iter().filter(|r| !r.trim().is_empty()) {
-            let (name, token) = r
-                .split_once(':')
-                .filter(|(n, t)| !n.is_empty() && t.len() >= 16)
-                .ok_or_else(|| anyhow::anyhow!("--reviewer {:?}: expected NAME:TOKEN with a token of at least 16 characters", r.split(':').next().unwrap_or_default()))?;
-            reviewers.push((name.trim().to_string(), token.trim().to_string()));
+            reviewers.push(parse_token_pair("--reviewer", r)?);
         }
         let push_secret = self
             .push_secret
@@ -430,6 +438,35 @@ impl ServeArgs {
     }
 }
 
+/// Shortest bearer token accepted (`--reviewer`, `--reader`), characters after trimming.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// `NAME:TOKEN` of `--reviewer` / `--reader`: both parts trimmed *before* the length check, so
+/// `bob:             abc` is refused (it used to pass as 16 characters and then authenticate with
+/// `abc`). The error names the flag and the name, never the token.
+pub fn parse_token_pair(flag: &str, r: &str) -> anyhow::Result<(String, String)> {
+    let (name, token) = r
+        .split_once(':')
+        .map(|(n, t)| (n.trim(), t.trim()))
+        .unwrap_or((r.trim(), ""));
+    let name_shown = name.chars().take(40).collect::<String>();
+    anyhow::ensure!(
+        !name.is_empty() && !token.is_empty(),
+        "{flag} {name_shown:?}: expected NAME:TOKEN"
+    );
+    let n = token.chars().count();
+    anyhow::ensure!(
+        n >= MIN_TOKEN_CHARS,
+        "{flag} {name_shown:?}: the token has {n} characters after trimming; at least \
+         {MIN_TOKEN_CHARS} are required"
+    );
+    anyhow::ensure!(
+        token.chars().all(|c| c.is_ascii_graphic()),
+        "{flag} {name_shown:?}: the token must be printable ASCII without spaces"
+    );
+    Ok((name.to_string(), token.to_string()))
+}
+
 impl ServeConfig {
     /// Whether a report skips review under the configured policy.
     pub fn auto_approves(&self, e: &Event) -> bool {
@@ -440,6 +477,26 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reviewer_tokens_are_trimmed_before_their_length_is_checked() {
+        let err = parse_token_pair("--reviewer", "bob:             abc").expect_err("short");
+        assert!(
+            err.to_string().contains("3 characters after trimming"),
+            "{err}"
+        );
+        assert!(
+            !err.to_string().contains("abc"),
+            "the token is not echoed: {err}"
+        );
+        assert_eq!(
+            parse_token_pair("--reviewer", " bob : 0123456789abcdef ").expect("ok"),
+            ("bob".to_string(), "0123456789abcdef".to_string())
+        );
+        for bad in ["bob", ":0123456789abcdef", "bob:", "bob:0123456789 abcdef"] {
+            assert!(parse_token_pair("--reviewer", bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn auto_rules_parse_and_match() {

@@ -81,6 +81,7 @@ fn spawn_workers(
             id: format!("{}-w{i}", cfg.worker_id),
             kinds: TaskKind::RENDER.to_vec(),
             lease_ms: cfg.lease_ms,
+            deadline_ms: cfg.task_deadline_ms,
             poll_ms: cfg.poll_ms,
             work_dir: cfg.work_dir.clone(),
             audience: cfg.audience.clone(),
