@@ -962,3 +962,108 @@ fn withdrawal_after_push_sends_one_retraction() {
         "{late:?}"
     );
 }
+
+/// The count of intakes that were planned (`quakecast_stage_seconds{stage="intake"}`).
+fn planned_intakes(srv: &Proc) -> u64 {
+    let (status, bytes) = srv.get_bytes("/metrics");
+    assert_eq!(status, 200);
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .find_map(|l| l.strip_prefix("quakecast_stage_seconds_count{stage=\"intake\"} "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn hostile_reports_are_refused_at_intake_with_the_field_and_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 0, 10, &[]);
+    let with = |id: &str, f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&report(id, "official", 0)).expect("json");
+        f(&mut v);
+        serde_json::to_vec(&v).expect("json")
+    };
+    let refused = |r: &Resp, field: &str, text: &str| {
+        assert_eq!(
+            (r.status, r.body["error"]["code"].as_str()),
+            (422, Some("report_invalid")),
+            "{r:?}"
+        );
+        assert_eq!(r.body["error"]["field"], field, "{r:?}");
+        let msg = r.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(msg.contains(text), "{msg}");
+    };
+
+    // An 1100-character id is refused at intake (it used to be accepted, rendered, and then
+    // fail on its object key).
+    let long_id = "X".repeat(1100);
+    let r = srv.post_event(&report(&long_id, "official", 0));
+    refused(&r, "/event_id", "at most 128");
+    // A 200k-character region, inside the body limit.
+    let r = srv.post_event(&with("T-LONG-REGION", &|v| {
+        v["region"] = json!("震".repeat(70_000))
+    }));
+    refused(&r, "/region", "at most 200");
+    // A NUL byte (here in an XML comment QuakeML ignores): PostgreSQL TEXT cannot hold it.
+    let quakeml = include_str!("../../scenes/samples/quakeml-2019-07-06-ridgecrest.xml");
+    let at = quakeml.find("<eventParameters").expect("eventParameters");
+    let nul = format!("{}<!-- \u{0} -->{}", &quakeml[..at], &quakeml[at..]);
+    let r = srv.post_raw(
+        nul.as_bytes(),
+        &[
+            ("content-type", "application/xml"),
+            ("webhook-id", "msg_nul"),
+            ("webhook-timestamp", &now_secs().to_string()),
+            (
+                "webhook-signature",
+                &secret().sign("msg_nul", now_secs(), nul.as_bytes()),
+            ),
+        ],
+    );
+    assert_eq!(r.status, 422, "{r:?}");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("NUL"),
+        "{r:?}"
+    );
+    // Depths above sea level as USGS publishes them are accepted; a year past 2100 is not.
+    let r = srv.post_event(&with("T-NEG-DEPTH", &|v| v["depth_km"] = json!(-3.5)));
+    assert_eq!(r.status, 202, "{r:?}");
+    let r = srv.post_event(&with("T-Y10000", &|v| {
+        v["origin_time"] = json!("10000-01-01T00:00:00+00:00")
+    }));
+    assert_eq!(r.status, 422, "{r:?}");
+    let r = srv.post_event(&with("T-Y2101", &|v| {
+        v["origin_time"] = json!("2101-01-01T00:00:00+00:00")
+    }));
+    refused(&r, "/origin_time", "2100");
+
+    // The same identity (event, status, revision) with another depth: a conflict, not the old
+    // job; the same report again is still a plain duplicate.
+    let first = report("T-SAME-ID", "official", 1);
+    let r = srv.post_event(&first);
+    assert_eq!(r.status, 202, "{r:?}");
+    let job = r.body["job"]["id"].as_str().expect("id").to_string();
+    let planned = planned_intakes(&srv);
+    let r = srv.post_event(&with("T-SAME-ID", &|v| {
+        v["revision"] = json!(1);
+        v["depth_km"] = json!(33.0)
+    }));
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (409, Some("report_conflict")),
+        "{r:?}"
+    );
+    assert_eq!(r.body["error"]["job_id"], job.as_str(), "{r:?}");
+    let r = srv.post_event(&first);
+    assert_eq!(
+        (r.status, r.body["job"]["id"].as_str()),
+        (200, Some(job.as_str()))
+    );
+    // Neither was planned (no timeline, no speech): dedup comes first.
+    assert_eq!(planned_intakes(&srv), planned);
+    assert_eq!(srv.job(&job)["event"]["depth_km"], json!(20.0));
+}

@@ -57,6 +57,11 @@ impl ApiError {
         }
     }
 
+    fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_string());
+        self
+    }
+
     fn with_extra(mut self, extra: Value) -> Self {
         self.extra = Some(extra);
         self
@@ -221,6 +226,15 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         .verify(&signed, &body, now_ms() / 1000)
         .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()))?
         .to_string();
+    if let Some(at) = body.iter().position(|&b| b == 0) {
+        // PostgreSQL TEXT cannot hold NUL: refuse it here (422) rather than fail the insert,
+        // which reads as a database error (503) on every retry.
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "report_invalid",
+            format!("the report contains a NUL byte (at byte {at}); NUL is not accepted"),
+        ));
+    }
     let parsed = parse_any(headers, &body)?;
     let format = parsed.format.name();
     let report = String::from_utf8(body.to_vec()).map_err(|e| {
@@ -241,7 +255,23 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
             return withdraw(s, &new).await;
         }
     };
+    check_keys(&event, &s.cfg.job)?;
     let mut settings = s.cfg.job.clone();
+    let webhook = Some((webhook_id, quakecast_core::store::sha256_hex(&body)));
+    // Dedup first: a replayed message or a known report is answered from the database before
+    // anything is planned (planning synthesizes the speech).
+    let known = NewJob {
+        auto_approve: s.cfg.auto_approves(&event),
+        event: event.clone(),
+        format: format.to_string(),
+        report: String::new(),
+        settings: settings.clone(),
+        plan: Vec::new(),
+        webhook: webhook.clone(),
+    };
+    if let Some(outcome) = s.farm.db.intake_known(&known, now_ms()).await? {
+        return intake_response(s, outcome).await;
+    }
     // The timeline is fixed here, once: facts, scenes, speech-fitted lengths and subtitle times
     // go into the job, so every worker renders the same frames and the audio task mixes the
     // speech they were timed to.
@@ -294,7 +324,7 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         report,
         settings,
         plan,
-        webhook: Some((webhook_id, quakecast_core::store::sha256_hex(&body))),
+        webhook,
     };
     let outcome = s.farm.db.intake(&new, now_ms()).await?;
     s.farm.metrics.observe(
@@ -302,6 +332,32 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         &[("stage", "intake")],
         t0.elapsed().as_secs_f64(),
     );
+    intake_response(s, outcome).await
+}
+
+/// Refuse at intake an event whose object keys the store would refuse after rendering.
+fn check_keys(event: &quakecast_facts::Event, job: &super::model::JobSettings) -> ApiResult<()> {
+    let keys = quakecast_core::store::BulletinKeys::new(event, job.width, job.height);
+    for key in [
+        keys.video(),
+        keys.manifest(),
+        keys.segment(9999),
+        hls_key(&keys, 9999),
+        keys.sidecar("subtitles.vtt"),
+    ] {
+        quakecast_core::store::validate_key(&key).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "report_invalid",
+                format!("the event id makes an invalid object key: {e}"),
+            )
+            .with_field("event_id")
+        })?;
+    }
+    Ok(())
+}
+
+async fn intake_response(s: &AppState, outcome: IntakeOutcome) -> ApiResult<Response> {
     match outcome {
         IntakeOutcome::Created { job, superseded } => {
             s.farm.wake.notify_waiters();
@@ -335,6 +391,16 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         IntakeOutcome::WebhookIdReused { webhook_id, job_id } => {
             Err(webhook_id_reused(&webhook_id, &job_id))
         }
+        IntakeOutcome::Conflict { job } => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "report_conflict",
+            format!(
+                "event {} {} revision {} was received before with different contents (job {}); \
+                 a corrected report needs a higher revision",
+                job.event_id, job.report_status, job.revision, job.id
+            ),
+        )
+        .with_extra(json!({"job_id": job.id}))),
         IntakeOutcome::Withdrawn { withdrawal } => Err(ApiError::new(
             StatusCode::CONFLICT,
             "event_withdrawn",
