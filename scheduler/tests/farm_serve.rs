@@ -1067,3 +1067,150 @@ fn hostile_reports_are_refused_at_intake_with_the_field_and_limit() {
     assert_eq!(planned_intakes(&srv), planned);
     assert_eq!(srv.job(&job)["event"]["depth_km"], json!(20.0));
 }
+
+const READER_TOKEN: &str = "grafana-token-0123456789";
+
+#[test]
+fn reads_need_a_token_or_a_signed_link_and_metrics_can_listen_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let metrics_addr = format!("127.0.0.1:{metrics_port}");
+    let srv = sqlite_serve(
+        dir.path(),
+        1,
+        10,
+        &[
+            "--reader",
+            &format!("grafana:{READER_TOKEN}"),
+            "--metrics-listen",
+            &metrics_addr,
+        ],
+    );
+    let r = srv.post_event(&report("T-READ", "official", 0));
+    assert_eq!(r.status, 202, "{r:?}");
+    let id = r.body["job"]["id"].as_str().expect("id").to_string();
+
+    // Status, audit, withdrawals and metrics: 401 without a token or with a wrong one; a
+    // reader token or a reviewer token reads.
+    for path in [
+        format!("/v1/jobs/{id}"),
+        format!("/v1/jobs/{id}/audit"),
+        format!("/v1/jobs/{id}/video"),
+        format!("/v1/jobs/{id}/hls/index.m3u8"),
+        "/v1/withdrawals/cenc/T-READ".to_string(),
+        "/metrics".to_string(),
+    ] {
+        let r = srv.get_as(&path, None);
+        assert_eq!(
+            (r.status, r.body["error"]["code"].as_str()),
+            (401, Some("token_missing")),
+            "{path}: {r:?}"
+        );
+        let r = srv.get_as(&path, Some("not-a-token-0123456789"));
+        assert_eq!(r.status, 401, "{path}: {r:?}");
+    }
+    assert_eq!(
+        srv.get_as(&format!("/v1/jobs/{id}"), Some(READER_TOKEN))
+            .status,
+        200
+    );
+    assert_eq!(srv.get_as("/metrics", Some(READER_TOKEN)).status, 200);
+    // The metrics address needs no token (a private scrape network) and serves nothing else.
+    let open = |path: &str| {
+        let mut r = agent()
+            .get(format!("http://{metrics_addr}{path}"))
+            .call()
+            .expect("GET");
+        let status = r.status().as_u16();
+        (status, r.body_mut().read_to_string().unwrap_or_default())
+    };
+    let (status, text) = open("/metrics");
+    assert!(
+        status == 200 && text.contains("quakecast_jobs"),
+        "{status} {text}"
+    );
+    assert_eq!(open(&format!("/v1/jobs/{id}")).0, 404);
+
+    // Media links in the job view are signed: a player reads them without a token, and a
+    // signed playlist lists signed segments.
+    let t = Instant::now();
+    let hls = loop {
+        let j = srv.job(&id);
+        if let Some(h) = j["outputs"]["hls"].as_str() {
+            break h.to_string();
+        }
+        assert!(t.elapsed() < Duration::from_secs(120), "no segment: {j:#}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(hls.contains("/hls/index.m3u8?exp="), "{hls}");
+    let (status, playlist) = srv.get_bytes_as(&hls, None);
+    let playlist = String::from_utf8(playlist).expect("utf8");
+    assert_eq!(status, 200, "{playlist}");
+    let seg = playlist
+        .lines()
+        .find(|l| l.starts_with("seg0000.ts?exp="))
+        .unwrap_or_else(|| panic!("no signed segment in {playlist}"))
+        .to_string();
+    let (status, bytes) = srv.get_bytes_as(&format!("/v1/jobs/{id}/hls/{seg}"), None);
+    assert!(status == 200 && !bytes.is_empty(), "{status}");
+    // Tampered, or for another job: refused.
+    let tampered = hls.replace("sig=", "sig=0");
+    assert_eq!(srv.get_bytes_as(&tampered, None).0, 401);
+    let other = srv.post_event(&report("T-READ-2", "official", 0));
+    let other_id = other.body["job"]["id"].as_str().expect("id");
+    let query = hls.split_once('?').expect("query").1;
+    assert_eq!(
+        srv.get_bytes_as(&format!("/v1/jobs/{other_id}/hls/index.m3u8?{query}"), None)
+            .0,
+        401
+    );
+    // A signature never opens the job's JSON.
+    assert_eq!(
+        srv.get_as(&format!("/v1/jobs/{id}?{query}"), None).status,
+        401
+    );
+}
+
+#[test]
+fn the_review_page_forbids_framing_and_inline_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 0, 10, &[]);
+    for path in ["/review", "/review.js", "/review.css"] {
+        let r = agent()
+            .get(format!("{}{path}", srv.base))
+            .call()
+            .expect("GET");
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        let h = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let csp = h("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(h("x-frame-options"), "DENY", "{path}");
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+    }
+    let page = srv.get_as("/review", None).body;
+    let page = page.as_str().expect("html");
+    assert!(
+        !page.contains("<script>") && !page.contains("<style>"),
+        "{page}"
+    );
+    let (_, js) = srv.get_bytes_as("/review.js", None);
+    let js = String::from_utf8(js).expect("utf8");
+    assert!(
+        !js.contains("localStorage") && js.contains("sessionStorage"),
+        "{js}"
+    );
+}

@@ -12,8 +12,8 @@ use super::s3::{S3Options, S3Store};
 use super::webhook::{Secret, Verifier};
 use quakecast_core::store::{LocalDirStore, ObjectStore};
 
-/// Flags shared by `serve` and `worker`.
-#[derive(Args, Clone, Debug)]
+/// Flags shared by `serve` and `worker`. `Debug` shows the database URL without its password.
+#[derive(Args, Clone)]
 pub struct CommonArgs {
     /// Job state and queue: sqlite://PATH (embedded default) or postgres://USER@HOST/DB.
     #[arg(
@@ -66,8 +66,10 @@ pub struct CommonArgs {
     pub audience_cell_res: u8,
 }
 
-/// `quakecast serve`: HTTP API, scheduler and local workers in one process.
-#[derive(Args, Clone, Debug)]
+/// `quakecast serve`: HTTP API, scheduler and local workers in one process. `Debug` shows no
+/// secret or token (each of them may also come from its environment variable instead of the
+/// command line, where other users of the machine can read it).
+#[derive(Args, Clone)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -88,6 +90,14 @@ pub struct ServeArgs {
     /// Reviewers as NAME:TOKEN (comma-separated); the token goes in `Authorization: Bearer`.
     #[arg(long = "reviewer", env = "QUAKECAST_REVIEWERS", value_delimiter = ',')]
     pub reviewers: Vec<String>,
+    /// Read-only API tokens as NAME:TOKEN (comma-separated): job status and audit, outputs,
+    /// withdrawals, `/metrics`. Reviewer tokens read too.
+    #[arg(long = "reader", env = "QUAKECAST_READERS", value_delimiter = ',')]
+    pub readers: Vec<String>,
+    /// Also serve `/metrics`, without a token, on this address (a private scrape network); on
+    /// the API address it needs a reader or reviewer token.
+    #[arg(long, env = "QUAKECAST_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
     /// Push service URL; approved bulletins are POSTed there (none: they stay approved).
     #[arg(long, env = "QUAKECAST_PUSH_URL")]
     pub push_url: Option<String>,
@@ -108,6 +118,21 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub auto_approve: Vec<String>,
+    /// Longest wait for a request's headers, and for the next request on an idle keep-alive
+    /// connection (seconds): a client dripping its headers is cut off then.
+    #[arg(
+        long,
+        env = "QUAKECAST_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10.0
+    )]
+    pub header_read_timeout_secs: f64,
+    /// Longest read of a request body (seconds); then 408.
+    #[arg(long, env = "QUAKECAST_BODY_READ_TIMEOUT_SECS", default_value_t = 30.0)]
+    pub body_read_timeout_secs: f64,
+    /// A connection on which a read or a write makes no progress for this long is closed
+    /// (seconds): a client that stops reading a response.
+    #[arg(long, env = "QUAKECAST_IDLE_TIMEOUT_SECS", default_value_t = 60.0)]
+    pub idle_timeout_secs: f64,
     /// Largest accepted report body, bytes.
     #[arg(long, env = "QUAKECAST_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
@@ -167,8 +192,9 @@ pub struct RenderEnvSpec {
     pub adapter: AdapterPolicy,
 }
 
-/// What `serve` and `worker` share, validated.
-#[derive(Clone, Debug)]
+/// What `serve` and `worker` share, validated. `Debug` shows the database URL without its
+/// password.
+#[derive(Clone)]
 pub struct FarmConfig {
     pub database: String,
     pub store: StoreSpec,
@@ -235,6 +261,17 @@ impl AutoRule {
     }
 }
 
+/// Timeouts of the HTTP server, so a slow or stalled client cannot hold a connection forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// For a request's headers, and for the next request on a keep-alive connection.
+    pub header_read: std::time::Duration,
+    /// For a request's whole body.
+    pub body_read: std::time::Duration,
+    /// For any read or write that makes no progress.
+    pub idle: std::time::Duration,
+}
+
 /// Push service settings.
 #[derive(Clone, Debug)]
 pub struct PushConfig {
@@ -242,10 +279,13 @@ pub struct PushConfig {
     pub secret: Option<Secret>,
     pub backoff_ms: u64,
     pub backoff_max_ms: u64,
+    /// Signs the video and playlist links a push carries (none: links go unsigned, as in tests
+    /// of the payload alone).
+    pub links: Option<crate::auth::LinkSigner>,
 }
 
-/// `serve`, validated.
-#[derive(Clone, Debug)]
+/// `serve`, validated. `Debug` names reviewers and readers, never their tokens.
+#[derive(Clone)]
 pub struct ServeConfig {
     pub farm: FarmConfig,
     pub listen: SocketAddr,
@@ -253,9 +293,17 @@ pub struct ServeConfig {
     pub verifier: Verifier,
     /// (name, token) pairs.
     pub reviewers: Vec<(String, String)>,
+    /// (name, token) pairs of read-only tokens (`--reader`).
+    pub readers: Vec<(String, String)>,
+    /// The unauthenticated `/metrics` listener (`--metrics-listen`).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Signs the media links handed out in job views and pushes.
+    pub links: crate::auth::LinkSigner,
     pub push: PushConfig,
     pub auto_approve: Vec<AutoRule>,
     pub max_body_bytes: usize,
+    /// Header-read, body-read and idle timeouts of the HTTP server.
+    pub http: HttpTimeouts,
     pub public_url: Option<String>,
     pub job: JobSettings,
     /// Theme and catalogue every bulletin of this server is composed with (at intake).
@@ -359,6 +407,35 @@ impl ServeArgs {
         for r in self.reviewers.iter().filter(|r| !r.trim().is_empty()) {
             reviewers.push(parse_token_pair("--reviewer", r)?);
         }
+        let mut readers = Vec::new();
+        for r in self.readers.iter().filter(|r| !r.trim().is_empty()) {
+            readers.push(parse_token_pair("--reader", r)?);
+        }
+        let metrics_listen = self
+            .metrics_listen
+            .as_deref()
+            .filter(|m| !m.trim().is_empty())
+            .map(|m| {
+                m.trim().parse::<SocketAddr>().map_err(|e| {
+                    anyhow::anyhow!(
+                        "--metrics-listen {m:?}: {e}; expected HOST:PORT like 127.0.0.1:9090"
+                    )
+                })
+            })
+            .transpose()?;
+        let links = crate::auth::LinkSigner::derived_from(&secrets[0]);
+        let secs = |flag: &str, v: f64| -> anyhow::Result<std::time::Duration> {
+            anyhow::ensure!(
+                (0.1..=3600.0).contains(&v),
+                "--{flag} {v}: expected 0.1..=3600 seconds"
+            );
+            Ok(std::time::Duration::from_secs_f64(v))
+        };
+        let http = HttpTimeouts {
+            header_read: secs("header-read-timeout-secs", self.header_read_timeout_secs)?,
+            body_read: secs("body-read-timeout-secs", self.body_read_timeout_secs)?,
+            idle: secs("idle-timeout-secs", self.idle_timeout_secs)?,
+        };
         let push_secret = self
             .push_secret
             .as_deref()
@@ -411,14 +488,19 @@ impl ServeArgs {
             local_workers: self.workers,
             verifier: Verifier::new(secrets),
             reviewers,
+            readers,
+            metrics_listen,
             push: PushConfig {
                 url: self.push_url.clone(),
                 secret: push_secret,
                 backoff_ms: self.push_backoff_ms.max(1),
                 backoff_max_ms: self.push_backoff_max_ms.max(self.push_backoff_ms.max(1)),
+                links: Some(links.clone()),
             },
+            links,
             auto_approve,
             max_body_bytes: self.max_body_bytes,
+            http,
             public_url: self
                 .public_url
                 .clone()
@@ -467,6 +549,72 @@ pub fn parse_token_pair(flag: &str, r: &str) -> anyhow::Result<(String, String)>
     Ok((name.to_string(), token.to_string()))
 }
 
+impl std::fmt::Debug for CommonArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommonArgs")
+            .field("database", &super::dialect::redact(&self.database))
+            .field("store", &self.store)
+            .field("worker_id", &self.worker_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeArgs")
+            .field("common", &self.common)
+            .field("listen", &self.listen)
+            .field("workers", &self.workers)
+            .field(
+                "webhook_secrets",
+                &format!("{} secret(s)", self.webhook_secrets.len()),
+            )
+            .field(
+                "reviewers",
+                &format!("{} reviewer(s)", self.reviewers.len()),
+            )
+            .field("readers", &format!("{} reader(s)", self.readers.len()))
+            .field("push_url", &self.push_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for FarmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FarmConfig")
+            .field("database", &super::dialect::redact(&self.database))
+            .field("store", &self.store)
+            .field("work_dir", &self.work_dir)
+            .field("lease_ms", &self.lease_ms)
+            .field("task_deadline_ms", &self.task_deadline_ms)
+            .field("poll_ms", &self.poll_ms)
+            .field("worker_id", &self.worker_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs.iter().map(|(n, _)| format!("{n}:***")).collect()
+        };
+        f.debug_struct("ServeConfig")
+            .field("farm", &self.farm)
+            .field("listen", &self.listen)
+            .field("local_workers", &self.local_workers)
+            .field("verifier", &self.verifier)
+            .field("reviewers", &names(&self.reviewers))
+            .field("readers", &names(&self.readers))
+            .field("metrics_listen", &self.metrics_listen)
+            .field("push", &self.push)
+            .field("auto_approve", &self.auto_approve)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("http", &self.http)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ServeConfig {
     /// Whether a report skips review under the configured policy.
     pub fn auto_approves(&self, e: &Event) -> bool {
@@ -495,6 +643,44 @@ mod tests {
         );
         for bad in ["bob", ":0123456789abcdef", "bob:", "bob:0123456789 abcdef"] {
             assert!(parse_token_pair("--reviewer", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--database",
+            "postgres://farm:hunter2-password@db/farm",
+            "--webhook-secret",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "--reviewer",
+            "alice:alice-token-0123456789",
+            "--reader",
+            "grafana:reader-token-0123456789",
+            "--push-url",
+            "http://127.0.0.1:1/push",
+            "--push-secret",
+            "whsec_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+        ])
+        .expect("flags");
+        let cfg = cli.serve.validate().expect("valid");
+        for text in [format!("{:?}", cli.serve), format!("{cfg:?}")] {
+            for secret in [
+                "hunter2",
+                "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "alice-token",
+                "reader-token",
+                "BwcHBwcH",
+            ] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
         }
     }
 

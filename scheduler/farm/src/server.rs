@@ -9,19 +9,21 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quakecast_facts::{parse_message, Message, Parsed, ReportError};
 use quakecast_scenes::Storyboard;
 use serde_json::{json, Value};
 
+use super::auth::{token_owner, VIEW_LINK_TTL_SECS};
 use super::config::ServeConfig;
 use super::db::{now_ms, DecideError, IntakeOutcome, NewJob, NewWithdrawal, WithdrawOutcome};
 use super::error::FarmError;
 use super::hls::{media_playlist, segment_name, PlaylistEntry};
+use super::http::{buffer_body, BodyLimits};
 use super::model::{Decision, JobRow, JobState, TaskKind, TaskRow, TaskState};
 use super::webhook::SignedHeaders;
 use super::worker::{hls_key, keys_for, Farm};
@@ -141,7 +143,24 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/withdrawals/{source}/{event_id}", get(get_withdrawal))
         .route("/v1/review/queue", get(review_queue))
         .route("/review", get(review_page))
+        .route("/review.js", get(review_js))
+        .route("/review.css", get(review_css))
         .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .layer(axum::middleware::from_fn_with_state(
+            BodyLimits {
+                max_bytes: state.cfg.max_body_bytes,
+                read_timeout: state.cfg.http.body_read,
+            },
+            buffer_body,
+        ))
+        .with_state(state)
+}
+
+/// The router of the `--metrics-listen` address: `/metrics` without a token, `/healthz`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(open_metrics))
         .route("/healthz", get(healthz))
         .with_state(state)
 }
@@ -475,8 +494,10 @@ async fn withdraw(s: &AppState, new: &NewWithdrawal) -> ApiResult<Response> {
 
 async fn get_withdrawal(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Path((source, event_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
+    reader(&s, &headers)?;
     let w = s
         .farm
         .db
@@ -504,6 +525,15 @@ fn link(s: &AppState, path: String) -> String {
         Some(base) => format!("{base}{path}"),
         None => path,
     }
+}
+
+/// A job's media link, signed for [`VIEW_LINK_TTL_SECS`] (a player cannot send a token).
+fn media_link(s: &AppState, job_id: &str, path: String) -> String {
+    let q = s
+        .cfg
+        .links
+        .query(job_id, now_ms() / 1000, VIEW_LINK_TTL_SECS);
+    format!("{}?{q}", link(s, path))
 }
 
 /// A job as `GET /v1/jobs/{id}` shows it.
@@ -558,10 +588,13 @@ fn view(
         .iter()
         .any(|t| t.kind == TaskKind::Segment && t.seg_index == 0 && t.state == TaskState::Done);
     let outputs = json!({
-        "video": r.get("video").map(|_| link(s, format!("/v1/jobs/{}/video", job.id))),
+        "video": r
+            .get("video")
+            .map(|_| media_link(s, &job.id, format!("/v1/jobs/{}/video", job.id))),
         "video_object": r.get("video"),
         "manifest_object": r.get("manifest"),
-        "hls": first_ts.then(|| link(s, format!("/v1/jobs/{}/hls/index.m3u8", job.id))),
+        "hls": first_ts
+            .then(|| media_link(s, &job.id, format!("/v1/jobs/{}/hls/index.m3u8", job.id))),
     });
     let timings = json!({
         "received_at_ms": job.received_at,
@@ -632,12 +665,22 @@ async fn load_job(s: &AppState, id: &str) -> ApiResult<JobRow> {
         .ok_or_else(|| ApiError::not_found(&format!("job {id:?}")))
 }
 
-async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_job(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    reader(&s, &headers)?;
     let job = load_job(&s, &id).await?;
     Ok(Json(job_view(&s, &job).await?))
 }
 
-async fn get_audit(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_audit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    reader(&s, &headers)?;
     load_job(&s, &id).await?;
     let rows = s.farm.db.audit_log(&id).await?;
     Ok(Json(json!({"job_id": id, "audit": rows})))
@@ -663,7 +706,13 @@ fn bytes_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-async fn get_video(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn get_video(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LinkQuery>,
+) -> ApiResult<Response> {
+    media_access(&s, &headers, &q, &id)?;
     let job = load_job(&s, &id).await?;
     let key = job
         .result
@@ -684,8 +733,11 @@ async fn get_video(State(s): State<AppState>, Path(id): Path<String>) -> ApiResu
 
 async fn get_hls(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Path((id, name)): Path<(String, String)>,
+    Query(q): Query<LinkQuery>,
 ) -> ApiResult<Response> {
+    let signed = media_access(&s, &headers, &q, &id)?;
     let job = load_job(&s, &id).await?;
     let tasks = s.farm.db.tasks(&id).await?;
     let mut segs: Vec<&TaskRow> = tasks
@@ -702,7 +754,11 @@ async fn get_hls(
                 done: t.state == TaskState::Done,
             })
             .collect();
-        let text = media_playlist(&entries, job.settings.fps, segment_name);
+        // A signed playlist lists signed segments: the player fetches them as they are written.
+        let text = media_playlist(&entries, job.settings.fps, |i| match &signed {
+            Some(q) => format!("{}?{q}", segment_name(i)),
+            None => segment_name(i),
+        });
         return Ok(bytes_response(
             "application/vnd.apple.mpegurl",
             text.into_bytes(),
@@ -723,6 +779,68 @@ async fn get_hls(
     Ok(bytes_response("video/mp2t", object(&s, key).await?))
 }
 
+// ---- who may read ---------------------------------------------------------------------------
+
+/// `?exp=…&sig=…` of a signed media link.
+#[derive(Debug, Default, serde::Deserialize)]
+struct LinkQuery {
+    exp: Option<String>,
+    sig: Option<String>,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// The reader named by the request's bearer token: a reviewer or a `--reader`.
+fn reader(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
+    let token = bearer(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_missing",
+            "header `Authorization: Bearer <reader or reviewer token>` is required",
+        )
+    })?;
+    // Both lists are compared in full, whichever matches.
+    let reviewer = token_owner(&s.cfg.reviewers, token);
+    let reader = token_owner(&s.cfg.readers, token);
+    reviewer.or(reader).map(str::to_string).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_invalid",
+            "the token is not a reader or reviewer token",
+        )
+    })
+}
+
+/// A job's media may be read with a reader token or a signed link for that job; returns the
+/// link's query when the request came signed (a playlist passes it on to its segments).
+fn media_access(
+    s: &AppState,
+    headers: &HeaderMap,
+    q: &LinkQuery,
+    job_id: &str,
+) -> ApiResult<Option<String>> {
+    if let (Some(exp), Some(sig)) = (&q.exp, &q.sig) {
+        if s.cfg.links.verify(job_id, exp, sig, now_ms() / 1000) {
+            return Ok(Some(format!("exp={exp}&sig={sig}")));
+        }
+        if bearer(headers).is_none() {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "link_invalid",
+                "the signed link is not valid for this job or has expired; ask for the job \
+                 again for a fresh one",
+            ));
+        }
+    }
+    reader(s, headers).map(|_| None)
+}
+
 // ---- review --------------------------------------------------------------------------------
 
 /// The reviewer named by the request's bearer token.
@@ -734,39 +852,23 @@ fn reviewer(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
             "no reviewers are configured (--reviewer NAME:TOKEN)",
         ));
     }
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+    let token = bearer(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_missing",
+            "header `Authorization: Bearer <reviewer token>` is required",
+        )
+    })?;
+    // Compared against every token without stopping early.
+    token_owner(&s.cfg.reviewers, token)
+        .map(str::to_string)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "token_missing",
-                "header `Authorization: Bearer <reviewer token>` is required",
+                "token_invalid",
+                "the reviewer token is not valid",
             )
-        })?;
-    // Compare against every token without stopping early.
-    let mut found = None;
-    for (name, t) in &s.cfg.reviewers {
-        if constant_time_eq(t.as_bytes(), token.as_bytes()) {
-            found = Some(name.clone());
-        }
-    }
-    found.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "token_invalid",
-            "the reviewer token is not valid",
-        )
-    })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -951,13 +1053,53 @@ fn facts(job: &JobRow) -> Value {
     })
 }
 
-async fn review_page() -> Html<&'static str> {
-    Html(include_str!("review.html"))
+/// The review page's Content-Security-Policy: its own script and style only (no inline code),
+/// API calls and media from this origin, never framed (clickjacking of Approve).
+const REVIEW_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     connect-src 'self'; media-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; \
+     frame-ancestors 'none'";
+
+fn review_asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_SECURITY_POLICY, REVIEW_CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            // Signed media links stay out of other sites' logs.
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn review_page() -> Response {
+    review_asset("text/html; charset=utf-8", include_str!("review.html"))
+}
+
+async fn review_js() -> Response {
+    review_asset("text/javascript; charset=utf-8", include_str!("review.js"))
+}
+
+async fn review_css() -> Response {
+    review_asset("text/css; charset=utf-8", include_str!("review.css"))
 }
 
 // ---- operations ----------------------------------------------------------------------------
 
-async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
+async fn metrics(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    reader(&s, &headers)?;
+    metrics_text(&s).await
+}
+
+/// `/metrics` on the `--metrics-listen` address: no token (bind it to a private network).
+async fn open_metrics(State(s): State<AppState>) -> ApiResult<Response> {
+    metrics_text(&s).await
+}
+
+async fn metrics_text(s: &AppState) -> ApiResult<Response> {
     let queue = s.farm.db.queue_depth().await?;
     let jobs = s.farm.db.job_counts().await?;
     let text = s.farm.metrics.render(&queue, &jobs);

@@ -141,24 +141,38 @@ pub async fn start_serve(cfg: ServeConfig, env: Arc<RenderEnvLoader>) -> anyhow:
         cfg.farm.lease_ms,
         shutdown.subscribe(),
     )));
+    let metrics_listener = match cfg.metrics_listen {
+        Some(m) => Some(
+            tokio::net::TcpListener::bind(m)
+                .await
+                .map_err(|e| anyhow::anyhow!("--metrics-listen {m}: {e}"))?,
+        ),
+        None => None,
+    };
+    let timeouts = cfg.http;
     let state = AppState {
         farm: farm.clone(),
         cfg: Arc::new(cfg),
         env: env.clone(),
     };
+    if let Some(l) = metrics_listener {
+        let metrics_addr = l.local_addr()?;
+        let app = super::server::metrics_router(state.clone());
+        handles.push(tokio::spawn(super::http::serve(
+            l,
+            app,
+            timeouts,
+            shutdown.subscribe(),
+        )));
+        tracing::info!(%metrics_addr, "serving /metrics without a token");
+    }
     let app = router(state);
-    let mut stop = shutdown.subscribe();
-    handles.push(tokio::spawn(async move {
-        let graceful = async move {
-            let _ = stop.changed().await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(graceful)
-            .await
-        {
-            tracing::error!(error = %e, "HTTP server stopped");
-        }
-    }));
+    handles.push(tokio::spawn(super::http::serve(
+        listener,
+        app,
+        timeouts,
+        shutdown.subscribe(),
+    )));
     tracing::info!(%addr, "serving");
     Ok(Running {
         addr: Some(addr),

@@ -47,6 +47,14 @@ impl Secret {
         Ok(Secret(bytes))
     }
 
+    /// A key for another purpose derived from this secret: HMAC-SHA256(secret, `label`).
+    pub fn derive_key(&self, label: &[u8]) -> Vec<u8> {
+        let mut mac =
+            HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("any length"));
+        mac.update(label);
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// The `whsec_…` text of this secret.
     pub fn to_whsec(&self) -> String {
         format!("whsec_{}", B64.encode(&self.0))

@@ -203,15 +203,31 @@ impl Proc {
         read(req.send(body))
     }
 
+    /// GET with the reviewer's token (every read of the API needs a reader or reviewer token).
     pub fn get(&self, path: &str) -> Resp {
-        read(agent().get(format!("{}{path}", self.base)).call())
+        self.get_as(path, Some(REVIEWER_TOKEN))
     }
 
+    /// GET with `token` as the bearer token, or none.
+    pub fn get_as(&self, path: &str, token: Option<&str>) -> Resp {
+        let mut req = agent().get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", &format!("Bearer {t}"));
+        }
+        read(req.call())
+    }
+
+    /// GET with the reviewer's token, the body as bytes.
     pub fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
-        let mut r = agent()
-            .get(format!("{}{path}", self.base))
-            .call()
-            .expect("GET");
+        self.get_bytes_as(path, Some(REVIEWER_TOKEN))
+    }
+
+    pub fn get_bytes_as(&self, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
+        let mut req = agent().get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", &format!("Bearer {t}"));
+        }
+        let mut r = req.call().expect("GET");
         let status = r.status().as_u16();
         let bytes = r
             .body_mut()
