@@ -45,7 +45,10 @@ fn wd(method: &str, url: &str, body: Option<Value>) -> Value {
 impl Driver {
     fn start(profile: &Path) -> Option<Driver> {
         let (Ok(_), Ok(_)) = (which("chromedriver"), which("chromium")) else {
-            eprintln!("SKIPPED: chromium and chromium-driver are not installed");
+            farm_support::missing(
+                "farm_review",
+                "chromium and chromium-driver are not installed",
+            );
             return None;
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
