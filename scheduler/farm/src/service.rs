@@ -97,10 +97,21 @@ fn spawn_workers(
     let (db, lease_ms, mut stop) = (farm.db.clone(), cfg.lease_ms, shutdown.subscribe());
     handles.push(tokio::spawn(async move {
         let every = Duration::from_millis((lease_ms / 2).clamp(200, 10_000) as u64);
+        let mut last_prune: Option<std::time::Instant> = None;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
                 _ = stop.changed() => break,
+            }
+            if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                last_prune = Some(std::time::Instant::now());
+                match db.prune_webhook_messages(now_ms()).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::debug!(messages = n, "pruned webhook ids past the replay window")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "pruning webhook ids failed"),
+                }
             }
             match db.reap_expired(now_ms()).await {
                 Ok(0) => {}

@@ -189,6 +189,27 @@ impl Db {
     }
 }
 
+/// How long a webhook message id is remembered, ms. A message is accepted only within
+/// [`crate::webhook::DEFAULT_TOLERANCE_SECS`] of its timestamp, before or after, so a replay is
+/// refused by its timestamp after twice that; an hour is well past it (and past clock skew).
+pub const WEBHOOK_RETENTION_MS: i64 = 3_600_000;
+// A replay must still be recognised while its timestamp is accepted.
+const _: () = assert!(WEBHOOK_RETENTION_MS > 2 * 1000 * crate::webhook::DEFAULT_TOLERANCE_SECS);
+
+impl Db {
+    /// Forget the webhook message ids received before `now - WEBHOOK_RETENTION_MS` (past the
+    /// replay window); the number removed. Run by every process's reaper.
+    pub async fn prune_webhook_messages(&self, now: i64) -> FarmResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM webhook_messages WHERE received_at < $1")
+                .bind(now.saturating_sub(WEBHOOK_RETENTION_MS))
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
 async fn insert_webhook(
     tx: &mut Tx,
     wid: &str,
@@ -377,6 +398,27 @@ mod tests {
                 db.pool().close().await;
             }
         }
+    }
+
+    #[tokio::test]
+    async fn webhook_ids_are_pruned_past_the_replay_window() {
+        let db = Db::connect("sqlite::memory:").await.expect("connect");
+        let mut tx = db.begin().await.expect("tx");
+        insert_webhook(&mut tx, "old", "sha", "j1", 1_000)
+            .await
+            .expect("old");
+        insert_webhook(&mut tx, "new", "sha", "j1", 1_000 + WEBHOOK_RETENTION_MS)
+            .await
+            .expect("new");
+        tx.commit().await.expect("commit");
+        let now = 2_000 + WEBHOOK_RETENTION_MS;
+        assert_eq!(db.prune_webhook_messages(now).await.expect("prune"), 1);
+        let left: Vec<String> =
+            sqlx::query_scalar("SELECT webhook_id FROM webhook_messages ORDER BY webhook_id")
+                .fetch_all(db.pool())
+                .await
+                .expect("rows");
+        assert_eq!(left, ["new"]);
     }
 
     #[tokio::test]
