@@ -339,6 +339,62 @@ mod tests {
         ));
     }
 
+    /// Random headers, bodies and clocks (seeded xorshift): the verifier answers, never panics.
+    #[test]
+    fn random_headers_never_panic() {
+        let v = verifier();
+        let mut x: u64 = 0x5eed_c0de;
+        let mut next = move || {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let pieces = [
+            "",
+            " ",
+            "v1,",
+            "v1a,",
+            "v1,AAAA",
+            SIG,
+            "-",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "99999999999999999999",
+            "+1",
+            "1e9",
+            "震",
+            "\u{0}",
+            ",",
+        ];
+        for _ in 0..5_000 {
+            let mut field = || {
+                let mut s = String::new();
+                for _ in 0..(next() % 4) {
+                    s.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+                }
+                s
+            };
+            let (id, ts, sig) = (field(), field(), field());
+            let ts = if next() % 3 == 0 {
+                (next() as i64).to_string()
+            } else {
+                ts
+            };
+            let h = SignedHeaders {
+                id: (next() % 5 != 0).then_some(id.as_str()),
+                timestamp: (next() % 5 != 0).then_some(ts.as_str()),
+                signature: (next() % 5 != 0).then_some(sig.as_str()),
+            };
+            let now = match next() % 3 {
+                0 => TS,
+                1 => next() as i64,
+                _ => [i64::MIN, i64::MAX, 0][(next() % 3) as usize],
+            };
+            let _ = v.verify(&h, BODY.as_bytes(), now);
+        }
+    }
+
     #[test]
     fn missing_or_malformed_headers_fail_precisely() {
         let v = verifier();
