@@ -354,15 +354,9 @@ mod tests {
             "a ".repeat(100_000),
             "4.8级".repeat(40_000),
         ] {
-            let t = std::time::Instant::now();
+            // (Its time is checked in tests/fuzz.rs: a pure crate reads no clock.)
             let f = fit(&m, &text, 600.0, 3, 48.0, 24.0);
             let lines = wrap(&m, &text, 600.0, 30.0);
-            assert!(
-                t.elapsed() < std::time::Duration::from_secs(5),
-                "{:?} for {} characters",
-                t.elapsed(),
-                text.chars().count()
-            );
             let shown: usize = f.lines.iter().map(|l| l.chars().count()).sum();
             assert!(shown <= MAX_LAYOUT_CHARS, "{shown}");
             assert!(

@@ -212,3 +212,25 @@ fn mutated_themes_never_panic_or_hang() {
         },
     );
 }
+
+#[test]
+fn layout_of_huge_strings_is_bounded_in_time() {
+    use quakecast_scenes::layout::{fit, wrap};
+    let m = quakecast_scenes::FixedMeasure;
+    for text in [
+        "X".repeat(200_000),
+        "震".repeat(200_000),
+        "a ".repeat(100_000),
+        "4.8级".repeat(40_000),
+    ] {
+        let t = Instant::now();
+        let _ = fit(&m, &text, 600.0, 3, 48.0, 24.0);
+        let _ = wrap(&m, &text, 600.0, 30.0);
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{:?} for {} characters",
+            t.elapsed(),
+            text.chars().count()
+        );
+    }
+}
