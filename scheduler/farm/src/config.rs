@@ -84,9 +84,25 @@ pub struct ServeArgs {
         long = "webhook-secret",
         env = "QUAKECAST_WEBHOOK_SECRETS",
         value_delimiter = ',',
-        required = true
+        required_unless_present = "webhook_secret_file"
     )]
     pub webhook_secrets: Vec<String>,
+    /// A file of webhook secrets, one per line (`#` comments): keeps them off the command line.
+    #[arg(long, env = "QUAKECAST_WEBHOOK_SECRETS_FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// A file of reviewers, `NAME:TOKEN` per line, added to `--reviewer`.
+    #[arg(long, env = "QUAKECAST_REVIEWERS_FILE")]
+    pub reviewers_file: Option<PathBuf>,
+    /// A file of read-only tokens, `NAME:TOKEN` per line, added to `--reader`.
+    #[arg(long, env = "QUAKECAST_READERS_FILE")]
+    pub readers_file: Option<PathBuf>,
+    /// A file holding the push secret (instead of `--push-secret`).
+    #[arg(
+        long,
+        env = "QUAKECAST_PUSH_SECRET_FILE",
+        conflicts_with = "push_secret"
+    )]
+    pub push_secret_file: Option<PathBuf>,
     /// Reviewers as NAME:TOKEN (comma-separated); the token goes in `Authorization: Bearer`.
     #[arg(long = "reviewer", env = "QUAKECAST_REVIEWERS", value_delimiter = ',')]
     pub reviewers: Vec<String>,
@@ -393,9 +409,12 @@ impl ServeArgs {
                 self.listen
             )
         })?;
+        let file_secrets =
+            secret_lines("--webhook-secret-file", self.webhook_secret_file.as_deref())?;
         let secrets = self
             .webhook_secrets
             .iter()
+            .chain(&file_secrets)
             .filter(|s| !s.trim().is_empty())
             .map(|s| Secret::parse(s).map_err(|e| anyhow::anyhow!("--webhook-secret: {e}")))
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -407,9 +426,15 @@ impl ServeArgs {
         for r in self.reviewers.iter().filter(|r| !r.trim().is_empty()) {
             reviewers.push(parse_token_pair("--reviewer", r)?);
         }
+        for r in secret_lines("--reviewers-file", self.reviewers_file.as_deref())? {
+            reviewers.push(parse_token_pair("--reviewers-file", &r)?);
+        }
         let mut readers = Vec::new();
         for r in self.readers.iter().filter(|r| !r.trim().is_empty()) {
             readers.push(parse_token_pair("--reader", r)?);
+        }
+        for r in secret_lines("--readers-file", self.readers_file.as_deref())? {
+            readers.push(parse_token_pair("--readers-file", &r)?);
         }
         let metrics_listen = self
             .metrics_listen
@@ -436,8 +461,13 @@ impl ServeArgs {
             body_read: secs("body-read-timeout-secs", self.body_read_timeout_secs)?,
             idle: secs("idle-timeout-secs", self.idle_timeout_secs)?,
         };
-        let push_secret = self
-            .push_secret
+        let push_secret_text = match &self.push_secret_file {
+            Some(_) => secret_lines("--push-secret-file", self.push_secret_file.as_deref())?
+                .into_iter()
+                .next(),
+            None => self.push_secret.clone(),
+        };
+        let push_secret = push_secret_text
             .as_deref()
             .map(|s| Secret::parse(s).map_err(|e| anyhow::anyhow!("--push-secret: {e}")))
             .transpose()?;
@@ -518,6 +548,22 @@ impl ServeArgs {
             content: render.request.content.clone(),
         })
     }
+}
+
+/// The non-empty, non-comment lines of a secrets file (none without a file). Errors name the
+/// flag and the path, never the contents.
+fn secret_lines(flag: &str, path: Option<&std::path::Path>) -> anyhow::Result<Vec<String>> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{flag} {}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
 }
 
 /// Shortest bearer token accepted (`--reviewer`, `--reader`), characters after trimming.
@@ -682,6 +728,66 @@ mod tests {
                 assert!(!text.contains(secret), "{secret} in {text}");
             }
         }
+    }
+
+    #[test]
+    fn secrets_and_tokens_can_come_from_files() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).expect("write");
+            p.display().to_string()
+        };
+        let secrets = write(
+            "secrets",
+            "# rotation\nwhsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n\n",
+        );
+        let reviewers = write("reviewers", "alice:alice-token-0123456789\n");
+        let readers = write("readers", "grafana:reader-token-0123456789\n");
+        let push = write("push", "whsec_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n");
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--webhook-secret-file",
+            &secrets,
+            "--reviewers-file",
+            &reviewers,
+            "--readers-file",
+            &readers,
+            "--push-url",
+            "http://127.0.0.1:1/push",
+            "--push-secret-file",
+            &push,
+        ])
+        .expect("flags");
+        let cfg = cli.serve.validate().expect("valid");
+        assert_eq!(
+            cfg.reviewers,
+            [("alice".into(), "alice-token-0123456789".into())]
+        );
+        assert_eq!(
+            cfg.readers,
+            [("grafana".into(), "reader-token-0123456789".into())]
+        );
+        assert!(cfg.push.secret.is_some());
+        // Without a secret from either place, serve refuses to start.
+        assert!(Cli::try_parse_from(["serve"]).is_err());
+        let missing = Cli::try_parse_from(["serve", "--webhook-secret-file", "/nonexistent/x"])
+            .expect("flags")
+            .serve
+            .validate()
+            .expect_err("missing file");
+        assert!(
+            missing
+                .to_string()
+                .contains("--webhook-secret-file /nonexistent/x"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ use tokio::time::Sleep;
 
 use super::config::HttpTimeouts;
 
-/// A stream whose reads and writes fail with `TimedOut` after `idle` without progress.
+/// A stream whose reads and writes fail with `TimedOut` after `idle` without progress in
+/// either direction. Progress either way resets both clocks: hyper keeps a read pending while it
+/// writes a response (to notice a client hanging up), and a slow but steady download must not
+/// be cut off by that read.
 pub struct IdleIo<T> {
     inner: T,
     idle: Duration,
@@ -43,6 +46,20 @@ impl<T> IdleIo<T> {
             idle,
             read_stall: None,
             write_stall: None,
+        }
+    }
+}
+
+impl<T> IdleIo<T> {
+    /// Bytes moved: both clocks restart. Reset, not dropped, so a task waiting on the other
+    /// direction keeps its wake-up.
+    fn progressed(&mut self) {
+        let deadline = tokio::time::Instant::now() + self.idle;
+        for sleep in [&mut self.read_stall, &mut self.write_stall]
+            .into_iter()
+            .flatten()
+        {
+            sleep.as_mut().reset(deadline);
         }
     }
 }
@@ -73,7 +90,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for IdleIo<T> {
                 }
             }
             ready => {
-                this.read_stall = None;
+                this.progressed();
                 ready
             }
         }
@@ -96,7 +113,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleIo<T> {
                 }
             }
             ready => {
-                this.write_stall = None;
+                this.progressed();
                 ready
             }
         }
@@ -113,7 +130,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleIo<T> {
                 }
             }
             ready => {
-                this.write_stall = None;
+                this.progressed();
                 ready
             }
         }
@@ -314,6 +331,32 @@ mod tests {
             reply.starts_with("HTTP/1.1 200") && reply.ends_with("ok"),
             "{reply}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_slow_steady_download_is_not_cut_off_by_the_pending_read() {
+        let (mut client, server) = tokio::io::duplex(8);
+        let (mut r, mut w) = tokio::io::split(IdleIo::new(server, Duration::from_millis(300)));
+        // The server waits for the client's next request the whole time, as hyper does.
+        let reader = tokio::spawn(async move {
+            let mut b = [0u8; 1];
+            let t = Instant::now();
+            let res = r.read(&mut b).await;
+            (t.elapsed(), res.map_err(|e| e.kind()))
+        });
+        let writer = tokio::spawn(async move { w.write_all(&[7u8; 96]).await });
+        // The client reads 8 bytes every 100 ms: 1.2 s in all, 4× the idle timeout.
+        let mut got = 0;
+        let mut buf = [0u8; 8];
+        while got < 96 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            got += client.read(&mut buf).await.expect("read");
+        }
+        writer.await.expect("join").expect("the download completed");
+        // Then nothing moves either way: the pending read times out.
+        let (took, res) = reader.await.expect("join");
+        assert_eq!(res, Err(io::ErrorKind::TimedOut));
+        assert!(took >= Duration::from_millis(1100), "{took:?}");
     }
 
     #[tokio::test]
