@@ -31,8 +31,14 @@ pub struct FarmRun {
     pub segments: usize,
 }
 
+/// The bench's read-only API token (`--reader`): every read of the API needs one.
+const READER_TOKEN: &str = "bench-reader-token-0123456789";
+
 fn get(agent: &ureq::Agent, url: &str) -> (u16, Vec<u8>) {
-    match agent.get(url).call() {
+    let req = agent
+        .get(url)
+        .header("authorization", &format!("Bearer {READER_TOKEN}"));
+    match req.call() {
         Ok(mut r) => (
             r.status().as_u16(),
             r.body_mut()
@@ -58,6 +64,8 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         "127.0.0.1:0",
         "--webhook-secret",
         SECRET,
+        "--reader",
+        &format!("bench:{READER_TOKEN}"),
         "--database",
         &db,
         "--store",
@@ -125,6 +133,8 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         match j["state"].as_str() {
             Some("awaiting_review") => break t0.elapsed().as_secs_f64(),
             Some("failed") => panic!("job failed: {}", j["reason"]),
+            // Never loop on a refusal (a missing token once made this spin forever).
+            None => panic!("no job state in {j}"),
             _ => std::thread::sleep(Duration::from_millis(10)),
         }
     };

@@ -136,14 +136,37 @@ fn tokens(text: &str) -> Vec<&str> {
     out
 }
 
+/// Most characters [`wrap`] and [`fit`] lay out; longer text is cut there and ends in `…`.
+///
+/// Fitting costs about characters × characters-per-line × size steps, so an unbounded string
+/// (a 200 000-character region inside the 256 KiB body limit) kept a render busy for hours.
+/// Intake refuses such text long before this (`quakecast_facts::event::REGION_MAX_CHARS`); the
+/// bound keeps the layout itself bounded for any string it is handed.
+pub const MAX_LAYOUT_CHARS: usize = 1000;
+
+/// `text`, or its first [`MAX_LAYOUT_CHARS`] − 1 characters and `…`.
+pub fn bounded(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_LAYOUT_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(_) => {
+            let mut t: String = text.chars().take(MAX_LAYOUT_CHARS - 1).collect();
+            t.push('…');
+            std::borrow::Cow::Owned(t)
+        }
+    }
+}
+
 /// Break `text` into lines no wider than `max_w` at `size`. CJK breaks between any two characters
 /// (respecting the usual punctuation rules), Latin text at spaces; a number stays whole with its
 /// unit. A single piece wider than a line is broken between characters as a last resort, so no
 /// line is ever wider than `max_w` (unless one character is).
+///
+/// At most [`MAX_LAYOUT_CHARS`] characters are laid out ([`bounded`]).
 pub fn wrap(measure: &dyn TextMeasure, text: &str, max_w: f32, size: f32) -> Vec<String> {
+    let text = bounded(text);
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
-    for tok in tokens(text) {
+    for tok in tokens(&text) {
         if tok.starts_with(' ') {
             if !cur.is_empty() {
                 cur.push(' ');
@@ -200,6 +223,7 @@ pub fn fit(
     size: f32,
     min_size: f32,
 ) -> Fitted {
+    let text = &*bounded(text);
     let w = measure.width(text, size);
     if w <= max_w {
         return Fitted {
@@ -319,6 +343,34 @@ mod tests {
         let c = Canvas::new(1280, 1280);
         assert_eq!(c.s, 1.0);
         assert_eq!(c.ox, 280.0);
+    }
+
+    #[test]
+    fn layout_stays_bounded_for_any_string() {
+        let m = FixedMeasure;
+        for text in [
+            "X".repeat(200_000),
+            "震".repeat(200_000),
+            "a ".repeat(100_000),
+            "4.8级".repeat(40_000),
+        ] {
+            // (Its time is checked in tests/fuzz.rs: a pure crate reads no clock.)
+            let f = fit(&m, &text, 600.0, 3, 48.0, 24.0);
+            let lines = wrap(&m, &text, 600.0, 30.0);
+            let shown: usize = f.lines.iter().map(|l| l.chars().count()).sum();
+            assert!(shown <= MAX_LAYOUT_CHARS, "{shown}");
+            assert!(
+                f.lines.last().is_some_and(|l| l.ends_with('…')),
+                "{:?}",
+                f.lines.last()
+            );
+            assert!(lines.iter().all(|l| m.width(l, 30.0) <= 600.0));
+        }
+        assert_eq!(bounded("四川汉源"), "四川汉源");
+        assert_eq!(
+            bounded(&"震".repeat(MAX_LAYOUT_CHARS)).chars().count(),
+            MAX_LAYOUT_CHARS
+        );
     }
 
     #[test]

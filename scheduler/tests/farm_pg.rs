@@ -408,7 +408,7 @@ async fn databases_of_the_earlier_runner_are_adopted_on_postgres() {
         .fetch_all(db.pool())
         .await
         .expect("_sqlx_migrations");
-        assert_eq!(versions, [1, 2]);
+        assert_eq!(versions, [1, 2, 3]);
     }
 }
 

@@ -962,3 +962,255 @@ fn withdrawal_after_push_sends_one_retraction() {
         "{late:?}"
     );
 }
+
+/// The count of intakes that were planned (`quakecast_stage_seconds{stage="intake"}`).
+fn planned_intakes(srv: &Proc) -> u64 {
+    let (status, bytes) = srv.get_bytes("/metrics");
+    assert_eq!(status, 200);
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .find_map(|l| l.strip_prefix("quakecast_stage_seconds_count{stage=\"intake\"} "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn hostile_reports_are_refused_at_intake_with_the_field_and_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 0, 10, &[]);
+    let with = |id: &str, f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&report(id, "official", 0)).expect("json");
+        f(&mut v);
+        serde_json::to_vec(&v).expect("json")
+    };
+    let refused = |r: &Resp, field: &str, text: &str| {
+        assert_eq!(
+            (r.status, r.body["error"]["code"].as_str()),
+            (422, Some("report_invalid")),
+            "{r:?}"
+        );
+        assert_eq!(r.body["error"]["field"], field, "{r:?}");
+        let msg = r.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(msg.contains(text), "{msg}");
+    };
+
+    // An 1100-character id is refused at intake (it used to be accepted, rendered, and then
+    // fail on its object key).
+    let long_id = "X".repeat(1100);
+    let r = srv.post_event(&report(&long_id, "official", 0));
+    refused(&r, "/event_id", "at most 128");
+    // A 200k-character region, inside the body limit.
+    let r = srv.post_event(&with("T-LONG-REGION", &|v| {
+        v["region"] = json!("震".repeat(70_000))
+    }));
+    refused(&r, "/region", "at most 200");
+    // A NUL byte (here in an XML comment QuakeML ignores): PostgreSQL TEXT cannot hold it.
+    let quakeml = include_str!("../../scenes/samples/quakeml-2019-07-06-ridgecrest.xml");
+    let at = quakeml.find("<eventParameters").expect("eventParameters");
+    let nul = format!("{}<!-- \u{0} -->{}", &quakeml[..at], &quakeml[at..]);
+    let r = srv.post_raw(
+        nul.as_bytes(),
+        &[
+            ("content-type", "application/xml"),
+            ("webhook-id", "msg_nul"),
+            ("webhook-timestamp", &now_secs().to_string()),
+            (
+                "webhook-signature",
+                &secret().sign("msg_nul", now_secs(), nul.as_bytes()),
+            ),
+        ],
+    );
+    assert_eq!(r.status, 422, "{r:?}");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("NUL"),
+        "{r:?}"
+    );
+    // Depths above sea level as USGS publishes them are accepted; a year past 2100 is not.
+    let r = srv.post_event(&with("T-NEG-DEPTH", &|v| v["depth_km"] = json!(-3.5)));
+    assert_eq!(r.status, 202, "{r:?}");
+    let r = srv.post_event(&with("T-Y10000", &|v| {
+        v["origin_time"] = json!("10000-01-01T00:00:00+00:00")
+    }));
+    assert_eq!(r.status, 422, "{r:?}");
+    let r = srv.post_event(&with("T-Y2101", &|v| {
+        v["origin_time"] = json!("2101-01-01T00:00:00+00:00")
+    }));
+    refused(&r, "/origin_time", "2100");
+
+    // The same identity (event, status, revision) with another depth: a conflict, not the old
+    // job; the same report again is still a plain duplicate.
+    let first = report("T-SAME-ID", "official", 1);
+    let r = srv.post_event(&first);
+    assert_eq!(r.status, 202, "{r:?}");
+    let job = r.body["job"]["id"].as_str().expect("id").to_string();
+    let planned = planned_intakes(&srv);
+    let r = srv.post_event(&with("T-SAME-ID", &|v| {
+        v["revision"] = json!(1);
+        v["depth_km"] = json!(33.0)
+    }));
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (409, Some("report_conflict")),
+        "{r:?}"
+    );
+    assert_eq!(r.body["error"]["job_id"], job.as_str(), "{r:?}");
+    let r = srv.post_event(&first);
+    assert_eq!(
+        (r.status, r.body["job"]["id"].as_str()),
+        (200, Some(job.as_str()))
+    );
+    // Neither was planned (no timeline, no speech): dedup comes first.
+    assert_eq!(planned_intakes(&srv), planned);
+    assert_eq!(srv.job(&job)["event"]["depth_km"], json!(20.0));
+}
+
+const READER_TOKEN: &str = "grafana-token-0123456789";
+
+#[test]
+fn reads_need_a_token_or_a_signed_link_and_metrics_can_listen_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let metrics_addr = format!("127.0.0.1:{metrics_port}");
+    let srv = sqlite_serve(
+        dir.path(),
+        1,
+        10,
+        &[
+            "--reader",
+            &format!("grafana:{READER_TOKEN}"),
+            "--metrics-listen",
+            &metrics_addr,
+        ],
+    );
+    let r = srv.post_event(&report("T-READ", "official", 0));
+    assert_eq!(r.status, 202, "{r:?}");
+    let id = r.body["job"]["id"].as_str().expect("id").to_string();
+
+    // Status, audit, withdrawals and metrics: 401 without a token or with a wrong one; a
+    // reader token or a reviewer token reads.
+    for path in [
+        format!("/v1/jobs/{id}"),
+        format!("/v1/jobs/{id}/audit"),
+        format!("/v1/jobs/{id}/video"),
+        format!("/v1/jobs/{id}/hls/index.m3u8"),
+        "/v1/withdrawals/cenc/T-READ".to_string(),
+        "/metrics".to_string(),
+    ] {
+        let r = srv.get_as(&path, None);
+        assert_eq!(
+            (r.status, r.body["error"]["code"].as_str()),
+            (401, Some("token_missing")),
+            "{path}: {r:?}"
+        );
+        let r = srv.get_as(&path, Some("not-a-token-0123456789"));
+        assert_eq!(r.status, 401, "{path}: {r:?}");
+    }
+    assert_eq!(
+        srv.get_as(&format!("/v1/jobs/{id}"), Some(READER_TOKEN))
+            .status,
+        200
+    );
+    assert_eq!(srv.get_as("/metrics", Some(READER_TOKEN)).status, 200);
+    // The metrics address needs no token (a private scrape network) and serves nothing else.
+    let open = |path: &str| {
+        let mut r = agent()
+            .get(format!("http://{metrics_addr}{path}"))
+            .call()
+            .expect("GET");
+        let status = r.status().as_u16();
+        (status, r.body_mut().read_to_string().unwrap_or_default())
+    };
+    let (status, text) = open("/metrics");
+    assert!(
+        status == 200 && text.contains("quakecast_jobs"),
+        "{status} {text}"
+    );
+    assert_eq!(open(&format!("/v1/jobs/{id}")).0, 404);
+
+    // Media links in the job view are signed: a player reads them without a token, and a
+    // signed playlist lists signed segments.
+    let t = Instant::now();
+    let hls = loop {
+        let j = srv.job(&id);
+        if let Some(h) = j["outputs"]["hls"].as_str() {
+            break h.to_string();
+        }
+        assert!(t.elapsed() < Duration::from_secs(120), "no segment: {j:#}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(hls.contains("/hls/index.m3u8?exp="), "{hls}");
+    let (status, playlist) = srv.get_bytes_as(&hls, None);
+    let playlist = String::from_utf8(playlist).expect("utf8");
+    assert_eq!(status, 200, "{playlist}");
+    let seg = playlist
+        .lines()
+        .find(|l| l.starts_with("seg0000.ts?exp="))
+        .unwrap_or_else(|| panic!("no signed segment in {playlist}"))
+        .to_string();
+    let (status, bytes) = srv.get_bytes_as(&format!("/v1/jobs/{id}/hls/{seg}"), None);
+    assert!(status == 200 && !bytes.is_empty(), "{status}");
+    // Tampered, or for another job: refused.
+    let tampered = hls.replace("sig=", "sig=0");
+    assert_eq!(srv.get_bytes_as(&tampered, None).0, 401);
+    let other = srv.post_event(&report("T-READ-2", "official", 0));
+    let other_id = other.body["job"]["id"].as_str().expect("id");
+    let query = hls.split_once('?').expect("query").1;
+    assert_eq!(
+        srv.get_bytes_as(&format!("/v1/jobs/{other_id}/hls/index.m3u8?{query}"), None)
+            .0,
+        401
+    );
+    // A signature never opens the job's JSON.
+    assert_eq!(
+        srv.get_as(&format!("/v1/jobs/{id}?{query}"), None).status,
+        401
+    );
+}
+
+#[test]
+fn the_review_page_forbids_framing_and_inline_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 0, 10, &[]);
+    for path in ["/review", "/review.js", "/review.css"] {
+        let r = agent()
+            .get(format!("{}{path}", srv.base))
+            .call()
+            .expect("GET");
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        let h = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let csp = h("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(h("x-frame-options"), "DENY", "{path}");
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+    }
+    let page = srv.get_as("/review", None).body;
+    let page = page.as_str().expect("html");
+    assert!(
+        !page.contains("<script>") && !page.contains("<style>"),
+        "{page}"
+    );
+    let (_, js) = srv.get_bytes_as("/review.js", None);
+    let js = String::from_utf8(js).expect("utf8");
+    assert!(
+        !js.contains("localStorage") && js.contains("sessionStorage"),
+        "{js}"
+    );
+}

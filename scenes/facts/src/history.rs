@@ -150,7 +150,12 @@ impl History {
 
 /// The history around `event` from `catalog`.
 pub fn history(event: &Event, catalog: &Catalog) -> History {
-    let end = event.origin_time + chrono::Duration::seconds(SAME_EVENT_SECS);
+    // Checked: `history` takes any event (a far-future time must not panic; intake refuses
+    // such times, but this is a library function).
+    let end = event
+        .origin_time
+        .checked_add_signed(chrono::Duration::seconds(SAME_EVENT_SECS))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     let start = event
         .origin_time
         .checked_sub_months(Months::new(12 * YEARS))
@@ -341,6 +346,28 @@ mod tests {
             magnitude_type: "M".into(),
             region: "四川甘孜州泸定县".into(),
             revised: false,
+        }
+    }
+
+    #[test]
+    fn extreme_origin_times_do_not_panic() {
+        let c = parse_catalog(FDSN).unwrap();
+        for t in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+            let mut e = luding();
+            e.origin_time = t;
+            let h = history(&e, &c);
+            let _ = (h.sentence_zh(), h.sentence_en());
+        }
+        // A catalogue line far in the future or the past parses or is refused, never panics.
+        for time in [
+            "+262142-12-31T23:59:59Z",
+            "-262143-01-01T00:00:00Z",
+            "9999-12-31T23:59:59",
+        ] {
+            let text = format!("time,latitude,longitude,mag\n{time},29.6,102.1,5.0\n");
+            if let Ok(c) = parse_catalog(&text) {
+                let _ = history(&luding(), &c);
+            }
         }
     }
 

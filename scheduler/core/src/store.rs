@@ -108,6 +108,10 @@ impl LocalDirStore {
     }
 
     /// Write through a temporary sibling and rename, so a crash never leaves a partial object.
+    ///
+    /// The temporary file has a unique name per write (`.<name>.<random>.partial`): two writers
+    /// of one key (a worker that lost its lease and the task's new owner) never write into the
+    /// same file; each renames a complete file of its own, and the last rename wins.
     fn write_atomic(
         &self,
         key: &str,
@@ -116,20 +120,22 @@ impl LocalDirStore {
         let dest = self.path(key)?;
         let dir = dest.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(|e| Self::store_err("mkdir", key, e))?;
-        let tmp = dir.join(format!(
-            ".{}.partial",
-            dest.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("object")
-        ));
+        let name = dest
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("object");
         let res = (|| {
-            let mut f = fs::File::create(&tmp)?;
-            write(&mut f)?;
-            f.sync_all()?;
-            fs::rename(&tmp, &dest)
+            let mut tmp = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".partial")
+                .tempfile_in(dir)?;
+            write(tmp.as_file_mut())?;
+            tmp.as_file().sync_all()?;
+            // A failed persist hands the file back, and dropping it removes it.
+            tmp.persist(&dest).map_err(|e| e.error)?;
+            Ok(())
         })();
         if let Err(e) = res {
-            let _ = fs::remove_file(&tmp);
             return Err(Self::store_err("put", key, e));
         }
         Ok(dest)
@@ -175,6 +181,37 @@ impl ObjectStore for LocalDirStore {
     }
 }
 
+/// Longest readable id part of a key, and the readable prefix kept before the hash of an id that
+/// is not used as it is.
+const ID_PART_MAX: usize = 128;
+const ID_PREFIX_MAX: usize = 40;
+
+/// An event id as one path part of a key, injective (two ids never share a part) and bounded.
+///
+/// An id of ASCII letters, digits, `-` and `_` (at most [`ID_PART_MAX`]) is its own part, so
+/// keys stay readable for the usual ids (`us7000abcd`, `CC20220905125218`). Any other id becomes
+/// a readable prefix (its safe characters, others as `_`) then `.` and 32 hex digits of its
+/// SHA-256. A safe id never contains `.`, so the two forms cannot meet, and two different ids
+/// meet only through a 128-bit hash collision. A lossy replacement alone (`COLL.1` and `COLL_1`
+/// both `COLL_1`) would let one event's bulletin overwrite another's.
+pub fn id_path_part(id: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if !id.is_empty() && id.len() <= ID_PART_MAX && id.chars().all(safe) {
+        return id.to_string();
+    }
+    let prefix: String = id
+        .chars()
+        .take(ID_PREFIX_MAX)
+        .map(|c| if safe(c) { c } else { '_' })
+        .collect();
+    let prefix = if prefix.is_empty() {
+        "id".to_string()
+    } else {
+        prefix
+    };
+    format!("{prefix}.{}", &sha256_hex(id.as_bytes())[..32])
+}
+
 /// The key layout of one rendered bulletin.
 ///
 /// `bulletins/<source>/<event id>/r<revision>-<status>/<width>x<height>/…`: the revision and
@@ -196,17 +233,7 @@ impl BulletinKeys {
             ReportStatus::Automatic => "automatic",
             ReportStatus::Official => "official",
         };
-        let id: String = event
-            .event_id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let id = id_path_part(&event.event_id);
         Self {
             prefix: format!(
                 "bulletins/{source}/{id}/r{}-{status}/{width}x{height}",
@@ -255,6 +282,94 @@ mod tests {
         for good in ["a", "bulletins/cenc/X1/r0-official/720x1280/bulletin.mp4"] {
             validate_key(good).expect(good);
         }
+    }
+
+    fn event(id: &str) -> Event {
+        Event {
+            source: Source::Cenc,
+            event_id: id.to_string(),
+            status: ReportStatus::Official,
+            revision: 0,
+            origin_time: chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time"),
+            lat: 29.0,
+            lon: 102.0,
+            depth_km: 10.0,
+            magnitude: 5.0,
+            magnitude_type: "Ms".into(),
+            region: "四川汉源".into(),
+            revised: false,
+        }
+    }
+
+    #[test]
+    fn bulletin_keys_are_injective_bounded_and_readable_when_safe() {
+        let keys = |id: &str| BulletinKeys::new(&event(id), 720, 1280).prefix;
+        assert_eq!(
+            keys("CC2022_x-1"),
+            "bulletins/cenc/CC2022_x-1/r0-official/720x1280"
+        );
+        let ids = [
+            "COLL.1",
+            "COLL_1",
+            "COLL_1.",
+            "四川汉源",
+            "云南大理",
+            "____",
+            "a/b",
+            "a_b",
+            "..",
+            "",
+            "id",
+        ];
+        let mut seen = std::collections::BTreeMap::new();
+        for id in ids {
+            let k = keys(id);
+            validate_key(&BulletinKeys::new(&event(id), 720, 1280).video())
+                .unwrap_or_else(|e| panic!("{id:?}: {e}"));
+            if let Some(other) = seen.insert(k.clone(), id) {
+                panic!("{id:?} and {other:?} share the key prefix {k}");
+            }
+        }
+        // Any id of any length maps to a valid key of bounded length.
+        let long = "震".repeat(200_000);
+        let k = BulletinKeys::new(&event(&long), 720, 1280).manifest();
+        validate_key(&k).expect("long id");
+        assert!(k.len() < 200, "{k}");
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_key_use_their_own_partial_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = LocalDirStore::new(dir.path()).expect("store");
+        // The first writer is still writing (its partial file open) when the second writes the
+        // same key: the second never touches the first's partial file.
+        let seen = std::cell::RefCell::new(Vec::new());
+        store
+            .write_atomic("a/seg0000.mp4", |f| {
+                f.write_all(b"old owner")?;
+                store
+                    .put_bytes("a/seg0000.mp4", b"new owner", "video/mp4")
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                seen.borrow_mut().extend(
+                    fs::read_dir(dir.path().join("a"))?
+                        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+                        .collect::<std::io::Result<Vec<_>>>()?,
+                );
+                Ok(())
+            })
+            .expect("write");
+        // While the old owner wrote, the new owner's object was complete and the old owner's
+        // partial file was its own.
+        let seen = seen.into_inner();
+        assert!(seen.contains(&"seg0000.mp4".to_string()), "{seen:?}");
+        assert_eq!(
+            seen.iter().filter(|n| n.ends_with(".partial")).count(),
+            1,
+            "{seen:?}"
+        );
+        assert_eq!(store.get_bytes("a/seg0000.mp4").expect("get"), b"old owner");
+        let left: Vec<_> = fs::read_dir(dir.path().join("a")).expect("dir").collect();
+        assert_eq!(left.len(), 1);
     }
 
     #[test]

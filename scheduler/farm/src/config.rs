@@ -11,8 +11,8 @@ use super::s3::{S3Options, S3Store};
 use super::webhook::{Secret, Verifier};
 use quakecast_core::store::{LocalDirStore, ObjectStore};
 
-/// Flags shared by `serve` and `worker`.
-#[derive(Args, Clone, Debug)]
+/// Flags shared by `serve` and `worker`. `Debug` shows the database URL without its password.
+#[derive(Args, Clone)]
 pub struct CommonArgs {
     /// Job state and queue: sqlite://PATH (embedded default) or postgres://USER@HOST/DB.
     #[arg(
@@ -37,6 +37,10 @@ pub struct CommonArgs {
     /// How long a claimed task stays leased without a heartbeat (seconds).
     #[arg(long, env = "QUAKECAST_LEASE_SECS", default_value_t = 30.0)]
     pub lease_secs: f64,
+    /// Longest one attempt of a task may run (seconds): past it the worker gives the task up as
+    /// a retryable failure and releases its lease, however alive its heartbeat is.
+    #[arg(long, env = "QUAKECAST_TASK_DEADLINE_SECS", default_value_t = 1800.0)]
+    pub task_deadline_secs: f64,
     /// How often an idle worker looks for work (milliseconds).
     #[arg(long, env = "QUAKECAST_POLL_MS", default_value_t = 500)]
     pub poll_ms: u64,
@@ -61,8 +65,10 @@ pub struct CommonArgs {
     pub audience_cell_res: u8,
 }
 
-/// `quakecast serve`: HTTP API, scheduler and local workers in one process.
-#[derive(Args, Clone, Debug)]
+/// `quakecast serve`: HTTP API, scheduler and local workers in one process. `Debug` shows no
+/// secret or token (each of them may also come from its environment variable instead of the
+/// command line, where other users of the machine can read it).
+#[derive(Args, Clone)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -77,12 +83,36 @@ pub struct ServeArgs {
         long = "webhook-secret",
         env = "QUAKECAST_WEBHOOK_SECRETS",
         value_delimiter = ',',
-        required = true
+        required_unless_present = "webhook_secret_file"
     )]
     pub webhook_secrets: Vec<String>,
+    /// A file of webhook secrets, one per line (`#` comments): keeps them off the command line.
+    #[arg(long, env = "QUAKECAST_WEBHOOK_SECRETS_FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// A file of reviewers, `NAME:TOKEN` per line, added to `--reviewer`.
+    #[arg(long, env = "QUAKECAST_REVIEWERS_FILE")]
+    pub reviewers_file: Option<PathBuf>,
+    /// A file of read-only tokens, `NAME:TOKEN` per line, added to `--reader`.
+    #[arg(long, env = "QUAKECAST_READERS_FILE")]
+    pub readers_file: Option<PathBuf>,
+    /// A file holding the push secret (instead of `--push-secret`).
+    #[arg(
+        long,
+        env = "QUAKECAST_PUSH_SECRET_FILE",
+        conflicts_with = "push_secret"
+    )]
+    pub push_secret_file: Option<PathBuf>,
     /// Reviewers as NAME:TOKEN (comma-separated); the token goes in `Authorization: Bearer`.
     #[arg(long = "reviewer", env = "QUAKECAST_REVIEWERS", value_delimiter = ',')]
     pub reviewers: Vec<String>,
+    /// Read-only API tokens as NAME:TOKEN (comma-separated): job status and audit, outputs,
+    /// withdrawals, `/metrics`. Reviewer tokens read too.
+    #[arg(long = "reader", env = "QUAKECAST_READERS", value_delimiter = ',')]
+    pub readers: Vec<String>,
+    /// Also serve `/metrics`, without a token, on this address (a private scrape network); on
+    /// the API address it needs a reader or reviewer token.
+    #[arg(long, env = "QUAKECAST_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
     /// Push service URL; approved bulletins are POSTed there (none: they stay approved).
     #[arg(long, env = "QUAKECAST_PUSH_URL")]
     pub push_url: Option<String>,
@@ -103,6 +133,21 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub auto_approve: Vec<String>,
+    /// Longest wait for a request's headers, and for the next request on an idle keep-alive
+    /// connection (seconds): a client dripping its headers is cut off then.
+    #[arg(
+        long,
+        env = "QUAKECAST_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10.0
+    )]
+    pub header_read_timeout_secs: f64,
+    /// Longest read of a request body (seconds); then 408.
+    #[arg(long, env = "QUAKECAST_BODY_READ_TIMEOUT_SECS", default_value_t = 30.0)]
+    pub body_read_timeout_secs: f64,
+    /// A connection on which a read or a write makes no progress for this long is closed
+    /// (seconds): a client that stops reading a response.
+    #[arg(long, env = "QUAKECAST_IDLE_TIMEOUT_SECS", default_value_t = 60.0)]
+    pub idle_timeout_secs: f64,
     /// Largest accepted report body, bytes.
     #[arg(long, env = "QUAKECAST_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
@@ -156,13 +201,16 @@ impl StoreSpec {
 
 pub use quakecast_core::render::RenderEnvSpec;
 
-/// What `serve` and `worker` share, validated.
-#[derive(Clone, Debug)]
+/// What `serve` and `worker` share, validated. `Debug` shows the database URL without its
+/// password.
+#[derive(Clone)]
 pub struct FarmConfig {
     pub database: String,
     pub store: StoreSpec,
     pub work_dir: PathBuf,
     pub lease_ms: i64,
+    /// Longest run of one task attempt (`--task-deadline-secs`).
+    pub task_deadline_ms: i64,
     pub poll_ms: u64,
     pub worker_id: String,
     pub render: RenderEnvSpec,
@@ -222,6 +270,17 @@ impl AutoRule {
     }
 }
 
+/// Timeouts of the HTTP server, so a slow or stalled client cannot hold a connection forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// For a request's headers, and for the next request on a keep-alive connection.
+    pub header_read: std::time::Duration,
+    /// For a request's whole body.
+    pub body_read: std::time::Duration,
+    /// For any read or write that makes no progress.
+    pub idle: std::time::Duration,
+}
+
 /// Push service settings.
 #[derive(Clone, Debug)]
 pub struct PushConfig {
@@ -229,10 +288,13 @@ pub struct PushConfig {
     pub secret: Option<Secret>,
     pub backoff_ms: u64,
     pub backoff_max_ms: u64,
+    /// Signs the video and playlist links a push carries (none: links go unsigned, as in tests
+    /// of the payload alone).
+    pub links: Option<crate::auth::LinkSigner>,
 }
 
-/// `serve`, validated.
-#[derive(Clone, Debug)]
+/// `serve`, validated. `Debug` names reviewers and readers, never their tokens.
+#[derive(Clone)]
 pub struct ServeConfig {
     pub farm: FarmConfig,
     pub listen: SocketAddr,
@@ -240,9 +302,17 @@ pub struct ServeConfig {
     pub verifier: Verifier,
     /// (name, token) pairs.
     pub reviewers: Vec<(String, String)>,
+    /// (name, token) pairs of read-only tokens (`--reader`).
+    pub readers: Vec<(String, String)>,
+    /// The unauthenticated `/metrics` listener (`--metrics-listen`).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Signs the media links handed out in job views and pushes.
+    pub links: crate::auth::LinkSigner,
     pub push: PushConfig,
     pub auto_approve: Vec<AutoRule>,
     pub max_body_bytes: usize,
+    /// Header-read, body-read and idle timeouts of the HTTP server.
+    pub http: HttpTimeouts,
     pub public_url: Option<String>,
     pub job: JobSettings,
     /// Theme and catalogue every bulletin of this server is composed with (at intake).
@@ -280,6 +350,11 @@ impl CommonArgs {
             self.lease_secs
         );
         anyhow::ensure!(
+            self.task_deadline_secs >= 1.0 && self.task_deadline_secs <= 86_400.0,
+            "--task-deadline-secs {}: expected 1..=86400",
+            self.task_deadline_secs
+        );
+        anyhow::ensure!(
             (10..=60_000).contains(&self.poll_ms),
             "--poll-ms {}: expected 10..=60000",
             self.poll_ms
@@ -306,6 +381,7 @@ impl CommonArgs {
                 .clone()
                 .unwrap_or_else(|| std::env::temp_dir().join("quakecast-work")),
             lease_ms: (self.lease_secs * 1000.0) as i64,
+            task_deadline_ms: (self.task_deadline_secs * 1000.0) as i64,
             poll_ms: self.poll_ms,
             worker_id,
             render: self.gpu.spec(data),
@@ -322,9 +398,12 @@ impl ServeArgs {
                 self.listen
             )
         })?;
+        let file_secrets =
+            secret_lines("--webhook-secret-file", self.webhook_secret_file.as_deref())?;
         let secrets = self
             .webhook_secrets
             .iter()
+            .chain(&file_secrets)
             .filter(|s| !s.trim().is_empty())
             .map(|s| Secret::parse(s).map_err(|e| anyhow::anyhow!("--webhook-secret: {e}")))
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -334,14 +413,50 @@ impl ServeArgs {
         );
         let mut reviewers = Vec::new();
         for r in self.reviewers.iter().filter(|r| !r.trim().is_empty()) {
-            let (name, token) = r
-                .split_once(':')
-                .filter(|(n, t)| !n.is_empty() && t.len() >= 16)
-                .ok_or_else(|| anyhow::anyhow!("--reviewer {:?}: expected NAME:TOKEN with a token of at least 16 characters", r.split(':').next().unwrap_or_default()))?;
-            reviewers.push((name.trim().to_string(), token.trim().to_string()));
+            reviewers.push(parse_token_pair("--reviewer", r)?);
         }
-        let push_secret = self
-            .push_secret
+        for r in secret_lines("--reviewers-file", self.reviewers_file.as_deref())? {
+            reviewers.push(parse_token_pair("--reviewers-file", &r)?);
+        }
+        let mut readers = Vec::new();
+        for r in self.readers.iter().filter(|r| !r.trim().is_empty()) {
+            readers.push(parse_token_pair("--reader", r)?);
+        }
+        for r in secret_lines("--readers-file", self.readers_file.as_deref())? {
+            readers.push(parse_token_pair("--readers-file", &r)?);
+        }
+        let metrics_listen = self
+            .metrics_listen
+            .as_deref()
+            .filter(|m| !m.trim().is_empty())
+            .map(|m| {
+                m.trim().parse::<SocketAddr>().map_err(|e| {
+                    anyhow::anyhow!(
+                        "--metrics-listen {m:?}: {e}; expected HOST:PORT like 127.0.0.1:9090"
+                    )
+                })
+            })
+            .transpose()?;
+        let links = crate::auth::LinkSigner::derived_from(&secrets[0]);
+        let secs = |flag: &str, v: f64| -> anyhow::Result<std::time::Duration> {
+            anyhow::ensure!(
+                (0.1..=3600.0).contains(&v),
+                "--{flag} {v}: expected 0.1..=3600 seconds"
+            );
+            Ok(std::time::Duration::from_secs_f64(v))
+        };
+        let http = HttpTimeouts {
+            header_read: secs("header-read-timeout-secs", self.header_read_timeout_secs)?,
+            body_read: secs("body-read-timeout-secs", self.body_read_timeout_secs)?,
+            idle: secs("idle-timeout-secs", self.idle_timeout_secs)?,
+        };
+        let push_secret_text = match &self.push_secret_file {
+            Some(_) => secret_lines("--push-secret-file", self.push_secret_file.as_deref())?
+                .into_iter()
+                .next(),
+            None => self.push_secret.clone(),
+        };
+        let push_secret = push_secret_text
             .as_deref()
             .map(|s| Secret::parse(s).map_err(|e| anyhow::anyhow!("--push-secret: {e}")))
             .transpose()?;
@@ -392,14 +507,19 @@ impl ServeArgs {
             local_workers: self.workers,
             verifier: Verifier::new(secrets),
             reviewers,
+            readers,
+            metrics_listen,
             push: PushConfig {
                 url: self.push_url.clone(),
                 secret: push_secret,
                 backoff_ms: self.push_backoff_ms.max(1),
                 backoff_max_ms: self.push_backoff_max_ms.max(self.push_backoff_ms.max(1)),
+                links: Some(links.clone()),
             },
+            links,
             auto_approve,
             max_body_bytes: self.max_body_bytes,
+            http,
             public_url: self
                 .public_url
                 .clone()
@@ -419,6 +539,117 @@ impl ServeArgs {
     }
 }
 
+/// The non-empty, non-comment lines of a secrets file (none without a file). Errors name the
+/// flag and the path, never the contents.
+fn secret_lines(flag: &str, path: Option<&std::path::Path>) -> anyhow::Result<Vec<String>> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{flag} {}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+/// Shortest bearer token accepted (`--reviewer`, `--reader`), characters after trimming.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// `NAME:TOKEN` of `--reviewer` / `--reader`: both parts trimmed *before* the length check, so
+/// `bob:             abc` is refused (it used to pass as 16 characters and then authenticate with
+/// `abc`). The error names the flag and the name, never the token.
+pub fn parse_token_pair(flag: &str, r: &str) -> anyhow::Result<(String, String)> {
+    let (name, token) = r
+        .split_once(':')
+        .map(|(n, t)| (n.trim(), t.trim()))
+        .unwrap_or((r.trim(), ""));
+    let name_shown = name.chars().take(40).collect::<String>();
+    anyhow::ensure!(
+        !name.is_empty() && !token.is_empty(),
+        "{flag} {name_shown:?}: expected NAME:TOKEN"
+    );
+    let n = token.chars().count();
+    anyhow::ensure!(
+        n >= MIN_TOKEN_CHARS,
+        "{flag} {name_shown:?}: the token has {n} characters after trimming; at least \
+         {MIN_TOKEN_CHARS} are required"
+    );
+    anyhow::ensure!(
+        token.chars().all(|c| c.is_ascii_graphic()),
+        "{flag} {name_shown:?}: the token must be printable ASCII without spaces"
+    );
+    Ok((name.to_string(), token.to_string()))
+}
+
+impl std::fmt::Debug for CommonArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommonArgs")
+            .field("database", &super::dialect::redact(&self.database))
+            .field("store", &self.store)
+            .field("worker_id", &self.worker_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeArgs")
+            .field("common", &self.common)
+            .field("listen", &self.listen)
+            .field("workers", &self.workers)
+            .field(
+                "webhook_secrets",
+                &format!("{} secret(s)", self.webhook_secrets.len()),
+            )
+            .field(
+                "reviewers",
+                &format!("{} reviewer(s)", self.reviewers.len()),
+            )
+            .field("readers", &format!("{} reader(s)", self.readers.len()))
+            .field("push_url", &self.push_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for FarmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FarmConfig")
+            .field("database", &super::dialect::redact(&self.database))
+            .field("store", &self.store)
+            .field("work_dir", &self.work_dir)
+            .field("lease_ms", &self.lease_ms)
+            .field("task_deadline_ms", &self.task_deadline_ms)
+            .field("poll_ms", &self.poll_ms)
+            .field("worker_id", &self.worker_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs.iter().map(|(n, _)| format!("{n}:***")).collect()
+        };
+        f.debug_struct("ServeConfig")
+            .field("farm", &self.farm)
+            .field("listen", &self.listen)
+            .field("local_workers", &self.local_workers)
+            .field("verifier", &self.verifier)
+            .field("reviewers", &names(&self.reviewers))
+            .field("readers", &names(&self.readers))
+            .field("metrics_listen", &self.metrics_listen)
+            .field("push", &self.push)
+            .field("auto_approve", &self.auto_approve)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("http", &self.http)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ServeConfig {
     /// Whether a report skips review under the configured policy.
     pub fn auto_approves(&self, e: &Event) -> bool {
@@ -429,6 +660,124 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reviewer_tokens_are_trimmed_before_their_length_is_checked() {
+        let err = parse_token_pair("--reviewer", "bob:             abc").expect_err("short");
+        assert!(
+            err.to_string().contains("3 characters after trimming"),
+            "{err}"
+        );
+        assert!(
+            !err.to_string().contains("abc"),
+            "the token is not echoed: {err}"
+        );
+        assert_eq!(
+            parse_token_pair("--reviewer", " bob : 0123456789abcdef ").expect("ok"),
+            ("bob".to_string(), "0123456789abcdef".to_string())
+        );
+        for bad in ["bob", ":0123456789abcdef", "bob:", "bob:0123456789 abcdef"] {
+            assert!(parse_token_pair("--reviewer", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--database",
+            "postgres://farm:hunter2-password@db/farm",
+            "--webhook-secret",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "--reviewer",
+            "alice:alice-token-0123456789",
+            "--reader",
+            "grafana:reader-token-0123456789",
+            "--push-url",
+            "http://127.0.0.1:1/push",
+            "--push-secret",
+            "whsec_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+        ])
+        .expect("flags");
+        let cfg = cli.serve.validate().expect("valid");
+        for text in [format!("{:?}", cli.serve), format!("{cfg:?}")] {
+            for secret in [
+                "hunter2",
+                "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "alice-token",
+                "reader-token",
+                "BwcHBwcH",
+            ] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_and_tokens_can_come_from_files() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).expect("write");
+            p.display().to_string()
+        };
+        let secrets = write(
+            "secrets",
+            "# rotation\nwhsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n\n",
+        );
+        let reviewers = write("reviewers", "alice:alice-token-0123456789\n");
+        let readers = write("readers", "grafana:reader-token-0123456789\n");
+        let push = write("push", "whsec_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n");
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--webhook-secret-file",
+            &secrets,
+            "--reviewers-file",
+            &reviewers,
+            "--readers-file",
+            &readers,
+            "--push-url",
+            "http://127.0.0.1:1/push",
+            "--push-secret-file",
+            &push,
+        ])
+        .expect("flags");
+        let cfg = cli.serve.validate().expect("valid");
+        assert_eq!(
+            cfg.reviewers,
+            [("alice".into(), "alice-token-0123456789".into())]
+        );
+        assert_eq!(
+            cfg.readers,
+            [("grafana".into(), "reader-token-0123456789".into())]
+        );
+        assert!(cfg.push.secret.is_some());
+        // Without a secret from either place, serve refuses to start.
+        assert!(Cli::try_parse_from(["serve"]).is_err());
+        let missing = Cli::try_parse_from(["serve", "--webhook-secret-file", "/nonexistent/x"])
+            .expect("flags")
+            .serve
+            .validate()
+            .expect_err("missing file");
+        assert!(
+            missing
+                .to_string()
+                .contains("--webhook-secret-file /nonexistent/x"),
+            "{missing}"
+        );
+    }
 
     #[test]
     fn auto_rules_parse_and_match() {

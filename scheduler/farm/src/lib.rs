@@ -14,11 +14,13 @@
 //! [`push::Pusher`] trait ([`push::HttpPusher`] in production). The job state machine is pure
 //! ([`state`]); the database guards its transitions with the same function.
 pub mod audience;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod dialect;
 pub mod error;
 pub mod hls;
+pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod push;

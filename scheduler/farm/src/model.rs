@@ -133,12 +133,18 @@ pub fn status_str(s: ReportStatus) -> &'static str {
 
 /// Order of the reports of one event: an official report outranks every automatic one, and
 /// within a status a higher revision outranks a lower one.
+///
+/// Lexicographic on (status, revision): the status is the bit above the 32 bits of the `u32`
+/// revision, so every revision of an automatic report (up to `u32::MAX`) ranks below official
+/// revision 0, and the largest rank, `2^33 - 1`, is far inside `i64`. (A decimal scale,
+/// `status * 10^9 + revision`, let an automatic revision 2000000000 outrank the official report.)
+/// Migration `0003_report_rank.sql` rewrites the ranks stored under the old scale.
 pub fn report_rank(event: &Event) -> i64 {
-    let status = match event.status {
+    let status: i64 = match event.status {
         ReportStatus::Automatic => 0,
         ReportStatus::Official => 1,
     };
-    status * 1_000_000_000 + i64::from(event.revision)
+    (status << 32) | i64::from(event.revision)
 }
 
 /// The job id of a report: a hash of its idempotency key, so two racing intakes of the same
@@ -306,6 +312,20 @@ mod tests {
         let o0 = report_rank(&event(ReportStatus::Official, 0));
         let o1 = report_rank(&event(ReportStatus::Official, 1));
         assert!(a0 < a5 && a5 < o0 && o0 < o1);
+    }
+
+    #[test]
+    fn any_automatic_revision_ranks_below_any_official_one() {
+        let huge = report_rank(&event(ReportStatus::Automatic, 2_000_000_000));
+        let max = report_rank(&event(ReportStatus::Automatic, u32::MAX));
+        let o0 = report_rank(&event(ReportStatus::Official, 0));
+        let o1 = report_rank(&event(ReportStatus::Official, 1));
+        let omax = report_rank(&event(ReportStatus::Official, u32::MAX));
+        assert!(
+            huge < max && max < o0 && o0 < o1 && o1 < omax,
+            "{huge} {max} {o0} {o1}"
+        );
+        assert!(omax > 0);
     }
 
     #[test]

@@ -27,6 +27,7 @@ use quakecast_facts::Event;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+use super::auth::{LinkSigner, PUSH_LINK_TTL_SECS};
 use super::config::PushConfig;
 use super::db::now_ms;
 use super::error::FarmError;
@@ -108,10 +109,20 @@ pub fn retract_payload(job: &JobRow, withdrawal: Option<&WithdrawalRow>) -> Valu
     })
 }
 
-/// The body POSTed to the push service.
-pub fn payload(job: &JobRow, public_url: Option<&str>) -> Value {
+/// The body POSTed to the push service. Its HTTP links to the video and playlist are signed
+/// (valid [`PUSH_LINK_TTL_SECS`] from `now_secs`) when `links` is given: the API reads no media
+/// without a token or a signature.
+pub fn payload(
+    job: &JobRow,
+    public_url: Option<&str>,
+    links: Option<&LinkSigner>,
+    now_secs: i64,
+) -> Value {
     let r = job.result.clone().unwrap_or_default();
-    let link = |path: String| public_url.map(|b| format!("{b}{path}"));
+    let query = links.map(|l| format!("?{}", l.query(&job.id, now_secs, PUSH_LINK_TTL_SECS)));
+    let link = |path: String| {
+        public_url.map(|b| format!("{b}{path}{}", query.as_deref().unwrap_or_default()))
+    };
     json!({
         "type": "bulletin.approved",
         "idempotency_key": idempotency_key(&job.id),
@@ -278,7 +289,7 @@ pub async fn run_pusher(
                 if lease.kind == TaskKind::Retract {
                     retract_one(&farm, &cfg, &pusher, lease).await;
                 } else {
-                    push_one(&farm, &cfg, &pusher, public_url.as_deref(), lease).await;
+                    push_one(&farm, &cfg, &pusher, public_url.as_deref(), lease, lease_ms).await;
                 }
                 continue;
             }
@@ -298,7 +309,8 @@ async fn push_one(
     cfg: &PushConfig,
     pusher: &Arc<dyn Pusher>,
     public_url: Option<&str>,
-    lease: Lease,
+    mut lease: Lease,
+    lease_ms: i64,
 ) {
     let t = std::time::Instant::now();
     let job = match farm.db.job(&lease.job_id).await {
@@ -338,8 +350,21 @@ async fn push_one(
             .await;
         return;
     }
+    // Renew right before sending: a pusher whose lease ran out while it read the job (a slow
+    // database, a pause) must not post beside the task's new owner. Lost: the owner pushes.
+    match farm.db.renew(&mut lease, lease_ms, now_ms()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(task = %lease.task_id, "push: the lease was lost before sending; not sent");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(task = %lease.task_id, error = %e, "push: renewing the lease failed; not sent");
+            return;
+        }
+    }
     let key = idempotency_key(&job.id);
-    let body = payload(&job, public_url).to_string();
+    let body = payload(&job, public_url, cfg.links.as_ref(), now_ms() / 1000).to_string();
     let sent = send_recorded(farm, cfg, pusher, Delivery::Push, &job.id, &key, &body).await;
     let now = now_ms();
     let url = cfg.url.clone().unwrap_or_default();
@@ -508,6 +533,7 @@ mod tests {
             secret: None,
             backoff_ms: 100,
             backoff_max_ms: 1000,
+            links: None,
         };
         let d: Vec<i64> = (1..=6).map(|a| backoff_ms(&cfg, a)).collect();
         assert_eq!(d, vec![100, 200, 400, 800, 1000, 1000]);

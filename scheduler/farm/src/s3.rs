@@ -13,6 +13,7 @@
 //!   rippled through the pipeline crate for no gain: every caller already runs on a blocking thread.
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
+use std::time::Duration;
 
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
@@ -24,8 +25,8 @@ use aws_sdk_s3::Client;
 use quakecast_core::error::Result;
 use quakecast_core::store::{sha256_file, sha256_hex, validate_key, ObjectStore, StoredObject};
 
-/// Where and how to reach the bucket.
-#[derive(Clone, Debug)]
+/// Where and how to reach the bucket. `Debug` shows the access key id, never the secret key.
+#[derive(Clone)]
 pub struct S3Options {
     pub bucket: String,
     /// Key prefix inside the bucket (no leading or trailing `/`), may be empty.
@@ -41,6 +42,32 @@ pub struct S3Options {
     pub multipart_threshold: u64,
     pub part_size: u64,
 }
+
+impl std::fmt::Debug for S3Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Options")
+            .field("bucket", &self.bucket)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("path_style", &self.path_style)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"***")
+            .field("multipart_threshold", &self.multipart_threshold)
+            .field("part_size", &self.part_size)
+            .finish()
+    }
+}
+
+/// Connecting to the S3 endpoint (TCP and TLS) may take this long.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A response (or the next bytes of one) may take this long to arrive.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// One attempt of a call, a part of a multipart upload included, may take this long.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
+/// A call with its retries may take this long; then it fails (retryably: the task's lease and
+/// deadline decide what happens next). Without these a stalled endpoint held a worker forever.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// S3's smallest allowed part (all but the last), bytes.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -159,6 +186,14 @@ impl S3Store {
                 "quakecast",
             ))
             .http_client(http)
+            .timeout_config(
+                aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .read_timeout(READ_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
+                    .build(),
+            )
             .force_path_style(opts.path_style)
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
@@ -435,5 +470,41 @@ impl ObjectStore for S3Store {
             Ok(full) => format!("s3://{}/{full}", self.opts.bucket),
             Err(_) => format!("s3://{}/<invalid key>", self.opts.bucket),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> S3Options {
+        S3Options {
+            bucket: "b".into(),
+            prefix: String::new(),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key: "AKIDEXAMPLE".into(),
+            secret_key: "wJalrXUtnFEMI-secret".into(),
+            multipart_threshold: 64 << 20,
+            part_size: 16 << 20,
+        }
+    }
+
+    #[test]
+    fn calls_have_connect_and_operation_timeouts() {
+        let store = S3Store::new(opts()).expect("store");
+        let t = store.client.config().timeout_config().expect("timeouts");
+        assert_eq!(t.connect_timeout(), Some(CONNECT_TIMEOUT));
+        assert_eq!(t.read_timeout(), Some(READ_TIMEOUT));
+        assert_eq!(t.operation_attempt_timeout(), Some(ATTEMPT_TIMEOUT));
+        assert_eq!(t.operation_timeout(), Some(OPERATION_TIMEOUT));
+    }
+
+    #[test]
+    fn debug_hides_the_secret_key() {
+        let text = format!("{:?}", opts());
+        assert!(!text.contains("wJalrXUtnFEMI"), "{text}");
+        assert!(text.contains("AKIDEXAMPLE"));
     }
 }

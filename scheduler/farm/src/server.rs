@@ -9,19 +9,21 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use quakecast_facts::{parse_message, Message, Parsed, ReportError};
 use quakecast_scenes::Storyboard;
 use serde_json::{json, Value};
 
+use super::auth::{token_owner, VIEW_LINK_TTL_SECS};
 use super::config::ServeConfig;
 use super::db::{now_ms, DecideError, IntakeOutcome, NewJob, NewWithdrawal, WithdrawOutcome};
 use super::error::FarmError;
 use super::hls::{media_playlist, segment_name, PlaylistEntry};
+use super::http::{buffer_body, BodyLimits};
 use super::model::{Decision, JobRow, JobState, TaskKind, TaskRow, TaskState};
 use super::webhook::SignedHeaders;
 use super::worker::{hls_key, keys_for, Farm};
@@ -55,6 +57,11 @@ impl ApiError {
             field: None,
             extra: None,
         }
+    }
+
+    fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_string());
+        self
     }
 
     fn with_extra(mut self, extra: Value) -> Self {
@@ -136,7 +143,24 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/withdrawals/{source}/{event_id}", get(get_withdrawal))
         .route("/v1/review/queue", get(review_queue))
         .route("/review", get(review_page))
+        .route("/review.js", get(review_js))
+        .route("/review.css", get(review_css))
         .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .layer(axum::middleware::from_fn_with_state(
+            BodyLimits {
+                max_bytes: state.cfg.max_body_bytes,
+                read_timeout: state.cfg.http.body_read,
+            },
+            buffer_body,
+        ))
+        .with_state(state)
+}
+
+/// The router of the `--metrics-listen` address: `/metrics` without a token, `/healthz`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(open_metrics))
         .route("/healthz", get(healthz))
         .with_state(state)
 }
@@ -221,6 +245,15 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         .verify(&signed, &body, now_ms() / 1000)
         .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string()))?
         .to_string();
+    if let Some(at) = body.iter().position(|&b| b == 0) {
+        // PostgreSQL TEXT cannot hold NUL: refuse it here (422) rather than fail the insert,
+        // which reads as a database error (503) on every retry.
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "report_invalid",
+            format!("the report contains a NUL byte (at byte {at}); NUL is not accepted"),
+        ));
+    }
     let parsed = parse_any(headers, &body)?;
     let format = parsed.format.name();
     let report = String::from_utf8(body.to_vec()).map_err(|e| {
@@ -241,7 +274,23 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
             return withdraw(s, &new).await;
         }
     };
+    check_keys(&event, &s.cfg.job)?;
     let mut settings = s.cfg.job.clone();
+    let webhook = Some((webhook_id, quakecast_core::store::sha256_hex(&body)));
+    // Dedup first: a replayed message or a known report is answered from the database before
+    // anything is planned (planning synthesizes the speech).
+    let known = NewJob {
+        auto_approve: s.cfg.auto_approves(&event),
+        event: event.clone(),
+        format: format.to_string(),
+        report: String::new(),
+        settings: settings.clone(),
+        plan: Vec::new(),
+        webhook: webhook.clone(),
+    };
+    if let Some(outcome) = s.farm.db.intake_known(&known, now_ms()).await? {
+        return intake_response(s, outcome).await;
+    }
     // The timeline is fixed here, once: facts, scenes, speech-fitted lengths and subtitle times
     // go into the job, so every worker renders the same frames and the audio task mixes the
     // speech they were timed to.
@@ -294,7 +343,7 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         report,
         settings,
         plan,
-        webhook: Some((webhook_id, quakecast_core::store::sha256_hex(&body))),
+        webhook,
     };
     let outcome = s.farm.db.intake(&new, now_ms()).await?;
     s.farm.metrics.observe(
@@ -302,6 +351,32 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         &[("stage", "intake")],
         t0.elapsed().as_secs_f64(),
     );
+    intake_response(s, outcome).await
+}
+
+/// Refuse at intake an event whose object keys the store would refuse after rendering.
+fn check_keys(event: &quakecast_facts::Event, job: &super::model::JobSettings) -> ApiResult<()> {
+    let keys = quakecast_core::store::BulletinKeys::new(event, job.width, job.height);
+    for key in [
+        keys.video(),
+        keys.manifest(),
+        keys.segment(9999),
+        hls_key(&keys, 9999),
+        keys.sidecar("subtitles.vtt"),
+    ] {
+        quakecast_core::store::validate_key(&key).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "report_invalid",
+                format!("the event id makes an invalid object key: {e}"),
+            )
+            .with_field("event_id")
+        })?;
+    }
+    Ok(())
+}
+
+async fn intake_response(s: &AppState, outcome: IntakeOutcome) -> ApiResult<Response> {
     match outcome {
         IntakeOutcome::Created { job, superseded } => {
             s.farm.wake.notify_waiters();
@@ -335,6 +410,16 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         IntakeOutcome::WebhookIdReused { webhook_id, job_id } => {
             Err(webhook_id_reused(&webhook_id, &job_id))
         }
+        IntakeOutcome::Conflict { job } => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "report_conflict",
+            format!(
+                "event {} {} revision {} was received before with different contents (job {}); \
+                 a corrected report needs a higher revision",
+                job.event_id, job.report_status, job.revision, job.id
+            ),
+        )
+        .with_extra(json!({"job_id": job.id}))),
         IntakeOutcome::Withdrawn { withdrawal } => Err(ApiError::new(
             StatusCode::CONFLICT,
             "event_withdrawn",
@@ -409,8 +494,10 @@ async fn withdraw(s: &AppState, new: &NewWithdrawal) -> ApiResult<Response> {
 
 async fn get_withdrawal(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Path((source, event_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
+    reader(&s, &headers)?;
     let w = s
         .farm
         .db
@@ -438,6 +525,15 @@ fn link(s: &AppState, path: String) -> String {
         Some(base) => format!("{base}{path}"),
         None => path,
     }
+}
+
+/// A job's media link, signed for [`VIEW_LINK_TTL_SECS`] (a player cannot send a token).
+fn media_link(s: &AppState, job_id: &str, path: String) -> String {
+    let q = s
+        .cfg
+        .links
+        .query(job_id, now_ms() / 1000, VIEW_LINK_TTL_SECS);
+    format!("{}?{q}", link(s, path))
 }
 
 /// A job as `GET /v1/jobs/{id}` shows it.
@@ -492,10 +588,13 @@ fn view(
         .iter()
         .any(|t| t.kind == TaskKind::Segment && t.seg_index == 0 && t.state == TaskState::Done);
     let outputs = json!({
-        "video": r.get("video").map(|_| link(s, format!("/v1/jobs/{}/video", job.id))),
+        "video": r
+            .get("video")
+            .map(|_| media_link(s, &job.id, format!("/v1/jobs/{}/video", job.id))),
         "video_object": r.get("video"),
         "manifest_object": r.get("manifest"),
-        "hls": first_ts.then(|| link(s, format!("/v1/jobs/{}/hls/index.m3u8", job.id))),
+        "hls": first_ts
+            .then(|| media_link(s, &job.id, format!("/v1/jobs/{}/hls/index.m3u8", job.id))),
     });
     let timings = json!({
         "received_at_ms": job.received_at,
@@ -566,12 +665,22 @@ async fn load_job(s: &AppState, id: &str) -> ApiResult<JobRow> {
         .ok_or_else(|| ApiError::not_found(&format!("job {id:?}")))
 }
 
-async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_job(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    reader(&s, &headers)?;
     let job = load_job(&s, &id).await?;
     Ok(Json(job_view(&s, &job).await?))
 }
 
-async fn get_audit(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_audit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    reader(&s, &headers)?;
     load_job(&s, &id).await?;
     let rows = s.farm.db.audit_log(&id).await?;
     Ok(Json(json!({"job_id": id, "audit": rows})))
@@ -597,7 +706,13 @@ fn bytes_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-async fn get_video(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn get_video(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LinkQuery>,
+) -> ApiResult<Response> {
+    media_access(&s, &headers, &q, &id)?;
     let job = load_job(&s, &id).await?;
     let key = job
         .result
@@ -618,8 +733,11 @@ async fn get_video(State(s): State<AppState>, Path(id): Path<String>) -> ApiResu
 
 async fn get_hls(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Path((id, name)): Path<(String, String)>,
+    Query(q): Query<LinkQuery>,
 ) -> ApiResult<Response> {
+    let signed = media_access(&s, &headers, &q, &id)?;
     let job = load_job(&s, &id).await?;
     let tasks = s.farm.db.tasks(&id).await?;
     let mut segs: Vec<&TaskRow> = tasks
@@ -636,7 +754,11 @@ async fn get_hls(
                 done: t.state == TaskState::Done,
             })
             .collect();
-        let text = media_playlist(&entries, job.settings.fps, segment_name);
+        // A signed playlist lists signed segments: the player fetches them as they are written.
+        let text = media_playlist(&entries, job.settings.fps, |i| match &signed {
+            Some(q) => format!("{}?{q}", segment_name(i)),
+            None => segment_name(i),
+        });
         return Ok(bytes_response(
             "application/vnd.apple.mpegurl",
             text.into_bytes(),
@@ -657,6 +779,68 @@ async fn get_hls(
     Ok(bytes_response("video/mp2t", object(&s, key).await?))
 }
 
+// ---- who may read ---------------------------------------------------------------------------
+
+/// `?exp=…&sig=…` of a signed media link.
+#[derive(Debug, Default, serde::Deserialize)]
+struct LinkQuery {
+    exp: Option<String>,
+    sig: Option<String>,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// The reader named by the request's bearer token: a reviewer or a `--reader`.
+fn reader(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
+    let token = bearer(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_missing",
+            "header `Authorization: Bearer <reader or reviewer token>` is required",
+        )
+    })?;
+    // Both lists are compared in full, whichever matches.
+    let reviewer = token_owner(&s.cfg.reviewers, token);
+    let reader = token_owner(&s.cfg.readers, token);
+    reviewer.or(reader).map(str::to_string).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_invalid",
+            "the token is not a reader or reviewer token",
+        )
+    })
+}
+
+/// A job's media may be read with a reader token or a signed link for that job; returns the
+/// link's query when the request came signed (a playlist passes it on to its segments).
+fn media_access(
+    s: &AppState,
+    headers: &HeaderMap,
+    q: &LinkQuery,
+    job_id: &str,
+) -> ApiResult<Option<String>> {
+    if let (Some(exp), Some(sig)) = (&q.exp, &q.sig) {
+        if s.cfg.links.verify(job_id, exp, sig, now_ms() / 1000) {
+            return Ok(Some(format!("exp={exp}&sig={sig}")));
+        }
+        if bearer(headers).is_none() {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "link_invalid",
+                "the signed link is not valid for this job or has expired; ask for the job \
+                 again for a fresh one",
+            ));
+        }
+    }
+    reader(s, headers).map(|_| None)
+}
+
 // ---- review --------------------------------------------------------------------------------
 
 /// The reviewer named by the request's bearer token.
@@ -668,39 +852,23 @@ fn reviewer(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
             "no reviewers are configured (--reviewer NAME:TOKEN)",
         ));
     }
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+    let token = bearer(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_missing",
+            "header `Authorization: Bearer <reviewer token>` is required",
+        )
+    })?;
+    // Compared against every token without stopping early.
+    token_owner(&s.cfg.reviewers, token)
+        .map(str::to_string)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "token_missing",
-                "header `Authorization: Bearer <reviewer token>` is required",
+                "token_invalid",
+                "the reviewer token is not valid",
             )
-        })?;
-    // Compare against every token without stopping early.
-    let mut found = None;
-    for (name, t) in &s.cfg.reviewers {
-        if constant_time_eq(t.as_bytes(), token.as_bytes()) {
-            found = Some(name.clone());
-        }
-    }
-    found.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "token_invalid",
-            "the reviewer token is not valid",
-        )
-    })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -885,13 +1053,53 @@ fn facts(job: &JobRow) -> Value {
     })
 }
 
-async fn review_page() -> Html<&'static str> {
-    Html(include_str!("review.html"))
+/// The review page's Content-Security-Policy: its own script and style only (no inline code),
+/// API calls and media from this origin, never framed (clickjacking of Approve).
+const REVIEW_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     connect-src 'self'; media-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; \
+     frame-ancestors 'none'";
+
+fn review_asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_SECURITY_POLICY, REVIEW_CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            // Signed media links stay out of other sites' logs.
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn review_page() -> Response {
+    review_asset("text/html; charset=utf-8", include_str!("review.html"))
+}
+
+async fn review_js() -> Response {
+    review_asset("text/javascript; charset=utf-8", include_str!("review.js"))
+}
+
+async fn review_css() -> Response {
+    review_asset("text/css; charset=utf-8", include_str!("review.css"))
 }
 
 // ---- operations ----------------------------------------------------------------------------
 
-async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
+async fn metrics(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    reader(&s, &headers)?;
+    metrics_text(&s).await
+}
+
+/// `/metrics` on the `--metrics-listen` address: no token (bind it to a private network).
+async fn open_metrics(State(s): State<AppState>) -> ApiResult<Response> {
+    metrics_text(&s).await
+}
+
+async fn metrics_text(s: &AppState) -> ApiResult<Response> {
     let queue = s.farm.db.queue_depth().await?;
     let jobs = s.farm.db.job_counts().await?;
     let text = s.farm.metrics.render(&queue, &jobs);

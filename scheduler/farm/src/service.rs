@@ -81,6 +81,7 @@ fn spawn_workers(
             id: format!("{}-w{i}", cfg.worker_id),
             kinds: TaskKind::RENDER.to_vec(),
             lease_ms: cfg.lease_ms,
+            deadline_ms: cfg.task_deadline_ms,
             poll_ms: cfg.poll_ms,
             work_dir: cfg.work_dir.clone(),
             audience: cfg.audience.clone(),
@@ -96,10 +97,21 @@ fn spawn_workers(
     let (db, lease_ms, mut stop) = (farm.db.clone(), cfg.lease_ms, shutdown.subscribe());
     handles.push(tokio::spawn(async move {
         let every = Duration::from_millis((lease_ms / 2).clamp(200, 10_000) as u64);
+        let mut last_prune: Option<std::time::Instant> = None;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
                 _ = stop.changed() => break,
+            }
+            if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                last_prune = Some(std::time::Instant::now());
+                match db.prune_webhook_messages(now_ms()).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::debug!(messages = n, "pruned webhook ids past the replay window")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "pruning webhook ids failed"),
+                }
             }
             match db.reap_expired(now_ms()).await {
                 Ok(0) => {}
@@ -151,24 +163,38 @@ pub async fn start_serve_with(
         cfg.farm.lease_ms,
         shutdown.subscribe(),
     )));
+    let metrics_listener = match cfg.metrics_listen {
+        Some(m) => Some(
+            tokio::net::TcpListener::bind(m)
+                .await
+                .map_err(|e| anyhow::anyhow!("--metrics-listen {m}: {e}"))?,
+        ),
+        None => None,
+    };
+    let timeouts = cfg.http;
     let state = AppState {
         farm: farm.clone(),
         cfg: Arc::new(cfg),
         env: env.clone(),
     };
+    if let Some(l) = metrics_listener {
+        let metrics_addr = l.local_addr()?;
+        let app = super::server::metrics_router(state.clone());
+        handles.push(tokio::spawn(super::http::serve(
+            l,
+            app,
+            timeouts,
+            shutdown.subscribe(),
+        )));
+        tracing::info!(%metrics_addr, "serving /metrics without a token");
+    }
     let app = router(state);
-    let mut stop = shutdown.subscribe();
-    handles.push(tokio::spawn(async move {
-        let graceful = async move {
-            let _ = stop.changed().await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(graceful)
-            .await
-        {
-            tracing::error!(error = %e, "HTTP server stopped");
-        }
-    }));
+    handles.push(tokio::spawn(super::http::serve(
+        listener,
+        app,
+        timeouts,
+        shutdown.subscribe(),
+    )));
     tracing::info!(%addr, "serving");
     Ok(Running {
         addr: Some(addr),

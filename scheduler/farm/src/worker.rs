@@ -130,6 +130,9 @@ pub struct WorkerOptions {
     pub id: String,
     pub kinds: Vec<TaskKind>,
     pub lease_ms: i64,
+    /// Longest run of one attempt (ms): then the task fails retryably and its lease is
+    /// released, and the heartbeat never extends the lease past it.
+    pub deadline_ms: i64,
     pub poll_ms: u64,
     pub work_dir: PathBuf,
     /// How the push audience is computed (at stitch time).
@@ -214,12 +217,35 @@ async fn run_one(farm: &Farm, env: &Arc<RenderEnvLoader>, opts: &WorkerOptions, 
     };
     tokio::pin!(work);
     let beat = Duration::from_millis((opts.lease_ms / 3).max(100) as u64);
+    let deadline_at = now_ms().saturating_add(opts.deadline_ms);
+    let deadline = tokio::time::sleep(Duration::from_millis(opts.deadline_ms.max(0) as u64));
+    tokio::pin!(deadline);
     let mut lost = false;
     let outcome = loop {
         tokio::select! {
             res = &mut work => break res,
+            _ = &mut deadline => {
+                // The blocking work cannot be interrupted; it is abandoned (its scratch
+                // directory goes when it returns) and whatever it stores later is refused by
+                // the fenced completion, since the lease is given up here.
+                let msg = format!(
+                    "task deadline of {} s exceeded (--task-deadline-secs)",
+                    opts.deadline_ms as f64 / 1000.0
+                );
+                farm.metrics.inc(
+                    "quakecast_tasks_total",
+                    &[("kind", lease.kind.as_str()), ("outcome", "deadline")],
+                );
+                tracing::warn!(task = %lease.task_id, %msg);
+                if let Err(e) = farm.db.fail(&lease, &msg, true, 1000, now_ms()).await {
+                    tracing::warn!(task = %lease.task_id, error = %e, "recording the deadline failed");
+                }
+                return;
+            }
             _ = tokio::time::sleep(beat) => {
-                match farm.db.renew(&mut lease, opts.lease_ms, now_ms()).await {
+                // Never renew past the deadline: a worker stuck here loses the lease then.
+                let ttl = opts.lease_ms.min(deadline_at.saturating_sub(now_ms())).max(1);
+                match farm.db.renew(&mut lease, ttl, now_ms()).await {
                     Ok(true) => {}
                     Ok(false) => {
                         if !lost {
@@ -429,6 +455,25 @@ fn stored(v: &Value, field: &str) -> FarmResult<StoredObject> {
     })
 }
 
+/// A downloaded segment must be the object its task stored: same SHA-256 (and size). Anything
+/// else (a later writer of the key, a store that lost or changed it) is refused rather than
+/// stitched into a bulletin nobody rendered. Not retryable: the stored object does not heal;
+/// the job fails with this message for an operator.
+fn verify_segment(obj: &StoredObject, bytes: &[u8], task: &str) -> FarmResult<()> {
+    let got = sha256_hex(bytes);
+    if obj.sha256.is_empty() || got != obj.sha256 || bytes.len() as u64 != obj.bytes {
+        return Err(FarmError::Corrupt(format!(
+            "segment {} of task {task} is {} bytes with SHA-256 {got}; the task stored {} bytes \
+             with SHA-256 {:?}",
+            obj.key,
+            bytes.len(),
+            obj.bytes,
+            obj.sha256
+        )));
+    }
+    Ok(())
+}
+
 fn run_stitch(
     store: &dyn ObjectStore,
     job: &JobRow,
@@ -465,6 +510,7 @@ fn run_stitch(
             .ok_or_else(|| FarmError::Corrupt(format!("segment task {} has no result", t.id)))?;
         let obj = stored(result, "segment")?;
         let bytes = store.get_bytes(&obj.key)?;
+        verify_segment(&obj, &bytes, &t.id)?;
         let p = dir.join(format!("seg{:04}.mp4", t.seg_index));
         std::fs::write(&p, &bytes).map_err(|e| quakecast_core::Error::Io {
             path: p.display().to_string(),
@@ -699,6 +745,117 @@ mod tests {
             .unwrap();
         assert_eq!(out.render_secs, 30.0);
         assert_eq!(r.0.load(Ordering::SeqCst), 1);
+    }
+
+    /// A renderer that takes `0` to render (and renders nothing).
+    struct Sleepy(Duration);
+
+    impl SegmentRenderer for Sleepy {
+        fn render_segment(
+            &self,
+            _storyboard: &Storyboard,
+            _assets: &Assets,
+            _frames: Range<u32>,
+            _encode: &EncodeSettings,
+            _out: &Path,
+        ) -> quakecast_core::Result<RenderedSegment> {
+            std::thread::sleep(self.0);
+            Err(quakecast_core::Error::Tool {
+                tool: "sleepy",
+                message: "rendered nothing".into(),
+            })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_task_past_its_deadline_fails_retryably_and_releases_its_lease() {
+        use crate::db::NewJob;
+        use crate::model::JobSettings;
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("q.db").display()))
+            .await
+            .unwrap();
+        let farm = Farm {
+            db: db.clone(),
+            store: Arc::new(
+                quakecast_core::store::LocalDirStore::new(dir.path().join("s")).unwrap(),
+            ),
+            metrics: Arc::new(Metrics::default()),
+            wake: Arc::new(Notify::new()),
+        };
+        let event = quakecast_facts::parse_report(quakecast_core::SAMPLE_REPORT).unwrap();
+        let new = NewJob {
+            event,
+            format: "cenc".into(),
+            report: String::from_utf8(quakecast_core::SAMPLE_REPORT.to_vec()).unwrap(),
+            settings: JobSettings::default(),
+            auto_approve: false,
+            plan: vec![Segment {
+                index: 0,
+                start: 0,
+                end: 30,
+            }],
+            webhook: None,
+        };
+        let crate::db::IntakeOutcome::Created { job, .. } =
+            db.intake(&new, now_ms()).await.unwrap()
+        else {
+            panic!("not created");
+        };
+        // A long lease and a live heartbeat: only the deadline can end this attempt.
+        let lease = db
+            .claim("w", &[TaskKind::Segment], 60_000, now_ms())
+            .await
+            .unwrap()
+            .unwrap();
+        let env = Arc::new(RenderEnvLoader::with_renderer(
+            Arc::new(Sleepy(Duration::from_secs(3))),
+            Arc::new(Assets::default()),
+        ));
+        let opts = WorkerOptions {
+            id: "w".into(),
+            kinds: vec![TaskKind::Segment],
+            lease_ms: 60_000,
+            deadline_ms: 300,
+            poll_ms: 50,
+            work_dir: dir.path().join("work"),
+            audience: Arc::new(crate::audience::AudienceConfig::default()),
+        };
+        let t = Instant::now();
+        run_one(&farm, &env, &opts, lease).await;
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+        let tasks = db.tasks(&job.id).await.unwrap();
+        let seg = tasks.iter().find(|t| t.kind == TaskKind::Segment).unwrap();
+        assert_eq!(seg.state, TaskState::Pending, "{seg:?}");
+        assert_eq!(seg.lease_owner, None, "{seg:?}");
+        let err = seg.last_error.clone().unwrap_or_default();
+        assert!(err.contains("task deadline of 0.3 s exceeded"), "{err}");
+        // Released, not left to expire: another worker takes it after the retry backoff.
+        let again = db
+            .claim("w2", &[TaskKind::Segment], 60_000, now_ms() + 1_500)
+            .await
+            .unwrap();
+        assert!(again.is_some(), "the task is claimable again");
+    }
+
+    #[test]
+    fn a_segment_that_differs_from_its_recorded_hash_is_refused() {
+        let bytes = b"segment bytes";
+        let obj = StoredObject {
+            key: "bulletins/x/seg0000.mp4".into(),
+            url: String::new(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        };
+        verify_segment(&obj, bytes, "t1").unwrap();
+        let e = verify_segment(&obj, b"segment bytez", "t1").unwrap_err();
+        assert!(e.to_string().contains("the task stored 13 bytes"), "{e}");
+        assert!(!e.is_retryable());
+        let unrecorded = StoredObject {
+            sha256: String::new(),
+            ..obj
+        };
+        assert!(verify_segment(&unrecorded, bytes, "t1").is_err());
     }
 
     #[test]

@@ -18,6 +18,36 @@ pub const SECRET: &str = "whsec_KioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 pub const PUSH_SECRET: &str = "whsec_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 pub const REVIEWER_TOKEN: &str = "alice-token-0123456789";
 
+/// Whether this run is a CI run (`CI` set to anything but empty, `0` or `false`, as GitHub
+/// Actions, GitLab and most CI services set it).
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"))
+}
+
+/// A component a test needs (PostgreSQL, Chromium) is missing. Under CI the test fails: a CI
+/// run that passes must have run every test. Elsewhere the test is skipped and says so: on
+/// stderr (`--nocapture` shows it) and, when `QUAKECAST_SKIP_LOG` names a file, as a line
+/// appended there (`scripts/test.sh` prints that list at the end, so a green local run shows
+/// what it did not run).
+pub fn missing(test: &str, component: &str) {
+    assert!(
+        !under_ci(),
+        "{test}: {component} is required when CI is set; install it (scripts/setup.sh)"
+    );
+    let line = format!("SKIPPED {test}: {component}");
+    eprintln!("{line}");
+    if let Some(path) = std::env::var_os("QUAKECAST_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
+
 pub fn secret() -> Secret {
     Secret::parse(SECRET).expect("test secret")
 }
@@ -203,15 +233,31 @@ impl Proc {
         read(req.send(body))
     }
 
+    /// GET with the reviewer's token (every read of the API needs a reader or reviewer token).
     pub fn get(&self, path: &str) -> Resp {
-        read(agent().get(format!("{}{path}", self.base)).call())
+        self.get_as(path, Some(REVIEWER_TOKEN))
     }
 
+    /// GET with `token` as the bearer token, or none.
+    pub fn get_as(&self, path: &str, token: Option<&str>) -> Resp {
+        let mut req = agent().get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", &format!("Bearer {t}"));
+        }
+        read(req.call())
+    }
+
+    /// GET with the reviewer's token, the body as bytes.
     pub fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
-        let mut r = agent()
-            .get(format!("{}{path}", self.base))
-            .call()
-            .expect("GET");
+        self.get_bytes_as(path, Some(REVIEWER_TOKEN))
+    }
+
+    pub fn get_bytes_as(&self, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
+        let mut req = agent().get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", &format!("Bearer {t}"));
+        }
+        let mut r = req.call().expect("GET");
         let status = r.status().as_u16();
         let bytes = r
             .body_mut()
@@ -389,10 +435,14 @@ fn free_port() -> u16 {
 }
 
 impl Postgres {
-    /// `None` (the test is skipped, with a message) when Debian's postgresql is not installed.
+    /// `None` when Debian's postgresql is not installed: the test is skipped, and says so, or
+    /// fails under CI ([`missing`]).
     pub fn start() -> Option<Postgres> {
         let Some(bin) = pg_bin() else {
-            eprintln!("SKIPPED: no /usr/lib/postgresql/*/bin/initdb (apt-get install postgresql)");
+            missing(
+                "farm_pg",
+                "no /usr/lib/postgresql/*/bin/initdb (apt-get install postgresql)",
+            );
             return None;
         };
         let dir = tempfile::tempdir().expect("tempdir");

@@ -332,6 +332,30 @@ mod tests {
     }
 
     #[test]
+    fn short_or_non_ascii_times_are_errors_not_panics() {
+        let from = "<time><value>2019-07-06T03:19:53.040Z</value></time>";
+        assert!(SAMPLE.contains(from));
+        for bad in [
+            "2022",
+            "",
+            "20",
+            "２０１９-07-06T03:19:53Z",
+            "2019-07-06T03:19:53.04０Z",
+            "2019-07-06T03:19:5震",
+            "震",
+            "10000-01-01T00:00:00Z",
+            "2101-01-01T00:00:00Z",
+        ] {
+            let xml = SAMPLE.replace(from, &format!("<time><value>{bad}</value></time>"));
+            let e = event(&xml).expect_err(bad);
+            assert!(
+                e.field().is_some_and(|f| f.ends_with("time/value")),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
     fn usgs_quakeml_parses() {
         let e = event(SAMPLE).expect("parses");
         assert_eq!(e.source, Source::Usgs);

@@ -167,6 +167,23 @@ mod tests {
     }
 
     #[test]
+    fn far_future_or_past_times_are_out_of_range() {
+        // Year 10000, the largest i64 milliseconds, 2101, 1899.
+        for ms in [
+            253_402_300_800_000_i64,
+            i64::MAX,
+            4_133_980_800_000,
+            -2_240_524_800_000,
+        ] {
+            let v = with(usgs(), "/properties/time", Some(json!(ms)));
+            let e = parse(&v).expect_err(&ms.to_string());
+            assert_eq!(e.field(), Some("/properties/time"), "{ms}: {e}");
+        }
+        let v = with(usgs(), "/properties/updated", Some(json!(i64::MAX)));
+        assert!(parse(&v).is_err());
+    }
+
+    #[test]
     fn deleted_withdraws_the_event() {
         // A deleted feature needs only its id (USGS keeps the old values, possibly nulls).
         let v = with(

@@ -42,6 +42,12 @@ pub enum IntakeOutcome {
     Stale { newer: JobRow },
     /// The webhook id was used before with a different body.
     WebhookIdReused { webhook_id: String, job_id: String },
+    /// A report with this identity (source, event id, status, revision) was stored before with
+    /// different contents (another depth, magnitude, time…): nothing was stored. An agency that
+    /// corrects a report must give the correction a new revision; silently answering with the
+    /// old job would drop the correction, and overwriting it would change a bulletin that may
+    /// already be under review or pushed. See docs/farm.md, "Intake".
+    Conflict { job: JobRow },
     /// The event was withdrawn (before or after this report was sent); nothing was stored.
     Withdrawn { withdrawal: WithdrawalRow },
 }
@@ -49,6 +55,29 @@ pub enum IntakeOutcome {
 impl Db {
     /// Store a report's job, or find why not (duplicate, stale, webhook id reuse).
     pub async fn intake(&self, new: &NewJob, now: i64) -> FarmResult<IntakeOutcome> {
+        match self.intake_inner(new, now, true).await? {
+            Some(outcome) => Ok(outcome),
+            None => Err(FarmError::Corrupt(
+                "intake stopped before storing a new job".into(),
+            )),
+        }
+    }
+
+    /// Answer a report that needs no new job (a replayed webhook message, a duplicate, a stale
+    /// or conflicting report, a withdrawn event) without its plan: `None` when it would be a new
+    /// job, which the caller then plans and passes to [`Db::intake`]. The server calls this
+    /// before planning, so a replay costs a lookup, not a timeline and its speech synthesis.
+    /// `new.plan` and `new.settings.storyboard` are not looked at.
+    pub async fn intake_known(&self, new: &NewJob, now: i64) -> FarmResult<Option<IntakeOutcome>> {
+        self.intake_inner(new, now, false).await
+    }
+
+    async fn intake_inner(
+        &self,
+        new: &NewJob,
+        now: i64,
+        insert: bool,
+    ) -> FarmResult<Option<IntakeOutcome>> {
         let e = &new.event;
         let id = job_id_for(e);
         let source = source_str(e.source);
@@ -69,15 +98,15 @@ impl Db {
                 let job_id: String = row.try_get("job_id")?;
                 tx.rollback().await?;
                 if &seen_sha != sha {
-                    return Ok(IntakeOutcome::WebhookIdReused {
+                    return Ok(Some(IntakeOutcome::WebhookIdReused {
                         webhook_id: wid.clone(),
                         job_id,
-                    });
+                    }));
                 }
                 let job = self.job(&job_id).await?.ok_or_else(|| {
                     FarmError::Corrupt(format!("webhook {wid} points at missing job {job_id}"))
                 })?;
-                return Ok(IntakeOutcome::Duplicate { job });
+                return Ok(Some(IntakeOutcome::Duplicate { job }));
             }
         }
 
@@ -99,7 +128,7 @@ impl Db {
         // With the head row locked, a withdrawal of the event is either visible here or waits.
         if let Some(withdrawal) = withdrawal_row(&mut tx, source, &e.event_id).await? {
             tx.rollback().await?;
-            return Ok(IntakeOutcome::Withdrawn { withdrawal });
+            return Ok(Some(IntakeOutcome::Withdrawn { withdrawal }));
         }
 
         let existing: Option<String> = sqlx::query_scalar(
@@ -112,21 +141,29 @@ impl Db {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(job_id) = existing {
+            let job = self.job(&job_id).await?.ok_or_else(|| {
+                FarmError::Corrupt(format!("events row points at missing job {job_id}"))
+            })?;
+            if !same_report(&job.event, e) {
+                tx.rollback().await?;
+                return Ok(Some(IntakeOutcome::Conflict { job }));
+            }
             if let Some((wid, sha)) = &new.webhook {
                 insert_webhook(&mut tx, wid, sha, &job_id, now).await?;
             }
             tx.commit().await?;
-            let job = self.job(&job_id).await?.ok_or_else(|| {
-                FarmError::Corrupt(format!("events row points at missing job {job_id}"))
-            })?;
-            return Ok(IntakeOutcome::Duplicate { job });
+            return Ok(Some(IntakeOutcome::Duplicate { job }));
         }
         if head_rank > rank {
             tx.rollback().await?;
             let newer = self.job(&head_job).await?.ok_or_else(|| {
                 FarmError::Corrupt(format!("event head points at missing job {head_job}"))
             })?;
-            return Ok(IntakeOutcome::Stale { newer });
+            return Ok(Some(IntakeOutcome::Stale { newer }));
+        }
+        if !insert {
+            tx.rollback().await?;
+            return Ok(None);
         }
         if head_job != id {
             sqlx::query(
@@ -274,8 +311,26 @@ impl Db {
             .job(&id)
             .await?
             .ok_or_else(|| FarmError::Corrupt(format!("job {id} vanished after insert")))?;
-        Ok(IntakeOutcome::Created { job, superseded })
+        Ok(Some(IntakeOutcome::Created { job, superseded }))
     }
+}
+
+/// Whether two reports with one identity say the same: every field of the event, numbers equal
+/// to a nanodegree / a millionth (a stored event went through JSON once).
+pub fn same_report(a: &quakecast_facts::Event, b: &quakecast_facts::Event) -> bool {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-6;
+    a.source == b.source
+        && a.event_id == b.event_id
+        && a.status == b.status
+        && a.revision == b.revision
+        && a.origin_time == b.origin_time
+        && close(a.lat, b.lat)
+        && close(a.lon, b.lon)
+        && close(a.depth_km, b.depth_km)
+        && close(a.magnitude, b.magnitude)
+        && a.magnitude_type == b.magnitude_type
+        && a.region == b.region
+        && a.revised == b.revised
 }
 
 /// The older jobs of an event a new head supersedes ([`JobEvent::Superseded`]): the live ones,

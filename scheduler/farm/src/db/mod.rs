@@ -189,6 +189,27 @@ impl Db {
     }
 }
 
+/// How long a webhook message id is remembered, ms. A message is accepted only within
+/// [`crate::webhook::DEFAULT_TOLERANCE_SECS`] of its timestamp, before or after, so a replay is
+/// refused by its timestamp after twice that; an hour is well past it (and past clock skew).
+pub const WEBHOOK_RETENTION_MS: i64 = 3_600_000;
+// A replay must still be recognised while its timestamp is accepted.
+const _: () = assert!(WEBHOOK_RETENTION_MS > 2 * 1000 * crate::webhook::DEFAULT_TOLERANCE_SECS);
+
+impl Db {
+    /// Forget the webhook message ids received before `now - WEBHOOK_RETENTION_MS` (past the
+    /// replay window); the number removed. Run by every process's reaper.
+    pub async fn prune_webhook_messages(&self, now: i64) -> FarmResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM webhook_messages WHERE received_at < $1")
+                .bind(now.saturating_sub(WEBHOOK_RETENTION_MS))
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
 async fn insert_webhook(
     tx: &mut Tx,
     wid: &str,
@@ -299,11 +320,12 @@ mod tests {
             .iter()
             .map(|m| (m.version, &*m.description))
             .collect();
-        assert_eq!(found, [(1, "farm"), (2, "withdrawals")]);
+        assert_eq!(found, [(1, "farm"), (2, "withdrawals"), (3, "report rank")]);
         let sql: Vec<&str> = MIGRATOR.iter().map(|m| m.sql.as_str()).collect();
         assert!(sql[0].contains("CREATE TABLE jobs"), "{}", sql[0]);
         assert!(sql[1].contains("CREATE TABLE withdrawals"));
         assert!(sql[1].contains("CREATE TABLE retractions"));
+        assert!(sql[2].contains("4294967296"), "official = 2^32 + revision");
         assert!(
             MIGRATOR.iter().all(|m| !m.no_tx),
             "each file runs in one transaction"
@@ -363,7 +385,11 @@ mod tests {
             // Twice: the second start finds everything adopted and applied.
             for _ in 0..2 {
                 let db = Db::connect(&url).await.expect("connect adopts");
-                assert_eq!(recorded(&db).await, [(1, true), (2, true)], "{legacy}");
+                assert_eq!(
+                    recorded(&db).await,
+                    [(1, true), (2, true), (3, true)],
+                    "{legacy}"
+                );
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM retractions")
                     .fetch_one(db.pool())
                     .await
@@ -375,9 +401,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn webhook_ids_are_pruned_past_the_replay_window() {
+        let db = Db::connect("sqlite::memory:").await.expect("connect");
+        let mut tx = db.begin().await.expect("tx");
+        insert_webhook(&mut tx, "old", "sha", "j1", 1_000)
+            .await
+            .expect("old");
+        insert_webhook(&mut tx, "new", "sha", "j1", 1_000 + WEBHOOK_RETENTION_MS)
+            .await
+            .expect("new");
+        tx.commit().await.expect("commit");
+        let now = 2_000 + WEBHOOK_RETENTION_MS;
+        assert_eq!(db.prune_webhook_messages(now).await.expect("prune"), 1);
+        let left: Vec<String> =
+            sqlx::query_scalar("SELECT webhook_id FROM webhook_messages ORDER BY webhook_id")
+                .fetch_all(db.pool())
+                .await
+                .expect("rows");
+        assert_eq!(left, ["new"]);
+    }
+
+    #[tokio::test]
     async fn a_fresh_database_is_migrated_without_the_legacy_table() {
         let db = Db::connect("sqlite::memory:").await.expect("connect");
-        assert_eq!(recorded(&db).await, [(1, true), (2, true)]);
+        assert_eq!(recorded(&db).await, [(1, true), (2, true), (3, true)]);
         let legacy: i64 = sqlx::query_scalar(AssertSqlSafe(db.dialect().table_exists_sql()))
             .bind(LEGACY_MIGRATIONS_TABLE)
             .fetch_one(db.pool())
