@@ -73,6 +73,9 @@ def request(method, url, body=None, headers=None, timeout=30):
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
+    except (OSError, urllib.error.URLError):
+        # Refused or reset: the service is restarting (one of the drill's faults).
+        return None, b""
 
 
 def pct(values, p):
