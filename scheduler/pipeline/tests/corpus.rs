@@ -37,7 +37,7 @@ struct Entry {
 }
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenes/tests/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenes/tests/corpus")
 }
 
 fn env() -> RenderEnv {
