@@ -247,6 +247,45 @@ pub fn decode_frame_yuv420p(path: &Path, n: u32, width: u32, height: u32) -> Res
     Ok(out)
 }
 
+/// Still pictures of `path` at `times` (seconds), scaled to `width` pixels wide, as JPEG bytes in
+/// the same order: one ffmpeg run, each still seeked to on its own input (`-ss` before `-i`
+/// seeks by key frame and decodes only up to the time, not the whole video).
+pub fn stills_jpeg(path: &Path, times: &[f64], width: u32) -> Result<Vec<Vec<u8>>> {
+    let dir = tempfile::tempdir().map_err(|e| Error::Tool {
+        tool: "ffmpeg",
+        message: format!("scratch directory for stills: {e}"),
+    })?;
+    let mut cmd = Command::new(ffmpeg_path());
+    cmd.args(["-hide_banner", "-loglevel", "error", "-y"]);
+    for t in times {
+        cmd.args(["-ss", &format!("{:.3}", t.max(0.0))])
+            .arg("-i")
+            .arg(path);
+    }
+    for (i, _) in times.iter().enumerate() {
+        cmd.args([
+            "-map",
+            &format!("{i}:v:0"),
+            "-frames:v",
+            "1",
+            "-vf",
+            &format!("scale={width}:-2"),
+            "-q:v",
+            "4",
+        ])
+        .arg(dir.path().join(format!("{i}.jpg")));
+    }
+    run("ffmpeg", &mut cmd)?;
+    (0..times.len())
+        .map(|i| {
+            std::fs::read(dir.path().join(format!("{i}.jpg"))).map_err(|e| Error::Tool {
+                tool: "ffmpeg",
+                message: format!("still {i} of {}: {e}", path.display()),
+            })
+        })
+        .collect()
+}
+
 /// Integrated loudness (LUFS) and true peak (dBTP) of `path`'s audio, read by ffmpeg's EBU R128
 /// meter (`ebur128=peak=true`).
 pub fn loudness(path: &Path) -> Result<(f64, f64)> {

@@ -16,6 +16,7 @@
 pub mod audience;
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod dialect;
 pub mod error;

@@ -36,6 +36,8 @@ pub struct AppState {
     pub cfg: Arc<ServeConfig>,
     /// Map data and gazetteer for the facts computed at intake.
     pub env: Arc<super::worker::RenderEnvLoader>,
+    /// The review queue every open console follows ([`super::console::LiveQueue`]).
+    pub live: Arc<super::console::LiveQueue>,
 }
 
 /// A refusal or failure as the API reports it.
@@ -64,7 +66,7 @@ impl ApiError {
         self
     }
 
-    fn with_extra(mut self, extra: Value) -> Self {
+    pub(crate) fn with_extra(mut self, extra: Value) -> Self {
         self.extra = Some(extra);
         self
     }
@@ -129,7 +131,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub type ApiResult<T> = Result<T, ApiError>;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -142,6 +144,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}/reject", post(reject))
         .route("/v1/withdrawals/{source}/{event_id}", get(get_withdrawal))
         .route("/v1/review/queue", get(review_queue))
+        .route("/v1/review/stream", get(super::console::stream))
+        .route("/v1/review/jobs/{id}", get(super::console::job))
+        .route("/v1/jobs/{id}/map.svg", get(super::console::map_svg))
+        .route("/v1/jobs/{id}/keyframes/{n}", get(super::console::keyframe))
+        .route(
+            "/v1/jobs/{id}/push-copy",
+            post(super::console::edit_push_copy),
+        )
         .route("/review", get(review_page))
         .route("/review.js", get(review_js))
         .route("/review.css", get(review_css))
@@ -520,7 +530,7 @@ fn secs_between(a: Option<i64>, b: Option<i64>) -> Option<f64> {
     Some((b? - a?) as f64 / 1000.0)
 }
 
-fn link(s: &AppState, path: String) -> String {
+pub(crate) fn link(s: &AppState, path: String) -> String {
     match &s.cfg.public_url {
         Some(base) => format!("{base}{path}"),
         None => path,
@@ -528,7 +538,7 @@ fn link(s: &AppState, path: String) -> String {
 }
 
 /// A job's media link, signed for [`VIEW_LINK_TTL_SECS`] (a player cannot send a token).
-fn media_link(s: &AppState, job_id: &str, path: String) -> String {
+pub(crate) fn media_link(s: &AppState, job_id: &str, path: String) -> String {
     let q = s
         .cfg
         .links
@@ -657,7 +667,7 @@ fn view(
     })
 }
 
-async fn load_job(s: &AppState, id: &str) -> ApiResult<JobRow> {
+pub(crate) async fn load_job(s: &AppState, id: &str) -> ApiResult<JobRow> {
     s.farm
         .db
         .job(id)
@@ -687,7 +697,7 @@ async fn get_audit(
 }
 
 /// Read an object through the store (on a blocking thread: S3 and disk are synchronous).
-async fn object(s: &AppState, key: String) -> ApiResult<Vec<u8>> {
+pub(crate) async fn object(s: &AppState, key: String) -> ApiResult<Vec<u8>> {
     let store = s.farm.store.clone();
     tokio::task::spawn_blocking(move || store.get_bytes(&key))
         .await
@@ -695,7 +705,7 @@ async fn object(s: &AppState, key: String) -> ApiResult<Vec<u8>> {
         .map_err(ApiError::from)
 }
 
-fn bytes_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
+pub(crate) fn bytes_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
@@ -783,7 +793,7 @@ async fn get_hls(
 
 /// `?exp=…&sig=…` of a signed media link.
 #[derive(Debug, Default, serde::Deserialize)]
-struct LinkQuery {
+pub struct LinkQuery {
     exp: Option<String>,
     sig: Option<String>,
 }
@@ -797,7 +807,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The reader named by the request's bearer token: a reviewer or a `--reader`.
-fn reader(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
+pub(crate) fn reader(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
     let token = bearer(headers).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -819,7 +829,7 @@ fn reader(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
 
 /// A job's media may be read with a reader token or a signed link for that job; returns the
 /// link's query when the request came signed (a playlist passes it on to its segments).
-fn media_access(
+pub(crate) fn media_access(
     s: &AppState,
     headers: &HeaderMap,
     q: &LinkQuery,
@@ -844,7 +854,7 @@ fn media_access(
 // ---- review --------------------------------------------------------------------------------
 
 /// The reviewer named by the request's bearer token.
-fn reviewer(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
+pub(crate) fn reviewer(s: &AppState, headers: &HeaderMap) -> ApiResult<String> {
     if s.cfg.reviewers.is_empty() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -940,17 +950,38 @@ async fn decide(
             Ok(Json(json!({"job": job_view(s, &job).await?})))
         }
         Err(DecideError::NotFound) => Err(ApiError::not_found(&format!("job {id:?}"))),
-        Err(DecideError::WrongState(state)) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_awaiting_review",
-            format!(
-                "job {id} is {}; only a job awaiting review can be decided",
-                state.as_str()
-            ),
-        )
-        .with_extra(json!({"state": state}))),
+        Err(DecideError::WrongState(state)) => Err(decided_already(s, id, state).await),
         Err(DecideError::Db(e)) => Err(e.into()),
     }
+}
+
+/// The refusal of a decision (or an edit) on a job no longer awaiting review: who decided it,
+/// when, and what it is now, so a second reviewer knows at once why nothing happened.
+pub(crate) async fn decided_already(s: &AppState, id: &str, state: JobState) -> ApiError {
+    let job = s.farm.db.job(id).await.ok().flatten();
+    let by = job.as_ref().and_then(|j| j.reviewer.clone());
+    let at = job.as_ref().and_then(|j| j.decided_at);
+    let ago = at.map(|t| (now_ms() - t).max(0) / 1000);
+    let message = match (&by, ago) {
+        (Some(who), Some(secs)) => {
+            let verb = match state {
+                JobState::Rejected => "rejected",
+                JobState::Approved | JobState::Pushed => "approved",
+                _ => "decided",
+            };
+            format!(
+                "job {id} was already {verb} by {who} {secs} s ago (it is {} now); only a job \
+                 awaiting review can be decided",
+                state.as_str()
+            )
+        }
+        _ => format!(
+            "job {id} is {}; only a job awaiting review can be decided",
+            state.as_str()
+        ),
+    };
+    ApiError::new(StatusCode::CONFLICT, "not_awaiting_review", message)
+        .with_extra(json!({"state": state, "decided_by": by, "decided_at_ms": at}))
 }
 
 async fn approve(
@@ -996,7 +1027,7 @@ async fn review_queue(State(s): State<AppState>, headers: HeaderMap) -> ApiResul
 
 /// The audience as the reviewer sees it: per tier, users (with a user index), the
 /// gazetteer-based exposure and the number of H3 cells.
-fn review_audience(job: &JobRow) -> Value {
+pub(crate) fn review_audience(job: &JobRow) -> Value {
     let Some(a) = job
         .result
         .as_ref()
@@ -1021,14 +1052,14 @@ fn review_audience(job: &JobRow) -> Value {
         "kind": a["kind"],
         "epicentral_intensity": a["epicentral_intensity"],
         "users_by_tier": sum["users"]["by_tier"],
-        "population_by_tier (gazetteer)": sum["exposure"]["gazetteer_based"]["by_tier"],
+        "population_by_tier (gazetteer)": super::console::gazetteer_by_tier(a),
         "h3_cells_by_tier": cells,
         "h3_resolution": a["tier_cells"]["h3_resolution"],
     })
 }
 
 /// The facts a bulletin states, for the reviewer to check against the report.
-fn facts(job: &JobRow) -> Value {
+pub(crate) fn facts(job: &JobRow) -> Value {
     let e = &job.event;
     let model = quakecast_facts::intensity::IntensityModel::for_event(e);
     let sb = job.settings.storyboard(e);

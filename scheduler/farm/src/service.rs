@@ -176,6 +176,7 @@ pub async fn start_serve_with(
         farm: farm.clone(),
         cfg: Arc::new(cfg),
         env: env.clone(),
+        live: Arc::new(super::console::LiveQueue::new(shutdown.subscribe())),
     };
     if let Some(l) = metrics_listener {
         let metrics_addr = l.local_addr()?;
