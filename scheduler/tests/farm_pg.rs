@@ -561,3 +561,130 @@ fn s3_store_uploads_large_files_in_parts() {
     assert!(store.exists("bulletins/small.json").expect("exists"));
     assert!(!store.exists("bulletins/none.json").expect("exists"));
 }
+
+/// Follow `GET /v1/review/stream` on a plain socket; send each `event: queue` snapshot (with the
+/// local time it arrived, ms since the epoch) to the returned channel.
+fn follow_review_stream(base: &str) -> std::sync::mpsc::Receiver<(i64, serde_json::Value)> {
+    use std::io::{BufRead, BufReader, Write};
+    let addr = base.trim_start_matches("http://").to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut sock = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        sock,
+        "GET /v1/review/stream HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {REVIEWER_TOKEN}\r\n\r\n"
+    )
+    .expect("request");
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(sock);
+        let mut event = String::new();
+        let mut line = String::new();
+        while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
+            let l = line.trim_end();
+            if let Some(e) = l.strip_prefix("event: ") {
+                event = e.to_string();
+            } else if let Some(d) = l.strip_prefix("data: ") {
+                if event == "queue" {
+                    let v = serde_json::from_str(d).unwrap_or(serde_json::Value::Null);
+                    if tx.send((now_ms(), v)).is_err() {
+                        return;
+                    }
+                }
+            }
+            line.clear();
+        }
+    });
+    rx
+}
+
+/// The review console's live queue in the distributed mode: the job is rendered by a worker in
+/// another process (PostgreSQL, S3), and the console's event stream on `serve` still announces it
+/// once it is ready; the console's view, map and key frames read it back from PostgreSQL and S3.
+#[test]
+fn review_stream_announces_a_job_a_separate_worker_finished() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s3 = S3Server::start(&dir.path().join("s3"), "bulletins");
+    let env = s3.env();
+    let env_ref: Vec<(&str, String)> = env.iter().map(|(k, v)| (*k, v.clone())).collect();
+    let mut serve_args = vec!["serve".to_string()];
+    serve_args.extend(common_flags(dir.path(), &pg.url, "s3://bulletins/farm"));
+    serve_args.extend(serve_flags(10));
+    serve_args.extend(["--workers".to_string(), "0".to_string()]);
+    let srv = spawn(dir.path(), "serve", &serve_args, &env_ref);
+    let stream = follow_review_stream(&srv.base);
+    let (_, first) = stream
+        .recv_timeout(Duration::from_secs(10))
+        .expect("first snapshot");
+    assert_eq!(first["jobs"], json!([]), "{first}");
+
+    let id = srv.post_event(&report("T-LIVE", "official", 0)).body["job"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mut worker = vec!["worker".to_string()];
+    worker.extend(common_flags(dir.path(), &pg.url, "s3://bulletins/farm"));
+    let _w = spawn(dir.path(), "worker", &worker, &env_ref);
+    let t = Instant::now();
+    let seen_ms = loop {
+        let left = Duration::from_secs(240).saturating_sub(t.elapsed());
+        let (at, snap) = stream.recv_timeout(left).expect("a snapshot with the job");
+        let listed = snap["jobs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|j| j["id"] == id.as_str());
+        if listed {
+            break at;
+        }
+    };
+    let j = srv.job(&id);
+    assert_eq!(j["state"], "awaiting_review");
+    let ready = j["timings"]["ready_at_ms"].as_i64().expect("ready_at_ms");
+    let latency = seen_ms - ready;
+    eprintln!("console (distributed): ready in a worker process → on the stream in {latency} ms");
+    assert!((0..5_000).contains(&latency), "{latency} ms");
+
+    let v = srv.get(&format!("/v1/review/jobs/{id}")).body;
+    let c = &v["console"];
+    assert!(c["tiers"].as_array().is_some_and(|t| !t.is_empty()), "{c}");
+    assert!(
+        c["sentences"]["zh"]
+            .as_array()
+            .is_some_and(|s| s.len() >= 3),
+        "{c}"
+    );
+    let (status, svg) = srv.get_bytes(&format!("/v1/jobs/{id}/map.svg?lang=zh"));
+    assert_eq!(status, 200);
+    let svg = String::from_utf8_lossy(&svg);
+    assert!(
+        svg.contains("class=\"cell\"") && svg.contains("有感"),
+        "{}",
+        &svg[..svg.len().min(400)]
+    );
+    // A key frame, cut from the video in S3 and kept there.
+    let link = c["keyframes"][1]["url"].as_str().expect("key frame link");
+    let (status, jpg) = srv.get_bytes_as(link, None);
+    assert_eq!(status, 200);
+    assert!(jpg.starts_with(&[0xff, 0xd8]), "a JPEG");
+    assert!(
+        walk(&s3.root)
+            .iter()
+            .any(|p| p.ends_with("keyframes/01.jpg")),
+        "still kept in the bucket"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}

@@ -590,8 +590,23 @@ fn duty_reviewer_console_in_chromium() {
     srv.wait_state(&official, &["pushed"], Duration::from_secs(60));
 
     // 7. Keyboard reject needs a reason: R alone asks for one, then R rejects.
+    // Two waiting at once: the stronger one (M 6.6, intensity IX) is listed first although it
+    // came second.
     let c = job_id(&srv.post_event(&report("T-CONSOLE-2", "official", 0)));
+    let big = job_id(&srv.post_event(&report_with("T-BIG", "official", 6.6, 29.70)));
     srv.wait_state(&c, &["awaiting_review"], Duration::from_secs(240));
+    srv.wait_state(&big, &["awaiting_review"], Duration::from_secs(240));
+    driver.wait_all("#queue .entry", 2, Duration::from_secs(10));
+    let order: Vec<String> = driver
+        .all("#queue .entry")
+        .iter()
+        .filter_map(|el| driver.attr(el, "data-job").as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        order,
+        vec![big.clone(), c.clone()],
+        "queue order by urgency"
+    );
     let e = driver.wait_all(
         &format!("#queue .entry[data-job='{c}']"),
         1,
