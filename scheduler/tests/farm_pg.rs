@@ -567,7 +567,7 @@ fn s3_store_uploads_large_files_in_parts() {
 fn follow_review_stream(base: &str) -> std::sync::mpsc::Receiver<(i64, serde_json::Value)> {
     use std::io::{BufRead, BufReader, Write};
     let addr = base.trim_start_matches("http://").to_string();
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
     let mut sock = std::net::TcpStream::connect(&addr).expect("connect");
     write!(
         sock,
