@@ -37,6 +37,8 @@ pub use quakecast_scenes::settings::{
 #[derive(Clone, Debug, PartialEq)]
 pub struct SegmentReport {
     pub frames: u32,
+    /// Frames actually rendered: a run of equal draw lists is rendered once and repeated.
+    pub rendered_frames: u32,
     /// Seconds spent building draw lists, rendering and reading back.
     pub render_secs: f64,
     /// Seconds blocked on ffmpeg (writing into its full pipe, and waiting for it to finish).

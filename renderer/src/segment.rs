@@ -1,4 +1,6 @@
 //! One segment of a bulletin: storyboard frames → GPU → I420 → ffmpeg → `<out>` (MP4).
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::Path;
 use std::time::Instant;
@@ -91,17 +93,40 @@ pub fn render_segment_with(
     let mut encoder = SegmentEncoder::start(encode, out)?;
     let font = renderer.font().clone();
     let mut next = frames.start;
-    let lists = frames.clone().map(|n| storyboard.frame(n, assets, &font));
+    // A run of frames with equal draw lists (a card that has settled, a held map) is rendered
+    // once and its planes fed to the encoder again for each repeat: the pixels of a draw list
+    // depend on nothing else, so the video is the same, byte for byte.
+    let runs: RefCell<VecDeque<u32>> = RefCell::default();
+    let mut source = frames
+        .clone()
+        .map(|n| storyboard.frame(n, assets, &font))
+        .peekable();
+    let lists = std::iter::from_fn(|| {
+        let list = source.next()?;
+        let mut run = 1u32;
+        while source.peek() == Some(&list) {
+            source.next();
+            run += 1;
+        }
+        runs.borrow_mut().push_back(run);
+        Some(list)
+    });
+    let mut rendered = 0u32;
     renderer.render_frames(lists, Readback::Yuv420p, |yuv| {
-        encoder.write_frame(&yuv)?;
-        progress(next);
-        next += 1;
+        let run = runs.borrow_mut().pop_front().unwrap_or(1);
+        rendered += 1;
+        for _ in 0..run {
+            encoder.write_frame(&yuv)?;
+            progress(next);
+            next += 1;
+        }
         Ok(())
     })?;
     let summary = encoder.finish()?;
     let total = t0.elapsed().as_secs_f64();
     Ok(SegmentReport {
         frames: summary.frames,
+        rendered_frames: rendered,
         render_secs: (total - summary.wait_secs).max(0.0),
         encode_wait_secs: summary.wait_secs,
         bytes: summary.bytes,

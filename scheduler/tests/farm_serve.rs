@@ -1210,7 +1210,10 @@ fn the_review_page_forbids_framing_and_inline_code() {
     let (_, js) = srv.get_bytes_as("/review.js", None);
     let js = String::from_utf8(js).expect("utf8");
     // The token lives in session storage only; local storage keeps nothing but the language.
-    assert!(js.contains("sessionStorage.setItem(\"quakecast-token\""), "{js}");
+    assert!(
+        js.contains("sessionStorage.setItem(\"quakecast-token\""),
+        "{js}"
+    );
     for (at, _) in js.match_indices("localStorage") {
         let rest = &js[at..];
         assert!(
