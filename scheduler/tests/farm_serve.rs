@@ -1224,3 +1224,57 @@ fn the_review_page_forbids_framing_and_inline_code() {
         );
     }
 }
+
+/// A revised report re-renders only the segments whose pictures changed: the others are copied
+/// from the segment cache (keyed by a hash of their draw lists, encoder settings and renderer).
+#[test]
+fn a_revision_reuses_the_segments_whose_pictures_did_not_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let srv = sqlite_serve(dir.path(), 1, 10, &[]);
+    let segs = |j: &serde_json::Value| -> Vec<(bool, f64)> {
+        j["progress"]["segments"]
+            .as_array()
+            .expect("segments")
+            .iter()
+            .map(|s| {
+                (
+                    s["reused"].as_bool().unwrap_or(false),
+                    s["wall_secs"].as_f64().unwrap_or(0.0),
+                )
+            })
+            .collect()
+    };
+    let mut jobs = Vec::new();
+    for (status, revision) in [("automatic", 0), ("official", 0), ("official", 1)] {
+        let r = srv.post_event(&report("T-REUSE", status, revision));
+        let id = r.body["job"]["id"].as_str().expect("id").to_string();
+        let j = srv.wait_state(&id, &["awaiting_review"], Duration::from_secs(240));
+        let s = segs(&j);
+        eprintln!(
+            "{status} r{revision}: {} frames, segments reused {:?}, wall {:.2} s, render {:.2} s",
+            j["timeline"]["total_frames"],
+            s.iter().map(|x| x.0).collect::<Vec<_>>(),
+            s.iter().map(|x| x.1).sum::<f64>(),
+            j["timings"]["render_secs"].as_f64().unwrap_or(0.0)
+        );
+        jobs.push((j, s));
+    }
+    // The first report renders everything.
+    assert!(jobs[0].1.iter().all(|s| !s.0), "{:?}", jobs[0].1);
+    // The later ones reuse what did not change, and each stitched video is whole.
+    let reused: usize = jobs[1..]
+        .iter()
+        .map(|(_, s)| s.iter().filter(|x| x.0).count())
+        .sum();
+    assert!(
+        reused >= 1,
+        "nothing reused: {:?}",
+        jobs.iter().map(|j| &j.1).collect::<Vec<_>>()
+    );
+    for (j, _) in &jobs {
+        let (status, bytes) =
+            srv.get_bytes(&format!("/v1/jobs/{}/video", j["id"].as_str().expect("id")));
+        assert_eq!(status, 200);
+        assert!(bytes.len() > 1000);
+    }
+}

@@ -23,6 +23,59 @@ pub trait SegmentRenderer: Send + Sync {
         encode: &EncodeSettings,
         out: &Path,
     ) -> Result<RenderedSegment>;
+
+    /// A key for the segment file this renderer would make of `frames`: equal keys mean equal
+    /// files, so a worker may reuse a stored segment instead of rendering it again (a revised
+    /// report whose header changed but whose map did not). `None` (the default): never reuse.
+    fn content_key(
+        &self,
+        _storyboard: &Storyboard,
+        _assets: &Assets,
+        _frames: Range<u32>,
+        _encode: &EncodeSettings,
+    ) -> Option<String> {
+        None
+    }
+}
+
+/// Bump when rendering changes what the same draw list looks like (shaders, anti-aliasing,
+/// colour conversion, encoder options): segment files cached under an older epoch are then
+/// never reused.
+pub const SEGMENT_CACHE_EPOCH: u32 = 1;
+
+/// SHA-256 (hex) of the segment's inputs: the epoch, the renderer's identity, the encoder
+/// settings and each frame's draw list, in order. The frame numbers themselves are left out:
+/// the same pictures at other times (a timeline shifted by whole segments) are the same file.
+pub fn segment_content_key<I>(identity: &str, encode: &EncodeSettings, lists: I) -> String
+where
+    I: IntoIterator<Item = quakecast_scenes::DrawList>,
+{
+    use sha2::{Digest, Sha256};
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.update(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = HashWriter(Sha256::new());
+    h.0.update(format!(
+        "quakecast-segment/{SEGMENT_CACHE_EPOCH}\n{identity}\n{} {} {} {} {} {}\n",
+        encode.preset, encode.crf, encode.fps, encode.width, encode.height, encode.keyint
+    ));
+    for list in lists {
+        // Writing into a hasher cannot fail; a list that would not serialise hashes as far as
+        // it got plus a marker, which still separates it from other lists.
+        if serde_json::to_writer(&mut h, &list).is_err() {
+            h.0.update(b"\0unserialisable");
+        }
+        h.0.update(b"\n");
+    }
+    let digest = h.0.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What rendering one segment cost and which adapter and font did it (for the task's result).

@@ -588,6 +588,7 @@ fn view(
                 "worker": t.result.as_ref().and_then(|r| r["worker"].as_str().map(str::to_string))
                     .or_else(|| t.lease_owner.clone()),
                 "wall_secs": t.result.as_ref().and_then(|r| r["wall_secs"].as_f64()),
+                "reused": t.result.as_ref().and_then(|r| r["reused"].as_bool()),
                 "last_error": t.last_error,
             })
         })

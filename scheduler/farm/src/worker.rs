@@ -375,8 +375,39 @@ fn run_segment(
     }
     let index = lease.seg_index as u32;
     let mp4 = dir.join(format!("seg{index:04}.mp4"));
-    let report =
-        renderer.render_segment(&storyboard, &assets, start..end, &settings.encode(), &mp4)?;
+    let encode = settings.encode();
+    // A segment whose draw lists, encoder settings and renderer are those of one already in the
+    // store (an earlier revision of the report) is copied, not rendered again.
+    let t_key = Instant::now();
+    let content = renderer.content_key(&storyboard, &assets, start..end, &encode);
+    let key_secs = t_key.elapsed().as_secs_f64();
+    let cached = content.as_deref().map(segment_cache_keys);
+    let reused = match &cached {
+        Some((video, info)) => reuse_segment(store, video, info, &mp4),
+        None => None,
+    };
+    let was_reused = reused.is_some();
+    let report = match reused {
+        Some(r) => r,
+        None => {
+            let r = renderer.render_segment(&storyboard, &assets, start..end, &encode, &mp4)?;
+            if let Some((video, info)) = &cached {
+                // Best effort: a failed cache write only costs a later render.
+                let info_json = json!({
+                    "adapter": r.adapter, "adapter_backend": r.adapter_backend,
+                    "adapter_device_type": r.adapter_device_type, "font": r.font,
+                    "render_secs": r.render_secs,
+                });
+                let put = store.put_file(video, &mp4, "video/mp4").and_then(|_| {
+                    store.put_bytes(info, info_json.to_string().as_bytes(), "application/json")
+                });
+                if let Err(e) = put {
+                    tracing::warn!(error = %e, "segment cache: not stored");
+                }
+            }
+            r
+        }
+    };
     let keys = keys_for(job);
     let segment = store.put_file(&keys.segment(index), &mp4, "video/mp4")?;
     let ts = dir.join(segment_name(index));
@@ -386,8 +417,11 @@ fn run_segment(
         "segment": segment,
         "ts": ts_obj,
         "frames": [start, end],
-        "render_secs": report.render_secs,
+        "render_secs": if was_reused { 0.0 } else { report.render_secs },
         "encode_wait_secs": report.encode_wait_secs,
+        "reused": was_reused,
+        "content_key": content,
+        "content_key_secs": key_secs,
         "wall_secs": t.elapsed().as_secs_f64(),
         "worker": worker,
         "adapter": report.adapter,
@@ -395,6 +429,39 @@ fn run_segment(
         "adapter_device_type": report.adapter_device_type,
         "font": report.font,
     }))
+}
+
+/// Where a segment of content key `key` is cached: the MP4 and a note of what rendered it.
+fn segment_cache_keys(key: &str) -> (String, String) {
+    (
+        format!("cache/segments/{key}.mp4"),
+        format!("cache/segments/{key}.json"),
+    )
+}
+
+/// The cached segment copied to `mp4`, with what rendered it; `None` when it is not cached (or
+/// cannot be read: then it is rendered again).
+fn reuse_segment(
+    store: &dyn ObjectStore,
+    video: &str,
+    info: &str,
+    mp4: &Path,
+) -> Option<RenderedSegment> {
+    if !store.exists(info).ok()? {
+        return None;
+    }
+    let note: Value = serde_json::from_slice(&store.get_bytes(info).ok()?).ok()?;
+    let bytes = store.get_bytes(video).ok()?;
+    std::fs::write(mp4, bytes).ok()?;
+    let s = |k: &str| note[k].as_str().unwrap_or_default().to_string();
+    Some(RenderedSegment {
+        render_secs: note["render_secs"].as_f64().unwrap_or(0.0),
+        encode_wait_secs: 0.0,
+        adapter: s("adapter"),
+        adapter_backend: s("adapter_backend"),
+        adapter_device_type: s("adapter_device_type"),
+        font: s("font"),
+    })
 }
 
 fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Value> {

@@ -76,4 +76,28 @@ impl SegmentRenderer for GpuSegments {
             font: self.font.path().display().to_string(),
         })
     }
+
+    fn content_key(
+        &self,
+        storyboard: &Storyboard,
+        assets: &Assets,
+        frames: Range<u32>,
+        encode: &EncodeSettings,
+    ) -> Option<String> {
+        let a = self.gpu.summary();
+        let identity = format!(
+            "quakecast {} | {} {} {} | {}",
+            env!("CARGO_PKG_VERSION"),
+            a.name,
+            a.backend,
+            a.device_type,
+            self.font.path().display()
+        );
+        let font = &*self.font;
+        Some(quakecast_core::render::segment_content_key(
+            &identity,
+            encode,
+            frames.map(|n| storyboard.frame(n, assets, font)),
+        ))
+    }
 }
