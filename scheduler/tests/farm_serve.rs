@@ -475,19 +475,36 @@ fn hls_playlist_grows_and_its_first_segment_plays_before_the_last_is_rendered() 
     std::fs::create_dir_all(&hls).expect("dir");
     std::fs::write(hls.join("index.m3u8"), &playlist).expect("write");
     std::fs::write(hls.join("seg0000.ts"), &seg).expect("write");
-    // ffprobe reads the partial playlist and decodes the first segment.
-    let out = Command::new("ffprobe")
+    // ffprobe reads the partial playlist and decodes the first segment. The first segment is
+    // one second: ffprobe must not wait for more of a live playlist than that (small probe),
+    // and it is killed if it hangs, so the test fails instead of waiting forever.
+    let mut child = Command::new("ffprobe")
         .args([
             "-v",
             "error",
+            "-analyzeduration",
+            "300000",
+            "-probesize",
+            "4096",
             "-show_entries",
             "stream=codec_name,width,height",
             "-of",
             "csv=p=0",
         ])
         .arg(hls.join("index.m3u8"))
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("ffprobe");
+    let t = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if t.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("ffprobe hung on the partial playlist:\n{playlist}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("ffprobe");
     assert!(
         out.status.success(),
         "{}",

@@ -70,6 +70,40 @@ pub fn plan_segments(
         .collect()
 }
 
+/// [`plan_segments`] with a short first segment of `first` frames (rounded up to `align`), so a
+/// player has the start of the bulletin as soon as one short render is done (the farm's
+/// progressive HLS); the rest is split as [`plan_segments`] splits it into `segments - 1`.
+/// Without room for it (one segment, or a bulletin shorter than `first + min_frames`) it is
+/// [`plan_segments`].
+pub fn plan_segments_fast_start(
+    total_frames: u32,
+    segments: u32,
+    min_frames: u32,
+    align: u32,
+    first: u32,
+) -> Vec<Segment> {
+    let align = align.max(1);
+    let first = first.max(1).div_ceil(align) * align;
+    if segments < 2 || total_frames < first + min_frames.max(1) {
+        return plan_segments(total_frames, segments, min_frames, align);
+    }
+    std::iter::once(Segment {
+        index: 0,
+        start: 0,
+        end: first,
+    })
+    .chain(
+        plan_segments(total_frames - first, segments - 1, min_frames, align)
+            .into_iter()
+            .map(|s| Segment {
+                index: s.index + 1,
+                start: s.start + first,
+                end: s.end + first,
+            }),
+    )
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +145,24 @@ mod tests {
         let segs = plan_segments(90, 8, 30, 1);
         assert_eq!(segs.len(), 3);
         assert!(plan_segments(0, 4, 30, 30).is_empty());
+    }
+
+    #[test]
+    fn a_fast_start_has_a_short_first_segment_and_covers_the_rest() {
+        let segs = plan_segments_fast_start(748, 4, 30, 30, 30);
+        check_cover(748, &segs);
+        assert_eq!(segs.len(), 4);
+        assert_eq!((segs[0].start, segs[0].end), (0, 30));
+        assert!(segs[1..].iter().all(|s| s.start % 30 == 0 && s.len() >= 30));
+        // No room: the plain plan.
+        assert_eq!(
+            plan_segments_fast_start(40, 4, 30, 30, 30),
+            plan_segments(40, 4, 30, 30)
+        );
+        assert_eq!(
+            plan_segments_fast_start(748, 1, 30, 30, 30),
+            plan_segments(748, 1, 30, 30)
+        );
         assert_eq!(plan_segments(10, 4, 30, 30).len(), 1);
     }
 }

@@ -27,7 +27,7 @@ use super::http::{buffer_body, BodyLimits};
 use super::model::{Decision, JobRow, JobState, TaskKind, TaskRow, TaskState};
 use super::webhook::SignedHeaders;
 use super::worker::{hls_key, keys_for, Farm};
-use quakecast_core::plan::plan_segments;
+use quakecast_core::plan::plan_segments_fast_start;
 
 /// What every handler sees.
 #[derive(Clone)]
@@ -339,9 +339,12 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
             )
         })?
     };
-    let plan = plan_segments(
+    // The first segment is one second: the progressive HLS playlist can be played as soon as
+    // it is rendered, while the other segments follow.
+    let plan = plan_segments_fast_start(
         storyboard.total_frames,
         settings.segments,
+        settings.fps,
         settings.fps,
         settings.fps,
     );
