@@ -41,6 +41,11 @@ pub enum LayerKind {
     /// The ten-dash line (十段线) in the South China Sea: thin closed polygons, filled and
     /// outlined in the boundary colour; see [`Assets::with_south_china_sea`].
     Dashes,
+    /// China's county-level borders (lines, closed rings), from [`Assets::with_counties`]; drawn
+    /// only at regional zooms.
+    County,
+    /// Active fault traces (open lines), from [`Assets::with_faults`] (GEM GAF-DB).
+    Fault,
 }
 
 /// Douglas–Peucker tolerances of the levels of detail, in degrees of latitude (1° ≈ 111 km).
@@ -339,6 +344,11 @@ pub struct Assets {
     /// provinces and English country names from [`Assets::from_sources`], countries with
     /// Chinese names from [`Assets::with_south_china_sea`].
     pub regions: crate::regions::Regions,
+    /// Active faults ([`Assets::with_faults`]); empty: no fault layer and no nearest fault.
+    pub faults: Vec<crate::faults::Fault>,
+    /// The elevation grid the maps shade as terrain relief ([`Assets::with_relief`]); `None`:
+    /// flat maps.
+    pub relief: Option<std::sync::Arc<crate::elevation::Dem>>,
 }
 
 impl Assets {
@@ -360,6 +370,8 @@ impl Assets {
             regions: crate::regions::Regions::default()
                 .with_provinces(decode_echarts_map(china_provinces_echarts_js)?)
                 .with_english_names(world_countries_topojson)?,
+            faults: Vec::new(),
+            relief: None,
         })
     }
 
@@ -408,6 +420,37 @@ impl Assets {
     /// place name: which county holds the epicentre.
     pub fn with_counties(mut self, counties_json: &str) -> Result<Assets, MapError> {
         self.regions = std::mem::take(&mut self.regions).with_counties(counties_json)?;
+        let rings: Vec<Vec<Pt>> = self
+            .regions
+            .counties
+            .iter()
+            .flat_map(|c| c.rings.iter())
+            .map(|r| r.iter().map(|&(lon, lat)| [lon, lat]).collect())
+            .collect();
+        self.map
+            .layers
+            .retain(|l| l.kind != Some(LayerKind::County));
+        self.map
+            .layers
+            .push(line_layer(LayerKind::County, rings, true, COUNTY_LODS));
+        Ok(self)
+    }
+
+    /// Shade the maps with the terrain relief of `dem` (hillshade, see the scenes' map).
+    pub fn with_relief(mut self, dem: std::sync::Arc<crate::elevation::Dem>) -> Assets {
+        self.relief = Some(dem);
+        self
+    }
+
+    /// Add the active faults (contents of [`crate::faults::FAULTS_FILE`]): the fault layer and
+    /// the traces [`crate::faults::nearest_fault`] searches.
+    pub fn with_faults(mut self, gem_geojson: &str) -> Result<Assets, MapError> {
+        self.faults = crate::faults::decode_gem_faults(gem_geojson)?;
+        let lines: Vec<Vec<Pt>> = self.faults.iter().map(|f| f.points.clone()).collect();
+        self.map.layers.retain(|l| l.kind != Some(LayerKind::Fault));
+        self.map
+            .layers
+            .push(line_layer(LayerKind::Fault, lines, false, FAULT_LODS));
         Ok(self)
     }
 
@@ -740,6 +783,41 @@ fn layer_from_arcs(
         rings: full.iter().map(|r| to_f32(r)).collect(),
         lods,
     })
+}
+
+/// Levels of detail of the county layer: the finer half of [`LOD_TOLERANCES_DEG`] (the layer is
+/// only drawn where a view spans at most a few hundred kilometres).
+const COUNTY_LODS: usize = 7;
+/// Levels of the fault layer (drawn up to national views).
+const FAULT_LODS: usize = LOD_TOLERANCES_DEG.len();
+
+/// A layer of rings (`closed`) or lines, each simplified on its own at the first `levels`
+/// tolerances of [`LOD_TOLERANCES_DEG`]. Keeps no full-resolution copy (`rings` empty): these
+/// layers are only drawn, never tested for containment.
+fn line_layer(kind: LayerKind, lines: Vec<Vec<Pt>>, closed: bool, levels: usize) -> MapLayer {
+    let lods = LOD_TOLERANCES_DEG[..levels]
+        .iter()
+        .map(|&tol| {
+            let simple: Vec<Vec<Pt>> = lines
+                .iter()
+                .map(|l| {
+                    if closed {
+                        simplify_ring(l, f64::from(tol))
+                    } else if tol > 0.0 {
+                        simplify(l, f64::from(tol))
+                    } else {
+                        l.clone()
+                    }
+                })
+                .collect();
+            make_lod(tol, simple, closed)
+        })
+        .collect();
+    MapLayer {
+        kind: Some(kind),
+        rings: Vec::new(),
+        lods,
+    }
 }
 
 fn to_f32(r: &[Pt]) -> Vec<[f32; 2]> {

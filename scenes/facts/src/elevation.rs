@@ -39,6 +39,11 @@ pub const MIN_VALID_FRACTION: f64 = 0.8;
 /// DEMs of the same place differ by more than that, so the last digit would be noise.
 pub const ELEVATION_ROUND_M: f64 = 10.0;
 
+/// The mean from a grid coarser than the circle ([`ElevationSummary::interpolated`], ETOPO5's
+/// 9 km cells) is stated to this many metres: its cells average terrain that varies by hundreds
+/// of metres within them.
+pub const ELEVATION_ROUND_COARSE_M: f64 = 100.0;
+
 /// The void value of SRTM `.hgt` tiles.
 pub const HGT_VOID: i16 = -32768;
 
@@ -116,16 +121,37 @@ pub struct ElevationSummary {
     /// Lowest and highest valid cell, metres: kept for the record and for checks, not said.
     pub min_m: f64,
     pub max_m: f64,
-    /// Valid cells averaged: how much data the mean rests on.
+    /// Valid cells averaged: how much data the mean rests on (bilinear samples when
+    /// `interpolated`).
     pub cells: usize,
     /// The radius averaged over, km.
     pub radius_km: f64,
+    /// The DEM's name and resolution ("ETOPO5 (NOAA NGDC, 1988)", "5′ (≈9 km)") when it came
+    /// with them (the bundled grid); `None` for an operator's `--dem` file.
+    #[serde(default)]
+    pub source: Option<DemSource>,
+    /// The grid is coarser than the circle: the mean is of heights interpolated bilinearly on a
+    /// 0.5 km lattice inside the circle, not of cells ([`Dem::mean_within`]).
+    #[serde(default)]
+    pub interpolated: bool,
+}
+
+/// Where a DEM came from, for the bulletin's source line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemSource {
+    pub name: String,
+    pub resolution: String,
 }
 
 impl ElevationSummary {
     /// The mean to [`ELEVATION_ROUND_M`] metres, as the bulletin states it.
     pub fn rounded_m(&self) -> i64 {
-        ((self.mean_m / ELEVATION_ROUND_M).round() * ELEVATION_ROUND_M) as i64
+        let step = if self.interpolated {
+            ELEVATION_ROUND_COARSE_M
+        } else {
+            ELEVATION_ROUND_M
+        };
+        ((self.mean_m / step).round() * step) as i64
     }
 }
 
@@ -146,6 +172,8 @@ pub struct Dem {
     dy: f64,
     /// `nrows × ncols` heights in metres, row-major, north row first; NaN where void.
     heights: Vec<f32>,
+    /// Name and resolution, when known ([`Dem::with_source`]).
+    source: Option<DemSource>,
 }
 
 impl fmt::Debug for Dem {
@@ -234,6 +262,7 @@ impl Dem {
             dx: geo.dx,
             dy: geo.dy,
             heights,
+            source: None,
         })
     }
 
@@ -272,6 +301,164 @@ impl Dem {
             dx: step,
             dy: step,
             heights,
+            source: None,
+        })
+    }
+
+    /// A raw grid of little-endian `i16` metres (`ncols × nrows`, row 0 northernmost, column
+    /// 0 westernmost), cell `(r, c)` centred at `(lon0 + c·dx, lat0 − r·dy)`: what
+    /// `scripts/dem.py` writes to `data/dem/etopo5.i16` from ETOPO5. [`HGT_VOID`] is a void.
+    pub fn from_i16_le(
+        ncols: usize,
+        nrows: usize,
+        [lon0, lat0]: [f64; 2],
+        [dx, dy]: [f64; 2],
+        bytes: &[u8],
+    ) -> Result<Dem, DemError> {
+        let expected = ncols.saturating_mul(nrows).saturating_mul(2);
+        if ncols == 0 || nrows == 0 || bytes.len() != expected {
+            return Err(DemError::ValueCount {
+                nrows,
+                ncols,
+                expected: expected / 2,
+                found: bytes.len() / 2,
+            });
+        }
+        if !(dx > 0.0 && dy > 0.0 && lon0.is_finite() && lat0.is_finite()) {
+            return Err(DemError::Header {
+                line: 0,
+                reason: format!("cell size {dx} × {dy} or origin ({lon0}, {lat0}) is not valid"),
+            });
+        }
+        let heights = bytes
+            .chunks_exact(2)
+            .map(|b| match i16::from_le_bytes([b[0], b[1]]) {
+                HGT_VOID => f32::NAN,
+                v => f32::from(v),
+            })
+            .collect();
+        Ok(Dem {
+            ncols,
+            nrows,
+            lon0,
+            lat0,
+            dx,
+            dy,
+            heights,
+            source: None,
+        })
+    }
+
+    /// The bundled grid: `meta_json` is `data/dem/meta.json` as `scripts/dem.py` writes it
+    /// (`ncols`, `nrows`, `lon0`, `lat0`, `dx`, `dy`, `source`, `resolution`), `bytes` the
+    /// [`Dem::from_i16_le`] grid it describes.
+    pub fn from_bundled(meta_json: &str, bytes: &[u8]) -> Result<Dem, DemError> {
+        let meta: serde_json::Value =
+            serde_json::from_str(meta_json).map_err(|e| DemError::Header {
+                line: 0,
+                reason: format!("meta.json is not JSON: {e}"),
+            })?;
+        let num = |k: &str| {
+            meta[k].as_f64().ok_or_else(|| DemError::Header {
+                line: 0,
+                reason: format!("meta.json has no number `{k}`"),
+            })
+        };
+        let dem = Dem::from_i16_le(
+            num("ncols")? as usize,
+            num("nrows")? as usize,
+            [num("lon0")?, num("lat0")?],
+            [num("dx")?, num("dy")?],
+            bytes,
+        )?;
+        Ok(dem.with_source(
+            meta["source"].as_str().unwrap_or("bundled DEM"),
+            meta["resolution"].as_str().unwrap_or(""),
+        ))
+    }
+
+    /// This DEM, labelled with its name and resolution (stated beside the facts it gives).
+    pub fn with_source(mut self, name: &str, resolution: &str) -> Dem {
+        self.source = Some(DemSource {
+            name: name.to_string(),
+            resolution: resolution.to_string(),
+        });
+        self
+    }
+
+    pub fn source(&self) -> Option<&DemSource> {
+        self.source.as_ref()
+    }
+
+    /// The height at `(lat, lon)` interpolated bilinearly between the four nearest cell
+    /// centres, metres; `None` outside the grid or next to a void.
+    pub fn height_bilinear(&self, lat: f64, lon: f64) -> Option<f64> {
+        let lon = self.lon_in_frame(lon);
+        let fc = (lon - self.lon0) / self.dx;
+        let fr = (self.lat0 - lat) / self.dy;
+        if !(fc.is_finite() && fr.is_finite()) {
+            return None;
+        }
+        let (c0, r0) = (fc.floor(), fr.floor());
+        let (tc, tr) = (fc - c0, fr - r0);
+        // A global grid wraps in longitude; otherwise the last column is the edge.
+        let wraps = (self.ncols as f64 * self.dx - 360.0).abs() < self.dx / 2.0;
+        let col = |c: f64| -> Option<usize> {
+            if wraps {
+                Some((c as i64).rem_euclid(self.ncols as i64) as usize)
+            } else {
+                (0.0..self.ncols as f64).contains(&c).then_some(c as usize)
+            }
+        };
+        let row = |r: f64| (0.0..self.nrows as f64).contains(&r).then_some(r as usize);
+        let (ca, cb) = (col(c0)?, col(c0 + 1.0).or(col(c0))?);
+        let (ra, rb) = (row(r0)?, row(r0 + 1.0).or(row(r0))?);
+        let h = |r: usize, c: usize| {
+            let v = self.heights[r * self.ncols + c];
+            (!v.is_nan()).then_some(f64::from(v))
+        };
+        let top = h(ra, ca)? * (1.0 - tc) + h(ra, cb)? * tc;
+        let bottom = h(rb, ca)? * (1.0 - tc) + h(rb, cb)? * tc;
+        Some(top * (1.0 - tr) + bottom * tr)
+    }
+
+    /// The mean of [`Dem::height_bilinear`] on a lattice of `step_km` inside the circle: the
+    /// mean within a radius smaller than a few cells (a 5 km circle on a 9 km grid).
+    fn mean_interpolated(&self, lat: f64, lon: f64, radius_km: f64) -> Option<ElevationSummary> {
+        let step_km = 0.5;
+        let n = (radius_km / step_km).ceil() as i64;
+        let (mut total, mut valid) = (0usize, 0usize);
+        let (mut sum, mut min, mut max) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
+        for i in -n..=n {
+            for j in -n..=n {
+                let (e, nn) = (i as f64 * step_km, j as f64 * step_km);
+                let d = e.hypot(nn);
+                if d > radius_km {
+                    continue;
+                }
+                total += 1;
+                let az = e.atan2(nn).to_degrees();
+                let (plon, plat) = crate::geo::destination(lon, lat, az, d);
+                let Some(v) = self.height_bilinear(plat, plon) else {
+                    continue;
+                };
+                valid += 1;
+                sum += v;
+                min = min.min(v);
+                max = max.max(v);
+            }
+        }
+        if total == 0 || (valid as f64) < MIN_VALID_FRACTION * total as f64 {
+            return None;
+        }
+        Some(ElevationSummary {
+            mean_m: sum / valid as f64,
+            min_m: min,
+            max_m: max,
+            cells: valid,
+            radius_km,
+            source: self.source.clone(),
+            interpolated: true,
         })
     }
 
@@ -311,9 +498,11 @@ impl Dem {
     }
 
     /// The mean of the valid cells whose centre lies within `radius_km` (great-circle) of
-    /// `(lat, lon)`. `None` when the circle is not wholly inside the grid (or takes in a pole),
-    /// when no cell centre falls in it (a radius under the cell size), or when fewer than
-    /// [`MIN_VALID_FRACTION`] of its cells are valid.
+    /// `(lat, lon)`; on a grid too coarse for the circle (cells of 2 km or more and fewer than
+    /// 12 cell centres in the circle, a 5 km circle on ETOPO5's 9 km cells) the mean of bilinear heights on a 0.5 km lattice
+    /// inside it instead ([`ElevationSummary::interpolated`]). `None` when the circle is not
+    /// wholly inside the grid (or takes in a pole), or when fewer than [`MIN_VALID_FRACTION`]
+    /// of its cells (samples) are valid.
     pub fn mean_within(&self, lat: f64, lon: f64, radius_km: f64) -> Option<ElevationSummary> {
         if !(lat.is_finite() && lon.is_finite() && radius_km.is_finite() && radius_km > 0.0) {
             return None;
@@ -362,6 +551,14 @@ impl Dem {
                 max = max.max(v);
             }
         }
+        // On a coarse grid (cells of 2 km or more: ETOPO5's 9 km) a circle holding fewer cell
+        // centres than this is averaged by interpolation; finer grids keep counting cells.
+        const MIN_CELLS: usize = 12;
+        const COARSE_CELL_KM: f64 = 2.0;
+        let cell_km = (self.dx * lat.to_radians().cos()).max(self.dy) * 111.195;
+        if total < MIN_CELLS && cell_km >= COARSE_CELL_KM {
+            return self.mean_interpolated(lat, lon, radius_km);
+        }
         if total == 0 || (valid as f64) < MIN_VALID_FRACTION * total as f64 {
             return None;
         }
@@ -371,6 +568,8 @@ impl Dem {
             max_m: max,
             cells: valid,
             radius_km,
+            source: self.source.clone(),
+            interpolated: false,
         })
     }
 
@@ -635,10 +834,38 @@ mod tests {
             max_m: m,
             cells: 1,
             radius_km: 5.0,
+            source: None,
+            interpolated: false,
         };
         assert_eq!(s(2534.9).rounded_m(), 2530);
         assert_eq!(s(2535.0).rounded_m(), 2540);
         assert_eq!(s(-14.0).rounded_m(), -10);
         assert_eq!(s(4.9).rounded_m(), 0);
+        let coarse = ElevationSummary {
+            interpolated: true,
+            ..s(2125.1)
+        };
+        assert_eq!(coarse.rounded_m(), 2100, "a 9 km grid's mean to 100 m");
+    }
+
+    /// A 3 × 3 grid of 1° cells rising 100 m per column eastward: bilinear heights, a global
+    /// grid's wrap, and the interpolated mean of a circle smaller than a cell.
+    #[test]
+    fn bilinear_heights_and_the_mean_of_a_small_circle_on_a_coarse_grid() {
+        let bytes: Vec<u8> = (0..3)
+            .flat_map(|_| [0i16, 100, 200])
+            .flat_map(i16::to_le_bytes)
+            .collect();
+        let dem = Dem::from_i16_le(3, 3, [100.0, 31.0], [1.0, 1.0], &bytes)
+            .unwrap()
+            .with_source("test", "1°");
+        assert_eq!(dem.height_bilinear(30.0, 100.5), Some(50.0));
+        assert_eq!(dem.height_bilinear(30.3, 101.25), Some(125.0));
+        assert_eq!(dem.height_bilinear(30.0, 103.0), None, "outside");
+        let m = dem.mean_within(30.0, 101.0, 5.0).expect("interpolated");
+        assert!(m.interpolated);
+        assert!((m.mean_m - 100.0).abs() < 0.5, "{}", m.mean_m);
+        assert_eq!(m.source.as_ref().map(|s| s.name.as_str()), Some("test"));
+        assert!(Dem::from_i16_le(3, 3, [100.0, 31.0], [1.0, 1.0], &bytes[..10]).is_err());
     }
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::elevation::{Dem, ElevationSummary, ELEVATION_RADIUS_KM};
+use crate::faults::NearestFault;
 use crate::history::{Catalog, History};
 use crate::intensity::IntensitySummary;
 use crate::nearby::Nearby;
@@ -30,6 +31,11 @@ pub struct Facts {
     /// map data is loaded. `serde(default)`: facts stored before this field existed still load.
     #[serde(default)]
     pub place: PlaceName,
+    /// The mapped active fault nearest the epicentre within
+    /// [`crate::faults::NEAR_FAULT_KM`] ([`crate::faults::nearest_fault`]); its strike orients
+    /// the intensity ellipses. `None` without fault data or with no fault that near.
+    #[serde(default)]
+    pub fault: Option<NearestFault>,
 }
 
 impl Facts {
@@ -41,6 +47,7 @@ impl Facts {
             history: None,
             elevation: None,
             place: PlaceName::from_report(event),
+            fault: None,
         }
     }
 
@@ -48,12 +55,25 @@ impl Facts {
     /// history when a catalogue is given.
     pub fn compute(event: &Event, assets: &Assets, catalog: Option<&Catalog>) -> Facts {
         let nearby = crate::nearby::nearby(event, assets);
+        let fault = crate::faults::nearest_fault(
+            &assets.faults,
+            event.lon,
+            event.lat,
+            crate::faults::NEAR_FAULT_KM,
+        );
+        let mut model = crate::intensity::IntensityModel::for_event(event);
+        if let Some(f) = &fault {
+            model = model.with_strike(f.strike_deg);
+        }
+        let mut intensity = crate::intensity::summary_of(&model);
+        intensity.seats = crate::intensity::seats_by_level(&model, &assets.seats);
         Facts {
             nearby: (!nearby.is_empty()).then_some(nearby),
-            intensity: Some(crate::intensity::summary(event)),
+            intensity: Some(intensity),
             history: catalog.map(|c| crate::history::history(event, c)),
             elevation: None,
             place: crate::placename::place_name(event, assets),
+            fault,
         }
     }
 

@@ -43,7 +43,187 @@ pub struct CatalogEvent {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
     pub events: Vec<CatalogEvent>,
+    /// What it is, when known (the bundled catalogue's `meta.json`); `None` for an operator's
+    /// `--catalog` file, which is taken as complete from [`MIN_MAGNITUDE`].
+    #[serde(default)]
+    pub info: Option<CatalogInfo>,
 }
+
+/// What a catalogue is: its name for the screen, the magnitude it is complete from (the
+/// bulletin counts from the higher of that and [`MIN_MAGNITUDE`], and says so), and its last
+/// event (a window reaching past it is said to end there).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogInfo {
+    /// "ISC Bulletin".
+    pub source: String,
+    /// The lowest magnitude it holds (3.5 for the bundled ISC extract).
+    pub min_magnitude: f64,
+    /// Its last event's origin time.
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// Bytes per record of a packed catalogue ([`PackedCatalog`]).
+pub const PACKED_RECORD_BYTES: usize = 24;
+const PACKED_HEADER_BYTES: usize = 16;
+
+/// A catalogue as `scripts/catalog.py` packs it for fast start-up (`data/catalog/isc.qcat`):
+/// a 16-byte header (`QCAT`, u32 version 1, u32 record count, u32 minimum magnitude × 10), then
+/// records sorted by time, 24 bytes each, little-endian: i64 Unix seconds, f32 latitude, f32
+/// longitude, f32 depth km (NaN when unknown), f32 magnitude. 1.6 million events take 39 MB
+/// and [`PackedCatalog::around`] answers a bulletin's query in milliseconds.
+#[derive(Clone, PartialEq)]
+pub struct PackedCatalog {
+    times: Vec<i64>,
+    /// `[lat, lon, depth, mag]` per event.
+    rows: Vec<[f32; 4]>,
+    pub info: CatalogInfo,
+}
+
+impl std::fmt::Debug for PackedCatalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackedCatalog")
+            .field("events", &self.times.len())
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PackedCatalog {
+    /// Decode a packed catalogue; `source` names it on screen. Errors say what is wrong (line 0:
+    /// the header, else the record number).
+    pub fn from_bytes(bytes: &[u8], source: &str) -> Result<PackedCatalog, CatalogError> {
+        let bad = |line: usize, reason: String| CatalogError { line, reason };
+        if bytes.len() < PACKED_HEADER_BYTES || &bytes[..4] != b"QCAT" {
+            return Err(bad(0, "not a packed catalogue (no `QCAT` header)".into()));
+        }
+        let u32_at =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let (version, count, min10) = (u32_at(4), u32_at(8) as usize, u32_at(12));
+        if version != 1 {
+            return Err(bad(
+                0,
+                format!("packed catalogue version {version}, expected 1"),
+            ));
+        }
+        let body = &bytes[PACKED_HEADER_BYTES..];
+        if body.len() != count.saturating_mul(PACKED_RECORD_BYTES) {
+            return Err(bad(
+                0,
+                format!(
+                    "header says {count} records ({} bytes) but {} bytes follow",
+                    count.saturating_mul(PACKED_RECORD_BYTES),
+                    body.len()
+                ),
+            ));
+        }
+        let mut times = Vec::with_capacity(count);
+        let mut rows = Vec::with_capacity(count);
+        let f = |b: &[u8], i: usize| f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        for (k, r) in body.chunks_exact(PACKED_RECORD_BYTES).enumerate() {
+            let t = i64::from_le_bytes(r[..8].try_into().unwrap_or_default());
+            let row = [f(r, 8), f(r, 12), f(r, 16), f(r, 20)];
+            if times.last().is_some_and(|&p| t < p) {
+                return Err(bad(k + 1, "records are not sorted by time".into()));
+            }
+            if !(row[0].abs() <= 90.0 && row[1].abs() <= 180.0 && row[3].is_finite()) {
+                return Err(bad(k + 1, format!("impossible record {row:?}")));
+            }
+            times.push(t);
+            rows.push(row);
+        }
+        let last = times.last().and_then(|&t| DateTime::from_timestamp(t, 0));
+        Ok(PackedCatalog {
+            times,
+            rows,
+            info: CatalogInfo {
+                source: source.to_string(),
+                min_magnitude: f64::from(min10) / 10.0,
+                last,
+            },
+        })
+    }
+
+    /// Events held.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// The events within `radius_km` of `(lon, lat)` with origin times in `[from, to]`, as a
+    /// [`Catalog`] carrying this one's [`CatalogInfo`].
+    pub fn around(
+        &self,
+        lon: f64,
+        lat: f64,
+        radius_km: f64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Catalog {
+        let lo = self.times.partition_point(|&t| t < from.timestamp());
+        let hi = self.times.partition_point(|&t| t <= to.timestamp());
+        let dlat = (radius_km / 111.195) as f32 + 0.01;
+        let mut events = Vec::new();
+        for k in lo..hi.max(lo) {
+            let [la, lo_, depth, mag] = self.rows[k];
+            if (la - lat as f32).abs() > dlat {
+                continue;
+            }
+            let (la, lo_) = (f64::from(la), f64::from(lo_));
+            if distance_km((lon, lat), (lo_, la)) > radius_km {
+                continue;
+            }
+            let Some(time) = DateTime::from_timestamp(self.times[k], 0) else {
+                continue;
+            };
+            events.push(CatalogEvent {
+                time,
+                lat: la,
+                lon: lo_,
+                depth_km: depth.is_finite().then_some(f64::from(depth)),
+                magnitude: f64::from(mag),
+                place: String::new(),
+            });
+        }
+        Catalog {
+            events,
+            info: Some(self.info.clone()),
+        }
+    }
+
+    /// The catalogue a bulletin of `event` needs: [`RADIUS_KM`] and [`YEARS`] up to the event
+    /// (and the [`SAME_EVENT_SECS`] after it, for the event itself).
+    pub fn for_event(&self, event: &Event) -> Catalog {
+        let (start, end) = window(event);
+        self.around(event.lon, event.lat, RADIUS_KM, start, end)
+    }
+}
+
+/// The history window of `event`: [`YEARS`] years before it to [`SAME_EVENT_SECS`] after.
+pub fn window(event: &Event) -> (DateTime<Utc>, DateTime<Utc>) {
+    let end = event
+        .origin_time
+        .checked_add_signed(chrono::Duration::seconds(SAME_EVENT_SECS))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let start = event
+        .origin_time
+        .checked_sub_months(Months::new(12 * YEARS))
+        .unwrap_or(event.origin_time);
+    (start, end)
+}
+
+/// An earlier quake to draw on the maps.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuakeDot {
+    pub lon: f64,
+    pub lat: f64,
+    pub magnitude: f64,
+}
+
+/// Dots kept per bulletin at most (the largest).
+pub const MAX_DOTS: usize = 300;
 
 /// The largest earthquake of the window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,6 +243,16 @@ pub struct History {
     pub radius_km: f64,
     pub years: u32,
     pub min_magnitude: f64,
+    /// The catalogue's name ("ISC Bulletin"); `None`: the operator's file.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The catalogue ends before the window does (its last event's time): the count covers
+    /// the window only up to it.
+    #[serde(default)]
+    pub ends: Option<DateTime<Utc>>,
+    /// The counted quakes, largest first (at most [`MAX_DOTS`]), for the maps.
+    #[serde(default)]
+    pub dots: Vec<QuakeDot>,
 }
 
 impl History {
@@ -86,11 +276,16 @@ impl History {
         mag: impl Fn(f64) -> String,
         spoken: bool,
     ) -> String {
+        let min = if self.min_magnitude.fract() == 0.0 {
+            int(self.min_magnitude as u32)
+        } else {
+            mag(self.min_magnitude)
+        };
         let mut s = format!(
             "震中周边{}公里内近{}年来发生{}级以上地震共{}次",
             int(self.radius_km as u32),
             int(self.years),
-            int(self.min_magnitude as u32),
+            min,
             if spoken && self.count == 2 {
                 "两".to_string()
             } else {
@@ -124,8 +319,41 @@ impl History {
             }
             None => {}
         }
+        if let Some(end) = self.ends {
+            let t = crate::time::beijing_time_of(end);
+            if spoken {
+                s.push_str(&format!(
+                    "（目录截至{}年{}月）",
+                    crate::zh::zh_digits(&t.year().to_string()),
+                    int(t.month())
+                ));
+            } else {
+                s.push_str(&format!("（目录截至{}年{}月）", t.year(), t.month()));
+            }
+        }
         s.push('。');
         s
+    }
+
+    /// The source line under the numbers: "据ISC Bulletin地震目录（收录3.5级以上）统计".
+    pub fn source_zh(&self) -> String {
+        match &self.source {
+            Some(src) => format!(
+                "据{src}地震目录统计（目录收录{:.1}级以上；CENC按3级以上统计）",
+                self.min_magnitude
+            ),
+            None => "据运营方提供的地震目录统计".to_string(),
+        }
+    }
+
+    pub fn source_en(&self) -> String {
+        match &self.source {
+            Some(src) => format!(
+                "Counted in the {src} (it holds M{:.1} and above)",
+                self.min_magnitude
+            ),
+            None => "Counted in the operator's earthquake catalogue".to_string(),
+        }
     }
 
     /// "Since 2017: 79 earthquakes of M3+ within 200 km; the largest is this one."
@@ -134,6 +362,9 @@ impl History {
             "{} earthquakes of M{}+ within {} km in the past {} years",
             self.count, self.min_magnitude, self.radius_km, self.years
         );
+        if let Some(end) = self.ends {
+            s.push_str(&format!(" (catalogue to {})", end.format("%Y-%m")));
+        }
         match &self.largest {
             Some(l) if l.is_this_event => s.push_str("; the largest is this one."),
             Some(l) => s.push_str(&format!(
@@ -152,18 +383,16 @@ impl History {
 pub fn history(event: &Event, catalog: &Catalog) -> History {
     // Checked: `history` takes any event (a far-future time must not panic; intake refuses
     // such times, but this is a library function).
-    let end = event
-        .origin_time
-        .checked_add_signed(chrono::Duration::seconds(SAME_EVENT_SECS))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
-    let start = event
-        .origin_time
-        .checked_sub_months(Months::new(12 * YEARS))
-        .unwrap_or(event.origin_time);
+    let (start, end) = window(event);
+    let min_magnitude = catalog
+        .info
+        .as_ref()
+        .map_or(MIN_MAGNITUDE, |i| i.min_magnitude.max(MIN_MAGNITUDE));
+    let mut dots: Vec<QuakeDot> = Vec::new();
     let mut count = 0;
     let mut largest: Option<Largest> = None;
     for c in &catalog.events {
-        if c.magnitude < MIN_MAGNITUDE || c.time < start || c.time > end {
+        if c.magnitude < min_magnitude || c.time < start || c.time > end {
             continue;
         }
         let d = distance_km((event.lon, event.lat), (c.lon, c.lat));
@@ -171,6 +400,11 @@ pub fn history(event: &Event, catalog: &Catalog) -> History {
             continue;
         }
         count += 1;
+        dots.push(QuakeDot {
+            lon: c.lon,
+            lat: c.lat,
+            magnitude: c.magnitude,
+        });
         let same = (c.time - event.origin_time).num_seconds().abs() <= SAME_EVENT_SECS
             && d <= SAME_EVENT_KM;
         if largest
@@ -190,12 +424,24 @@ pub fn history(event: &Event, catalog: &Catalog) -> History {
             l.is_this_event = true;
         }
     }
+    // Largest first; ties by position, so the list is deterministic.
+    dots.sort_by(|a, b| {
+        b.magnitude
+            .total_cmp(&a.magnitude)
+            .then(a.lon.total_cmp(&b.lon))
+            .then(a.lat.total_cmp(&b.lat))
+    });
+    dots.truncate(MAX_DOTS);
+    let info = catalog.info.as_ref();
     History {
         count,
         largest,
         radius_km: RADIUS_KM,
         years: YEARS,
-        min_magnitude: MIN_MAGNITUDE,
+        min_magnitude,
+        source: info.map(|i| i.source.clone()),
+        ends: info.and_then(|i| i.last).filter(|&l| l < event.origin_time),
+        dots,
     }
 }
 
@@ -323,7 +569,7 @@ pub fn parse_catalog(text: &str) -> Result<Catalog, CatalogError> {
                 .unwrap_or_default(),
         });
     }
-    Ok(Catalog { events })
+    Ok(Catalog { events, info: None })
 }
 
 #[cfg(test)]

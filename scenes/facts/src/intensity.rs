@@ -295,6 +295,11 @@ impl Relation {
         }
     }
 
+    /// Whether the relation's isoseismals are ellipses (the Chinese relations).
+    pub fn is_elliptical(self) -> bool {
+        self.elliptical().is_some()
+    }
+
     fn elliptical(self) -> Option<&'static EllipticalCoefficients> {
         match self {
             Relation::ChinaWest => Some(&CHINA_WEST),
@@ -761,9 +766,15 @@ pub const FELT_LEVEL: u8 = 3;
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ring {
     pub level: u8,
-    /// Radius of the circle the bulletin draws, km: the equal-area radius (no fault strike is
-    /// known from a quick report, see the module docs).
+    /// Equal-area radius of the isoseismal, km: the circle drawn when the orientation is unknown
+    /// (a quick report gives no strike, see the module docs), and the radius stated.
     pub radius_km: f64,
+    /// Semi-axes of the isoseismal ellipse, km, when [`IntensitySummary::long_axis_azimuth_deg`]
+    /// is known (equal to `radius_km` otherwise). `serde(default)`: older facts still load.
+    #[serde(default)]
+    pub long_km: f64,
+    #[serde(default)]
+    pub short_km: f64,
 }
 
 /// What the bulletin says about predicted shaking.
@@ -779,6 +790,74 @@ pub struct IntensitySummary {
     /// Rings from the epicentral level down to [`LOWEST_RING_LEVEL`], highest first; rings
     /// under 1 km are left out (too small to draw or to say).
     pub rings: Vec<Ring>,
+    /// Azimuth of the ellipses' long axis, degrees clockwise from north, when the relation is
+    /// elliptical and a strike is known (the nearest mapped fault's, `crate::faults`); `None`:
+    /// the rings are circles of the equal-area radius.
+    #[serde(default)]
+    pub long_axis_azimuth_deg: Option<f64>,
+    /// China's county seats inside each ring ([`seats_by_level`]), highest level first; empty
+    /// without a seat table or outside China. `serde(default)`: older facts still load.
+    #[serde(default)]
+    pub seats: Vec<RingSeats>,
+}
+
+/// The county-level seats whose predicted intensity is at one level (inside that ring and
+/// outside the next one up).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RingSeats {
+    pub level: u8,
+    /// Seat names (泸定县, 康定市), nearest the epicentre first, at most
+    /// [`MAX_SEATS_PER_RING`].
+    pub names: Vec<String>,
+    /// How many seats the ring holds in all (may exceed `names.len()`).
+    pub total: usize,
+}
+
+/// Seats named per ring at most.
+pub const MAX_SEATS_PER_RING: usize = 6;
+
+/// The county-level seats (counties, county-level cities, banners; not urban districts, which
+/// would crowd the list) in each ring of `m` from [`LOWEST_RING_LEVEL`] up, by the seat's
+/// predicted intensity ([`IntensityModel::intensity_at`], so elliptical rings count along
+/// their axes). Highest level first; levels without a seat are left out.
+pub fn seats_by_level(m: &IntensityModel, seats: &[crate::seats::Seat]) -> Vec<RingSeats> {
+    let reach = m.max_radius_km(f64::from(LOWEST_RING_LEVEL));
+    let mut found: Vec<(u8, f64, &str)> = Vec::new();
+    for seat in seats {
+        if seat.level != crate::seats::SeatLevel::County || seat.name.ends_with('区') {
+            continue;
+        }
+        let sample = m.sample(seat.lat, seat.lon);
+        if sample.distance_km.is_nan() || sample.distance_km > reach {
+            continue;
+        }
+        let l = level(sample.intensity);
+        if l >= LOWEST_RING_LEVEL {
+            found.push((l, sample.distance_km, seat.name.as_str()));
+        }
+    }
+    found.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(a.1.total_cmp(&b.1))
+            .then_with(|| a.2.cmp(b.2))
+    });
+    let mut out: Vec<RingSeats> = Vec::new();
+    for (l, _, name) in found {
+        match out.last_mut() {
+            Some(r) if r.level == l => {
+                r.total += 1;
+                if r.names.len() < MAX_SEATS_PER_RING {
+                    r.names.push(name.to_string());
+                }
+            }
+            _ => out.push(RingSeats {
+                level: l,
+                names: vec![name.to_string()],
+                total: 1,
+            }),
+        }
+    }
+    out
 }
 
 impl IntensitySummary {
@@ -799,14 +878,41 @@ impl IntensitySummary {
 
 /// The summary for an event ([`IntensityModel::for_event`], circular).
 pub fn summary(event: &crate::Event) -> IntensitySummary {
+    summary_of(&IntensityModel::for_event(event))
+}
+
+/// The summary for an event whose long axis follows `strike_deg` (degrees clockwise from
+/// north) when one is known: elliptical rings for the elliptical (Chinese) relations, circles
+/// otherwise. The equal-area radii, the felt radius and the epicentral intensity are the same
+/// as [`summary`]'s: orientation changes only the shape drawn.
+pub fn summary_with_strike(event: &crate::Event, strike_deg: Option<f64>) -> IntensitySummary {
     let m = IntensityModel::for_event(event);
+    summary_of(&match strike_deg {
+        Some(s) if s.is_finite() => m.with_strike(s),
+        _ => m,
+    })
+}
+
+/// The summary of a model.
+pub fn summary_of(m: &IntensityModel) -> IntensitySummary {
     let i0 = m.epicentral_intensity();
     let top = level(i0);
+    let elliptical = m.is_elliptical();
     let rings = (LOWEST_RING_LEVEL..=top)
         .rev()
-        .map(|l| Ring {
-            level: l,
-            radius_km: m.radii(f64::from(l)).equivalent_km,
+        .map(|l| {
+            let r = m.radii(f64::from(l));
+            let (long_km, short_km) = if elliptical {
+                (r.long_km, r.short_km)
+            } else {
+                (r.equivalent_km, r.equivalent_km)
+            };
+            Ring {
+                level: l,
+                radius_km: r.equivalent_km,
+                long_km,
+                short_km,
+            }
         })
         .filter(|r| r.radius_km >= 1.0)
         .collect();
@@ -816,6 +922,12 @@ pub fn summary(event: &crate::Event) -> IntensitySummary {
         epicentral_level: top,
         felt_radius_km: m.radii(f64::from(FELT_LEVEL)).equivalent_km,
         rings,
+        long_axis_azimuth_deg: if elliptical {
+            m.long_axis_azimuth_deg
+        } else {
+            None
+        },
+        seats: Vec::new(),
     }
 }
 

@@ -26,6 +26,7 @@ pub mod elevation;
 pub mod error;
 pub mod event;
 pub mod facts;
+pub mod faults;
 pub mod geo;
 pub mod history;
 pub mod intensity;
