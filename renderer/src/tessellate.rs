@@ -346,6 +346,12 @@ impl<'a> Tessellator<'a> {
                 closed,
             } => self.polyline(points, *width, *color, *closed),
             Prim::Polygon { points, color } => self.polygon(points, *color),
+            Prim::Shade {
+                rect,
+                cols,
+                rows,
+                colors,
+            } => self.shade(*rect, *cols, *rows, colors),
             Prim::Text(t) => self.text(t)?,
             Prim::Clip(_) => {}
         }
@@ -408,6 +414,41 @@ impl<'a> Tessellator<'a> {
         }
         self.ring = ring;
         self.offsets = offsets;
+    }
+
+    /// A shaded grid ([`Prim::Shade`]): the vertices as given, two triangles per cell, no
+    /// fringe. Malformed grids (too few vertices, a colour count that does not match, a
+    /// non-finite or empty rectangle) draw nothing.
+    fn shade(&mut self, rect: [f32; 4], cols: u32, rows: u32, colors: &[Color]) {
+        let [x, y, w, h] = rect;
+        let (nc, nr) = (cols as usize, rows as usize);
+        if nc < 2
+            || nr < 2
+            || nc.checked_mul(nr) != Some(colors.len())
+            || !(positive(w) && positive(h) && finite(&[[x, y], [w, h]]))
+        {
+            return;
+        }
+        self.begin();
+        let base = self.mesh.verts.len() as u32;
+        let (dx, dy) = (w / (nc - 1) as f32, h / (nr - 1) as f32);
+        for r in 0..nr {
+            for c in 0..nc {
+                let p = [x + c as f32 * dx, y + r as f32 * dy];
+                self.vert(p, WHITE_UV, pack(colors[r * nc + c]));
+            }
+        }
+        let (nc32, nr32) = (cols, rows);
+        for r in 0..nr32 - 1 {
+            for c in 0..nc32 - 1 {
+                let a = base + r * nc32 + c;
+                let b = a + 1;
+                let d = a + nc32;
+                let e = d + 1;
+                self.tri(a, b, e);
+                self.tri(a, e, d);
+            }
+        }
     }
 
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, radius: f32, fill: Fill) {

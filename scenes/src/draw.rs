@@ -115,6 +115,16 @@ pub enum Prim {
         color: Color,
     },
     Text(Text),
+    /// A smoothly shaded rectangle `[x, y, w, h]`: a regular grid of `cols × rows` vertices
+    /// (`cols, rows ≥ 2`) over it, row-major from the top-left, each with its colour, drawn as
+    /// two triangles per cell with colours interpolated between the vertices. The terrain
+    /// relief (hillshade) of the maps; no anti-aliased edge (it is always clipped to a panel).
+    Shade {
+        rect: [f32; 4],
+        cols: u32,
+        rows: u32,
+        colors: Vec<Color>,
+    },
     /// Restrict the following primitives to a rectangle `[x, y, w, h]` (`None`: whole frame).
     Clip(Option<[f32; 4]>),
 }

@@ -10,28 +10,51 @@ use quakecast_facts::{Event, Facts, ReportStatus, Source};
 /// [`quakecast_facts::elevation::ELEVATION_ROUND_M`] metres. CENC writes the number without a thousands
 /// separator.
 pub fn elevation_sentence_zh(e: &ElevationSummary) -> String {
+    let m = e.rounded_m();
+    if m < 0 {
+        // Offshore: the sea floor, as a depth.
+        return format!(
+            "震中{}公里范围内平均水深约{}米。",
+            fmt_trimmed(e.radius_km, 1),
+            -m
+        );
+    }
     format!(
         "震中{}公里范围内平均海拔约{}米。",
         fmt_trimmed(e.radius_km, 1),
-        e.rounded_m()
+        m
     )
 }
 
 /// The spoken form: "震中五公里范围内平均海拔约两千五百三十米。"
 pub fn elevation_sentence_zh_spoken(e: &ElevationSummary) -> String {
+    let m = e.rounded_m();
+    let what = if m < 0 {
+        "平均水深"
+    } else {
+        "平均海拔"
+    };
     format!(
-        "震中{}公里范围内平均海拔约{}米。",
+        "震中{}公里范围内{what}约{}米。",
         zh_read_number(&fmt_trimmed(e.radius_km, 1)),
-        zh_integer(e.rounded_m())
+        zh_integer(m.abs())
     )
 }
 
 /// "Mean elevation within 5 km of the epicenter: about 2,530 m." (subtitle).
 pub fn elevation_sentence_en(e: &ElevationSummary) -> String {
+    let m = e.rounded_m();
+    if m < 0 {
+        return format!(
+            "Mean water depth within {} km of the epicenter: about {} m.",
+            fmt_trimmed(e.radius_km, 1),
+            thousands(-m)
+        );
+    }
     format!(
         "Mean elevation within {} km of the epicenter: about {} m.",
         fmt_trimmed(e.radius_km, 1),
-        thousands(e.rounded_m())
+        thousands(m)
     )
 }
 
@@ -42,6 +65,12 @@ pub fn elevation_sentence_en_spoken(e: &ElevationSummary) -> String {
     let km = if r == "1" { "kilometer" } else { "kilometers" };
     let m = e.rounded_m();
     let meters = if m.abs() == 1 { "meter" } else { "meters" };
+    if m < 0 {
+        return format!(
+            "The mean water depth within {r} {km} of the epicenter is about {} {meters}.",
+            thousands(-m)
+        );
+    }
     format!(
         "The mean elevation within {r} {km} of the epicenter is about {} {meters}.",
         thousands(m)

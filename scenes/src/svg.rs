@@ -146,6 +146,40 @@ pub fn to_svg(list: &DrawList) -> String {
                     esc(&t.text)
                 );
             }
+            Prim::Shade {
+                rect,
+                cols,
+                rows,
+                colors,
+            } => {
+                // One rectangle per cell, in the cell's mean colour (SVG has no Gouraud fill).
+                let (cols, rows) = (*cols as usize, *rows as usize);
+                if cols >= 2 && rows >= 2 && colors.len() == cols * rows {
+                    let (cw, ch) = (rect[2] / (cols - 1) as f32, rect[3] / (rows - 1) as f32);
+                    for r in 0..rows - 1 {
+                        for c in 0..cols - 1 {
+                            let k = [
+                                r * cols + c,
+                                r * cols + c + 1,
+                                (r + 1) * cols + c,
+                                (r + 1) * cols + c + 1,
+                            ];
+                            let avg = |f: fn(&Color) -> f32| {
+                                k.iter().map(|&i| f(&colors[i])).sum::<f32>() / 4.0
+                            };
+                            let col =
+                                Color::rgba(avg(|c| c.r), avg(|c| c.g), avg(|c| c.b), avg(|c| c.a));
+                            let _ = write!(
+                                s,
+                                r#"<rect x="{}" y="{}" width="{cw}" height="{ch}" fill="{}"/>"#,
+                                rect[0] + c as f32 * cw,
+                                rect[1] + r as f32 * ch,
+                                rgba(col)
+                            );
+                        }
+                    }
+                }
+            }
             Prim::Clip(c) => {
                 if open_clip {
                     s.push_str("</g>");

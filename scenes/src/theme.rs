@@ -54,6 +54,17 @@ pub struct Palette {
     pub ring_line: Color,
     #[serde(with = "hex")]
     pub label_bg: Color,
+    /// County borders and names on zoomed maps.
+    #[serde(with = "hex")]
+    pub county_line: Color,
+    #[serde(with = "hex")]
+    pub county_label: Color,
+    /// Active fault traces.
+    #[serde(with = "hex")]
+    pub fault_line: Color,
+    /// Earlier earthquakes on the maps (recent seismicity), outlined in `text`.
+    #[serde(with = "hex")]
+    pub quake_dot: Color,
     /// Predicted-intensity fills, from the lowest drawn level (IV) up to X and above.
     #[serde(with = "hex_list")]
     pub intensity: Vec<Color>,
@@ -77,6 +88,10 @@ impl Default for Palette {
             country_line: Color::hex(0x98acc8),
             ring_line: Color::rgba(1.0, 1.0, 1.0, 0.7),
             label_bg: Color::rgba(0.02, 0.06, 0.13, 0.75),
+            county_line: Color::hex(0x3f6090),
+            county_label: Color::hex(0x8fa6c8),
+            fault_line: Color::hex(0xd9774a),
+            quake_dot: Color::hex(0xf2c14e),
             // IV .. X+: pale yellow to deep red (the usual isoseismal colours).
             intensity: vec![
                 Color::hex(0xffe9a0),

@@ -161,6 +161,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         fill: Fill::Solid(x.p.sea),
     });
     draw_geography(x, &view, panel, out);
+    draw_quake_dots(x, &view, panel, 1.0, out);
     // The inset belongs to the held opening view; the flight's frames are a move between two
     // maps, and testing each of them would flash a box for a few frames whenever the southern
     // dashes leave the panel a moment before the mainland does.
@@ -176,6 +177,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
         let mut taken = vec![[mx as f32 - r, my as f32 - r, mx as f32 + r, my as f32 + r]];
         draw_rings(x, &view, panel, t_rings, &mut taken, out);
         draw_places(x, &view, panel, t_rings, &mut taken, out);
+        draw_county_names(x, &view, panel, t_rings, &[], &mut taken, out);
     }
     draw_marker(x, &view, out);
     out.push(Prim::Clip(None));
@@ -191,6 +193,7 @@ pub(crate) fn open_panel(
     x: &Ctx,
     panel: [f32; 4],
     cam: MapCamera,
+    with_dots: bool,
     out: &mut Vec<Prim>,
 ) -> (View, Rect) {
     let c = &x.c;
@@ -218,6 +221,9 @@ pub(crate) fn open_panel(
     });
     draw_geography(x, &view, rect, out);
     draw_sea_inset(x, cam, 1.0, panel, rect, out);
+    if with_dots {
+        draw_quake_dots(x, &view, rect, 1.0, out);
+    }
     (view, rect)
 }
 
@@ -447,6 +453,17 @@ fn fade_prim(p: Prim, a: f32) -> Prim {
             color: t.color.fade(a),
             ..t
         }),
+        Prim::Shade {
+            rect,
+            cols,
+            rows,
+            colors,
+        } => Prim::Shade {
+            rect,
+            cols,
+            rows,
+            colors: colors.into_iter().map(|c| c.fade(a)).collect(),
+        },
         Prim::Clip(r) => Prim::Clip(r),
     }
 }
@@ -567,9 +584,20 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
             }
         }
     };
+    let km_per_unit = view.km_per_px * f64::from(c.s);
     fill(LayerKind::Land, x.p.land, out);
     fill(LayerKind::Water, x.p.sea, out);
     fill(LayerKind::Province, x.p.china_land, out);
+    draw_relief(x, view, panel, out);
+    let county_a = zoom_fade(km_per_unit, COUNTY_MAX_KM_PER_UNIT);
+    if county_a > 0.0 {
+        stroke(
+            LayerKind::County,
+            c.len(0.8),
+            x.p.county_line.fade(county_a),
+            out,
+        );
+    }
     stroke(LayerKind::Province, c.len(1.0), x.p.province_line, out);
     fill(LayerKind::Islands, x.p.china_land, out);
     stroke(LayerKind::Islands, c.len(1.0), x.p.province_line, out);
@@ -577,6 +605,275 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
     fill(LayerKind::Dashes, x.p.country_line, out);
     stroke(LayerKind::Dashes, c.len(DASH_WIDTH), x.p.country_line, out);
     stroke(LayerKind::Country, c.len(1.4), x.p.country_line, out);
+    let fault_a = zoom_fade(km_per_unit, FAULT_MAX_KM_PER_UNIT);
+    if fault_a > 0.0 {
+        stroke(
+            LayerKind::Fault,
+            c.len(1.6),
+            x.p.fault_line.fade(fault_a),
+            out,
+        );
+    }
+}
+
+/// Vertices of the relief grid are this many design units apart.
+const RELIEF_STEP_UNITS: f32 = 10.0;
+/// Vertical exaggeration of the hillshade: ETOPO5's 9 km cells flatten slopes, so the light
+/// would otherwise barely change.
+const RELIEF_Z_FACTOR: f64 = 8.0;
+/// The light, degrees: from the north-west (the cartographic convention), 45° above the horizon.
+const LIGHT_AZIMUTH_DEG: f64 = 315.0;
+const LIGHT_ALTITUDE_DEG: f64 = 45.0;
+/// Strongest darkening and lightening of the land by the relief (alpha of black / white).
+const RELIEF_SHADOW: f32 = 0.42;
+const RELIEF_LIGHT: f32 = 0.22;
+
+/// Terrain relief over the land: a hillshade of [`crate::Assets::relief`] on a grid of
+/// [`RELIEF_STEP_UNITS`], light from the north-west, as a [`Prim::Shade`] of translucent black
+/// (slopes away from the light) and white (towards it), transparent over the sea and where the
+/// grid has no data. Slopes come from central differences one grid step (or one DEM cell, if
+/// larger) apart, so the shading is as smooth as the data and the same at both frame sizes.
+fn draw_relief(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
+    let Some(dem) = x.assets.relief.as_deref() else {
+        return;
+    };
+    let c = &x.c;
+    let step = c.len(RELIEF_STEP_UNITS);
+    let (w, h) = (panel[2] - panel[0], panel[3] - panel[1]);
+    let cols = (w / step).ceil() as u32 + 1;
+    let rows = (h / step).ceil() as u32 + 1;
+    let (sx, sy) = (w / (cols - 1) as f32, h / (rows - 1) as f32);
+    let (cell_deg, _) = dem.cell_deg();
+    let cell_km = cell_deg * 111.195;
+    let d_km = (f64::from(step) * view.km_per_px).max(cell_km);
+    let (sa, ca) = LIGHT_AZIMUTH_DEG.to_radians().sin_cos();
+    let alt = LIGHT_ALTITUDE_DEG.to_radians();
+    let mut colors = Vec::with_capacity((cols * rows) as usize);
+    let mut any = false;
+    for r in 0..rows {
+        for col in 0..cols {
+            let px = f64::from(panel[0] + col as f32 * sx);
+            let py = f64::from(panel[1] + r as f32 * sy);
+            let (lon, lat) = view.unproject(px, py);
+            let shade = (|| {
+                let z = dem.height_bilinear(lat, lon)?;
+                if z <= 0.0 {
+                    return None;
+                }
+                let (le, ln) = (
+                    crate::projection::destination(lon, lat, 90.0, d_km),
+                    crate::projection::destination(lon, lat, 0.0, d_km),
+                );
+                let (lw, ls) = (
+                    crate::projection::destination(lon, lat, 270.0, d_km),
+                    crate::projection::destination(lon, lat, 180.0, d_km),
+                );
+                let dzdx = (dem.height_bilinear(le.1, le.0)? - dem.height_bilinear(lw.1, lw.0)?)
+                    / (2000.0 * d_km);
+                let dzdy = (dem.height_bilinear(ln.1, ln.0)? - dem.height_bilinear(ls.1, ls.0)?)
+                    / (2000.0 * d_km);
+                let (gx, gy) = (RELIEF_Z_FACTOR * dzdx, RELIEF_Z_FACTOR * dzdy);
+                // Lambert: the normal (−gx, −gy, 1) against the light (sin az·cos alt,
+                // cos az·cos alt, sin alt), east and north axes.
+                let dot = (-gx * sa * alt.cos() - gy * ca * alt.cos() + alt.sin())
+                    / (1.0 + gx * gx + gy * gy).sqrt();
+                Some(dot - alt.sin())
+            })();
+            let col = match shade {
+                Some(s) if s < 0.0 => {
+                    any = true;
+                    Color::rgba(0.0, 0.0, 0.0, ((-s as f32) * 1.6).min(1.0) * RELIEF_SHADOW)
+                }
+                Some(s) => {
+                    any = true;
+                    Color::rgba(1.0, 1.0, 1.0, ((s as f32) * 2.5).min(1.0) * RELIEF_LIGHT)
+                }
+                None => Color::rgba(0.0, 0.0, 0.0, 0.0),
+            };
+            colors.push(col);
+        }
+    }
+    if any {
+        out.push(Prim::Shade {
+            rect: [panel[0], panel[1], w, h],
+            cols,
+            rows,
+            colors,
+        });
+    }
+}
+
+/// County borders are drawn at views of at most this many kilometres per design unit (a
+/// 720-unit panel ≈ 1,400 km across), fading in over the last fifth.
+pub const COUNTY_MAX_KM_PER_UNIT: f64 = 2.0;
+/// Active faults are drawn at views of at most this many kilometres per design unit.
+pub const FAULT_MAX_KM_PER_UNIT: f64 = 4.0;
+
+/// Opacity of a layer drawn up to `max` km per unit: 1 below 80 % of it, 0 above it.
+fn zoom_fade(km_per_unit: f64, max: f64) -> f32 {
+    (((max - km_per_unit) / (0.2 * max)).clamp(0.0, 1.0)) as f32
+}
+
+/// Names of the counties in view at regional zooms, small and muted, each at the centroid of
+/// its largest ring, skipping those in `skip` (already labelled), any that would overlap a
+/// `taken` box or leave the panel. Fewer than [`MAX_COUNTY_LABELS`], nearest the centre first.
+pub(crate) fn draw_county_names(
+    x: &Ctx,
+    view: &View,
+    panel: Rect,
+    a: f32,
+    skip: &[&str],
+    taken: &mut Vec<Rect>,
+    out: &mut Vec<Prim>,
+) {
+    let c = &x.c;
+    let km_per_unit = view.km_per_px * f64::from(c.s);
+    let a = a * zoom_fade(km_per_unit, COUNTY_MAX_KM_PER_UNIT);
+    if a <= 0.0 {
+        return;
+    }
+    let size = c.len(COUNTY_LABEL_SIZE);
+    let pad = c.len(4.0);
+    let inset = c.len(6.0);
+    let (w_km, h_km) = (
+        f64::from(panel[2] - panel[0]) * view.km_per_px,
+        f64::from(panel[3] - panel[1]) * view.km_per_px,
+    );
+    let (lon0, lat0) = view.center;
+    let dlat = h_km / 2.0 / 111.195 + 0.05;
+    let dlon = w_km / 2.0 / (111.195 * lat0.to_radians().cos().max(0.05)) + 0.05;
+    let mut found: Vec<(f64, f32, f32, String)> = Vec::new();
+    for county in &x.assets.regions.counties {
+        let (x0, y0, x1, y1) = county.bbox;
+        if x1 < lon0 - dlon || x0 > lon0 + dlon || y1 < lat0 - dlat || y0 > lat0 + dlat {
+            continue;
+        }
+        if skip.contains(&county.name_zh.as_str()) {
+            continue;
+        }
+        let Some((lon, lat)) = label_point(&county.rings) else {
+            continue;
+        };
+        let (px, py) = view.project(lon, lat);
+        let d = (px - view.cx).hypot(py - view.cy);
+        let name = match x.lang {
+            Lang::Zh => county.name_zh.clone(),
+            Lang::En => quakecast_facts::placename::pinyin_name(&county.name_zh),
+        };
+        if name.is_empty() {
+            continue;
+        }
+        found.push((d, px as f32, py as f32, name));
+    }
+    found.sort_by(|p, q| p.0.total_cmp(&q.0).then_with(|| p.3.cmp(&q.3)));
+    let mut shown = 0;
+    for (_, px, py, name) in found {
+        if shown == MAX_COUNTY_LABELS {
+            break;
+        }
+        let w = x.m.width(&name, size);
+        let b = [px - w / 2.0, py - size / 2.0, px + w / 2.0, py + size / 2.0];
+        let inside = b[0] >= panel[0] + inset
+            && b[2] <= panel[2] - inset
+            && b[1] >= panel[1] + inset
+            && b[3] <= panel[3] - inset;
+        let hit = taken.iter().any(|t| {
+            b[0] < t[2] + pad && t[0] < b[2] + pad && b[1] < t[3] + pad && t[1] < b[3] + pad
+        });
+        if !inside || hit {
+            continue;
+        }
+        taken.push(b);
+        shown += 1;
+        out.push(Prim::Text(Text {
+            text: name,
+            x: px,
+            y: b[1],
+            size,
+            color: x.p.county_label.fade(a),
+            align: Align::Center,
+        }));
+    }
+}
+
+/// The history's quakes (largest first in the facts) as discs sized by magnitude, drawn
+/// smallest on top so none hides another; `grow` (0..1) brings them in, largest first.
+/// Nothing without history facts or at national zooms.
+pub(crate) fn draw_quake_dots(x: &Ctx, view: &View, panel: Rect, grow: f32, out: &mut Vec<Prim>) {
+    let Some(h) = x.f.history.as_ref() else {
+        return;
+    };
+    let c = &x.c;
+    let a = zoom_fade(view.km_per_px * f64::from(c.s), FAULT_MAX_KM_PER_UNIT);
+    if a <= 0.0 || grow <= 0.0 || h.dots.is_empty() {
+        return;
+    }
+    let n = h.dots.len() as f32;
+    for (i, d) in h.dots.iter().enumerate() {
+        let appear = ((grow * n - i as f32) / 3.0).clamp(0.0, 1.0);
+        if appear <= 0.0 {
+            continue;
+        }
+        let (px, py) = view.project(d.lon, d.lat);
+        let (px, py) = (px as f32, py as f32);
+        if px < panel[0] || px > panel[2] || py < panel[1] || py > panel[3] {
+            continue;
+        }
+        let r = c.len(quake_dot_radius(d.magnitude));
+        out.push(Prim::Circle {
+            cx: px,
+            cy: py,
+            r,
+            stroke: None,
+            color: x.p.quake_dot.fade(0.45 * a * appear),
+        });
+        out.push(Prim::Circle {
+            cx: px,
+            cy: py,
+            r,
+            stroke: Some(c.len(1.0)),
+            color: x.p.quake_dot.fade(0.9 * a * appear),
+        });
+    }
+}
+
+/// Radius of a quake's disc, design units: 2.5 at M3, 3.2 more per magnitude unit, at most 24.
+pub fn quake_dot_radius(magnitude: f64) -> f32 {
+    (2.5 + 3.2 * (magnitude as f32 - 3.0).max(0.0)).min(24.0)
+}
+
+/// At most this many county names per panel.
+pub const MAX_COUNTY_LABELS: usize = 10;
+const COUNTY_LABEL_SIZE: f32 = 17.0;
+
+/// Where a region's name goes: the area centroid of its largest ring (by the shoelace formula
+/// in degrees scaled by cos φ), or `None` for degenerate rings.
+fn label_point(rings: &[Vec<(f64, f64)>]) -> Option<(f64, f64)> {
+    let mut best: Option<(f64, f64, f64)> = None;
+    for r in rings {
+        if r.len() < 3 {
+            continue;
+        }
+        let (ox, oy) = r[0];
+        let (mut a2, mut cx, mut cy) = (0.0, 0.0, 0.0);
+        for i in 0..r.len() {
+            let (x0, y0) = (r[i].0 - ox, r[i].1 - oy);
+            let j = (i + 1) % r.len();
+            let (x1, y1) = (r[j].0 - ox, r[j].1 - oy);
+            let cr = x0 * y1 - x1 * y0;
+            a2 += cr;
+            cx += (x0 + x1) * cr;
+            cy += (y0 + y1) * cr;
+        }
+        if a2.abs() < 1e-12 {
+            continue;
+        }
+        let area = a2.abs() / 2.0;
+        if best.is_none_or(|b| area > b.0) {
+            best = Some((area, ox + cx / (3.0 * a2), oy + cy / (3.0 * a2)));
+        }
+    }
+    best.map(|(_, x, y)| (x, y))
 }
 
 /// A dot on each island of [`LayerKind::Islands`] too small to see at this zoom, as small-scale

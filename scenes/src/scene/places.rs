@@ -39,7 +39,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     };
     let places: Vec<&NearPlace> = nearby.all().collect();
     let cam = places_camera(x.e.lon, x.e.lat, &places);
-    let (view, panel) = open_panel(x, PLACES_PANEL, cam, out);
+    let (view, panel) = open_panel(x, PLACES_PANEL, cam, true, out);
     let inset = c.len(4.0);
     let inside = |b: &Rect| {
         b[0] >= panel[0] + inset
@@ -131,6 +131,9 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
             align: Align::Left,
         }));
     }
+    let named: Vec<&str> = places.iter().map(|p| p.name.as_str()).collect();
+    let a_names = ease_out_cubic(progress(x.t, 0.3, 0.5));
+    super::map::draw_county_names(x, &view, panel, a_names, &named, &mut taken, out);
     draw_marker(x, &view, out);
     close_panel(x, panel, out);
     let towns = match x.lang {

@@ -264,8 +264,18 @@ pub fn basis_en(r: Relation) -> &'static str {
 pub fn history_head_en(radius_km: f64, years: u32, min_magnitude: f64) -> String {
     format!(
         "Within {} km · past {years} years · M{}+",
-        radius_km as u32, min_magnitude as u32
+        radius_km as u32,
+        magnitude_threshold(min_magnitude)
     )
+}
+
+/// A magnitude threshold as written: "3", "3.5".
+pub fn magnitude_threshold(m: f64) -> String {
+    if m.fract() == 0.0 {
+        format!("{}", m as i64)
+    } else {
+        format!("{m:.1}")
+    }
 }
 
 /// "79 earthquakes" / "1 earthquake".
@@ -290,9 +300,6 @@ pub fn history_largest_en(h: &quakecast_facts::history::History) -> String {
         None => "None recorded in this area".to_string(),
     }
 }
-
-/// The history scene's source line.
-pub const HISTORY_SOURCE_EN: &str = "Counted from the operator's earthquake catalogue";
 
 #[cfg(test)]
 mod tests {

@@ -50,4 +50,35 @@ pub fn load_assets(data_dir: &Path) -> Result<Assets> {
         .map_err(decode_err)?
         .with_counties(&counties)
         .map_err(decode_err)
+        .and_then(|a| with_faults(a, data_dir))
+        .map(|a| match crate::bulletin::bundled_dem(data_dir) {
+            Ok(dem) => a.with_relief(dem),
+            Err(e) => {
+                tracing::warn!(error = %e, "no elevation grid: the maps are drawn without relief");
+                a
+            }
+        })
+}
+
+/// Add the active faults when setup fetched them ([`quakecast_facts::faults::FAULTS_FILE`]);
+/// without them the map has no fault layer and the intensity ellipses are circles (logged).
+fn with_faults(assets: Assets, data_dir: &Path) -> Result<Assets> {
+    let p = data_dir.join(quakecast_facts::faults::FAULTS_FILE);
+    let text = match std::fs::read_to_string(&p) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(path = %p.display(), "no active-fault data (run `bash scripts/setup.sh`): the map draws no faults and the intensity rings stay circles");
+            return Ok(assets);
+        }
+        Err(e) => {
+            return Err(Error::Data {
+                path: p.display().to_string(),
+                hint: format!("{e}"),
+            })
+        }
+    };
+    assets.with_faults(&text).map_err(|e| Error::Data {
+        path: p.display().to_string(),
+        hint: format!("active faults could not be decoded: {e}"),
+    })
 }

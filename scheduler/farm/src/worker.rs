@@ -707,7 +707,18 @@ fn run_stitch(
     })?;
     let (text_obj, manifest_obj) = (docs.bulletin_text, docs.manifest);
     let t_audience = Instant::now();
-    let mut audience = super::audience::build(&job.event, audience, store, &keys, dir)?;
+    let mut audience = super::audience::build(
+        &job.event,
+        audience,
+        store,
+        &keys,
+        dir,
+        storyboard
+            .facts
+            .intensity
+            .as_ref()
+            .and_then(|i| i.long_axis_azimuth_deg),
+    )?;
     audience["secs"] = json!(t_audience.elapsed().as_secs_f64());
     Ok(json!({
         "audience": audience,
