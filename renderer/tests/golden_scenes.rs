@@ -41,6 +41,9 @@ fn assets() -> &'static Assets {
         .expect("seats")
         .with_counties(&data(quakecast_facts::regions::COUNTIES_FILE))
         .expect("county outlines decode")
+        .with_faults(&data(quakecast_facts::faults::FAULTS_FILE))
+        .expect("active faults decode")
+        .with_relief(quakecast_testkit::bundled_dem())
     })
 }
 
@@ -239,19 +242,21 @@ fn corpus_event(file: &str) -> quakecast_facts::Event {
     quakecast_facts::parse_report(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The storyboard of a corpus report in `lang`, its history from `catalog` (FDSN text) or,
+/// with `None`, from the bundled ISC catalogue as a bulletin gets it by default.
 fn lang_storyboard(
     file: &str,
-    catalog: &str,
+    catalog: Option<&str>,
     lang: quakecast_facts::lang::Lang,
     width: u32,
     height: u32,
 ) -> Storyboard {
     let e = corpus_event(file);
-    let facts = Facts::compute(
-        &e,
-        assets(),
-        Some(&parse_catalog(catalog).expect("catalog")),
-    );
+    let catalog = match catalog {
+        Some(text) => parse_catalog(text).expect("catalog"),
+        None => quakecast_testkit::bundled_catalog().for_event(&e),
+    };
+    let facts = Facts::compute(&e, assets(), Some(&catalog));
     let theme = Theme {
         lang: Some(lang),
         ..Theme::default()
@@ -274,7 +279,7 @@ fn lang_storyboard(
 fn english_noto_every_scene_360x640() {
     let sb = lang_storyboard(
         "31-noto-2024-usgs.json",
-        NOTO_CATALOG,
+        Some(NOTO_CATALOG),
         quakecast_facts::lang::Lang::En,
         360,
         640,
@@ -289,13 +294,54 @@ fn english_noto_every_scene_360x640() {
 fn mandarin_wushi_usgs_every_scene_360x640() {
     let sb = lang_storyboard(
         "30-wushi-2024-usgs.json",
-        WUSHI_CATALOG,
+        Some(WUSHI_CATALOG),
         quakecast_facts::lang::Lang::Zh,
         360,
         640,
     );
     assert_eq!(sb.scenes.len(), 7, "{:?}", sb.kinds());
     check_every_scene(&sb, "zh-wushi-usgs");
+}
+
+/// The Luding M6.8 (CENC official record) in Mandarin at both sizes, with the bundled data a
+/// bulletin gets by default: relief, county borders and names, active faults, the intensity
+/// ellipses along the Xianshuihe fault's strike with the counties in each ring, and the
+/// recent seismicity from the ISC catalogue as dots.
+#[test]
+fn mandarin_luding_every_scene_with_the_bundled_data() {
+    for (w, h) in [(720, 1280), (1080, 1920)] {
+        let sb = lang_storyboard(
+            "09-luding-2022-cenc-record-official.json",
+            None,
+            quakecast_facts::lang::Lang::Zh,
+            w,
+            h,
+        );
+        let f = &sb.facts;
+        let fault = f.fault.as_ref().expect("a mapped fault near Luding");
+        assert!(
+            fault.distance_km < 20.0 && fault.slip_type.contains("Sinistral"),
+            "{fault:?}"
+        );
+        // The Xianshuihe fault (left-lateral) runs NNW–SSE there.
+        assert!((120.0..175.0).contains(&fault.strike_deg), "{fault:?}");
+        let i = f.intensity.as_ref().expect("intensity");
+        assert!(i.long_axis_azimuth_deg.is_some());
+        assert!(i.rings.iter().all(|r| r.long_km >= r.short_km));
+        assert!(!i.seats.is_empty(), "counties inside the rings");
+        let hist = f
+            .history
+            .as_ref()
+            .expect("history from the bundled catalogue");
+        assert_eq!(hist.source.as_deref(), Some("ISC Bulletin"));
+        assert!(hist.count > 10 && !hist.dots.is_empty(), "{hist:?}");
+        let el = f.elevation.as_ref();
+        assert!(
+            el.is_none(),
+            "the elevation comes from Content, not Facts::compute"
+        );
+        check_every_scene(&sb, "zh-luding");
+    }
 }
 
 /// Both languages at both output sizes, every JSON report of the corpus: the cards' text fits
@@ -314,7 +360,7 @@ fn cards_fit_with_the_real_font_across_the_corpus() {
     for file in &files {
         for lang in [Lang::Zh, Lang::En] {
             for (w, h) in [(720, 1280), (1080, 1920)] {
-                let sb = lang_storyboard(file, CATALOG, lang, w, h);
+                let sb = lang_storyboard(file, None, lang, w, h);
                 for span in &sb.scenes {
                     for n in [span.frames / 2, span.frames - 12] {
                         let list = sb.frame(span.start + n, assets(), font());

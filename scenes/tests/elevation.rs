@@ -73,6 +73,8 @@ fn summary(mean_m: f64) -> ElevationSummary {
         max_m: mean_m + 100.0,
         cells: 69,
         radius_km: ELEVATION_RADIUS_KM,
+        source: None,
+        interpolated: false,
     }
 }
 
@@ -402,7 +404,8 @@ fn sentences() {
         (205.0, "210米", "二百一十米"),
         (4004.0, "4000米", "四千米"),
         (12.0, "10米", "十米"),
-        (-23.0, "-20米", "负二十米"),
+        // Below sea level: the sea floor's depth, "平均水深约20米".
+        (-23.0, "20米", "二十米"),
     ];
     for (m, show, say) in cases {
         let s = summary(m);
@@ -415,7 +418,11 @@ fn sentences() {
             "{m}"
         );
     }
-    assert!(elevation_sentence_en(&summary(-23.0)).ends_with("about -20 m."));
+    assert!(elevation_sentence_zh(&summary(-23.0)).contains("平均水深约20米"));
+    assert_eq!(
+        elevation_sentence_en(&summary(-23.0)),
+        "Mean water depth within 5 km of the epicenter: about 20 m."
+    );
 }
 
 #[test]

@@ -131,7 +131,13 @@ fn levels_of_detail_shrink_and_stay_on_the_sphere() {
         .iter()
         .filter(|l| !matches!(l.kind, Some(LayerKind::Islands) | Some(LayerKind::Dashes)));
     for layer in simplified {
-        assert_eq!(layer.lods.len(), LOD_TOLERANCES_DEG.len());
+        // County borders are only drawn at regional zooms: the finer levels only.
+        let county = layer.kind == Some(LayerKind::County);
+        if county {
+            assert!(layer.lods.len() >= 4 && layer.lods.len() < LOD_TOLERANCES_DEG.len());
+        } else {
+            assert_eq!(layer.lods.len(), LOD_TOLERANCES_DEG.len());
+        }
         let counts: Vec<usize> = layer.lods.iter().map(|l| l.points).collect();
         assert!(
             counts.windows(2).all(|w| w[1] <= w[0]),
@@ -139,7 +145,7 @@ fn levels_of_detail_shrink_and_stay_on_the_sphere() {
             layer.kind
         );
         assert!(
-            counts[counts.len() - 1] * 5 < counts[0],
+            counts[counts.len() - 1] * if county { 2 } else { 5 } < counts[0],
             "{:?}: coarsest level too big: {counts:?}",
             layer.kind
         );

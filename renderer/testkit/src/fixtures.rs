@@ -1,9 +1,10 @@
 //! The real map data (built once per test binary) and sample events.
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{TimeZone, Utc};
-use quakecast_facts::{parse_report, Assets, Event, ReportStatus, Source, ASSET_FILES};
+use quakecast_facts::history::PackedCatalog;
+use quakecast_facts::{parse_report, Assets, Dem, Event, ReportStatus, Source, ASSET_FILES};
 
 pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data")
@@ -38,6 +39,44 @@ pub fn assets() -> &'static Assets {
         .expect("seat table decodes")
         .with_counties(&read_data(quakecast_facts::regions::COUNTIES_FILE))
         .expect("county outlines decode")
+        .with_faults(&read_data(quakecast_facts::faults::FAULTS_FILE))
+        .expect("active faults decode")
+        .with_relief(bundled_dem())
+    })
+}
+
+/// Read a binary file under `data/`.
+pub fn read_data_bytes(rel: &str) -> Vec<u8> {
+    let p = data_dir().join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}. Run `bash scripts/setup.sh` from the repository root.",
+            p.display()
+        )
+    })
+}
+
+/// The bundled ETOPO5 grid (`data/dem`), read once.
+pub fn bundled_dem() -> Arc<Dem> {
+    static D: OnceLock<Arc<Dem>> = OnceLock::new();
+    D.get_or_init(|| {
+        Arc::new(
+            Dem::from_bundled(
+                &read_data("dem/meta.json"),
+                &read_data_bytes("dem/etopo5.i16"),
+            )
+            .expect("bundled DEM decodes"),
+        )
+    })
+    .clone()
+}
+
+/// The bundled ISC catalogue (`data/catalog`), read once.
+pub fn bundled_catalog() -> &'static PackedCatalog {
+    static C: OnceLock<PackedCatalog> = OnceLock::new();
+    C.get_or_init(|| {
+        PackedCatalog::from_bytes(&read_data_bytes("catalog/isc.qcat"), "ISC Bulletin")
+            .expect("bundled catalogue decodes")
     })
 }
 

@@ -13,5 +13,8 @@ pub mod golden;
 pub mod gpu;
 pub mod testscene;
 
-pub use fixtures::{assets, data_dir, event, hanyuan, read_data, stress_events, usgs_sample};
+pub use fixtures::{
+    assets, bundled_catalog, bundled_dem, data_dir, event, hanyuan, read_data, read_data_bytes,
+    stress_events, usgs_sample,
+};
 pub use gpu::{font, gpu, px};

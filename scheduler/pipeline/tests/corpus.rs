@@ -71,13 +71,18 @@ fn request(lang: Lang) -> RenderRequest {
             ..EncodeSettings::new(settings.width, settings.height, settings.fps)
         },
         audio: true,
-        content: Arc::new(Content {
-            theme: Theme {
-                lang: Some(lang),
-                ..Theme::default()
-            },
-            ..Content::default()
-        }),
+        content: Arc::new(
+            Content {
+                theme: Theme {
+                    lang: Some(lang),
+                    ..Theme::default()
+                },
+                ..Content::default()
+            }
+            // As `render` gets it by default: the bundled catalogue and elevation grid (each
+            // read once per process).
+            .with_bundled(&quakecast_core::assets::default_data_dir(), true, true),
+        ),
     }
 }
 
