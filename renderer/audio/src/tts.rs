@@ -244,7 +244,10 @@ impl<P: TtsProvider, F: TtsProvider> TtsProvider for FallbackTts<P, F> {
 }
 
 /// The voice configured by the environment: `QUAKECAST_TTS_URL` (and `QUAKECAST_TTS_KEY`)
-/// gives an [`HttpTts`] that falls back to espeak-ng; otherwise espeak-ng alone.
+/// gives an [`HttpTts`] that falls back to espeak-ng; otherwise the neural Mandarin voice that
+/// setup made under the data directory ([`crate::neural::voice_for`]; `QUAKECAST_DATA`, else
+/// `./data`, else the checkout's `data/`) with espeak-ng for English and as its fallback;
+/// `QUAKECAST_VOICE=espeak` (or a missing voice, with a warning) gives espeak-ng alone.
 pub fn tts_from_env() -> Box<dyn TtsProvider> {
     let espeak = EspeakTts::from_env();
     match std::env::var("QUAKECAST_TTS_URL") {
@@ -254,6 +257,20 @@ pub fn tts_from_env() -> Box<dyn TtsProvider> {
                 .filter(|k| !k.is_empty());
             Box::new(FallbackTts::new(HttpTts::new(url.trim(), key), espeak))
         }
-        _ => Box::new(espeak),
+        _ if std::env::var("QUAKECAST_VOICE").is_ok_and(|v| v == "espeak") => Box::new(espeak),
+        _ => crate::neural::voice_for(&voice_data_dir(), espeak),
     }
+}
+
+/// Where the voice's data directory is: `QUAKECAST_DATA`, else `./data` when it holds the
+/// voice, else the checkout's `data/`.
+fn voice_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("QUAKECAST_DATA") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from("data");
+    if local.join(crate::neural::VOICE_DIR).is_dir() {
+        return local;
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
 }
