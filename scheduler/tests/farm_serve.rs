@@ -655,7 +655,9 @@ fn farm_bulletins_are_speech_fitted_and_subtitled_like_render() {
         "places are spoken: {timeline:#}"
     );
     let secs = timeline["duration_secs"].as_f64().expect("duration");
-    assert!((15.0..=25.0).contains(&secs), "{secs}");
+    // The band below M5: 15–25 s, up to 30 s when the must-say speech needs it (the neural
+    // voice reads this one in ~29.8 s with the tight wording).
+    assert!((15.0..=30.0).contains(&secs), "{secs}");
 
     let j = srv.wait_state(&id, &["awaiting_review"], Duration::from_secs(240));
     let (status, video) = srv.get_bytes(&format!("/v1/jobs/{id}/video"));

@@ -573,7 +573,13 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
         }
     };
     let stroke = |kind, width: f32, color: Color, out: &mut Vec<Prim>| {
-        for (pts, closed) in geo.shapes(map.layer(kind), false) {
+        // Thin detail layers (county borders, faults) take a coarser level of detail: their
+        // lines are hairlines, and they would otherwise double a regional frame's vertices.
+        let lod_scale = match kind {
+            LayerKind::County | LayerKind::Fault => DETAIL_LOD_SCALE,
+            _ => 1.0,
+        };
+        for (pts, closed) in geo.shapes_at(map.layer(kind), false, lod_scale) {
             for run in clip_polyline(&pts, closed, rect) {
                 out.push(Prim::Polyline {
                     points: run,
@@ -702,6 +708,9 @@ fn draw_relief(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
         });
     }
 }
+
+/// How much coarser the county and fault lines' level of detail is than the land's.
+const DETAIL_LOD_SCALE: f64 = 3.0;
 
 /// County borders are drawn at views of at most this many kilometres per design unit (a
 /// 720-unit panel ≈ 1,400 km across), fading in over the last fifth.
@@ -929,8 +938,20 @@ impl Geo<'_> {
     /// pixels with near-duplicate points dropped. As areas (`fill`): closed polygons; as lines:
     /// runs, each flagged closed when it is a whole ring.
     fn shapes(&self, layer: Option<&MapLayer>, fill: bool) -> Vec<(Vec<[f32; 2]>, bool)> {
+        self.shapes_at(layer, fill, 1.0)
+    }
+
+    /// [`Geo::shapes`] at a level of detail `lod_scale` times coarser than the default.
+    fn shapes_at(
+        &self,
+        layer: Option<&MapLayer>,
+        fill: bool,
+        lod_scale: f64,
+    ) -> Vec<(Vec<[f32; 2]>, bool)> {
         let view = self.view;
-        let Some(lod) = layer.and_then(|l| l.lod_for(view.km_per_px * f64::from(self.s))) else {
+        let Some(lod) =
+            layer.and_then(|l| l.lod_for(view.km_per_px * f64::from(self.s) * lod_scale))
+        else {
             return Vec::new();
         };
         let cu = view.center_unit();

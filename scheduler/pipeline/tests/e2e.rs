@@ -127,8 +127,10 @@ fn sample_bulletin_renders_stitches_and_joins_cleanly() {
         "duration {} vs {expected}",
         probe.duration
     );
+    // The band below M5: 15–25 s, up to 30 s when the must-say speech needs it (the neural
+    // voice needs ~30 s for the sample with the tight wording).
     assert!(
-        (15.0..=25.0).contains(&expected),
+        (15.0..=30.0 + 1e-6).contains(&expected),
         "bulletin lasts {expected} s"
     );
 
