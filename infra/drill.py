@@ -552,7 +552,13 @@ def main():
     ap.add_argument("--s3-stop", type=float, default=10)
     ap.add_argument("--restart-at", type=float, default=20)
     ap.add_argument("--scale", help="worker counts to compare, e.g. 1,2,3 (no faults)")
+    ap.add_argument("--voice", default="espeak",
+                    help="QUAKECAST_VOICE for the farm: espeak (default: the drill is about faults, "
+                         "and the neural voice makes each new event's intake ~6 s on 2 cores, so "
+                         "revisions stop overlapping) or neural")
     args = ap.parse_args()
+    if args.voice == "espeak":
+        os.environ["QUAKECAST_VOICE"] = "espeak"
     for b in (QUAKECAST, S3_BIN):
         if not os.access(b, os.X_OK):
             sys.exit(f"drill: {b} is missing; run infra/drill.sh (it builds it)")

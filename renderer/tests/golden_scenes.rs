@@ -371,3 +371,70 @@ fn cards_fit_with_the_real_font_across_the_corpus() {
         }
     }
 }
+
+/// The covers beside the video (9:16 and 1:1) at both widths, for the Luding bulletin in
+/// Mandarin and the Noto bulletin in English: every text line inside the column.
+#[test]
+fn posters_at_both_sizes() {
+    use quakecast_scenes::scene::PosterShape;
+    for (file, lang, tag) in [
+        (
+            "09-luding-2022-cenc-record-official.json",
+            quakecast_facts::lang::Lang::Zh,
+            "zh-luding",
+        ),
+        (
+            "31-noto-2024-usgs.json",
+            quakecast_facts::lang::Lang::En,
+            "en-noto",
+        ),
+    ] {
+        for width in [720, 1080] {
+            let sb = lang_storyboard(file, None, lang, width, width * 16 / 9);
+            for shape in [PosterShape::Portrait, PosterShape::Square] {
+                let list = sb.poster(shape, width, assets(), font());
+                let expected_h = match shape {
+                    PosterShape::Portrait => width * 16 / 9,
+                    PosterShape::Square => width,
+                };
+                assert_eq!((list.width, list.height), (width, expected_h));
+                let right = list.width as f32 * (1.0 - 0.06) + 0.5;
+                for p in &list.prims {
+                    if let quakecast_scenes::Prim::Text(t) = p {
+                        let w = quakecast_scenes::TextMeasure::width(font(), &t.text, t.size);
+                        let x0 = match t.align {
+                            quakecast_scenes::Align::Left => t.x,
+                            quakecast_scenes::Align::Center => t.x - w / 2.0,
+                            quakecast_scenes::Align::Right => t.x - w,
+                        };
+                        assert!(
+                            x0 >= 0.0 && x0 + w <= right && t.y + t.size <= list.height as f32,
+                            "{tag} {shape:?} {width}: {:?} leaves the poster",
+                            t.text
+                        );
+                    }
+                }
+                let mut r =
+                    FrameRenderer::new(gpu(), list.width, list.height, font()).expect("renderer");
+                let rgba = r.render_rgba(&list).expect("poster");
+                let name = format!(
+                    "poster-{tag}-{}-{}x{}.png",
+                    match shape {
+                        PosterShape::Portrait => "9x16",
+                        PosterShape::Square => "1x1",
+                    },
+                    list.width,
+                    list.height
+                );
+                compare_png(
+                    &golden_dir().join(name),
+                    &rgba,
+                    list.width,
+                    list.height,
+                    GoldenOpts::default(),
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+}

@@ -161,6 +161,38 @@ impl Storyboard {
         (span, n.saturating_sub(span.start))
     }
 
+    /// The cover image of the bulletin ([`crate::scene::PosterShape`]) at `width` pixels: the
+    /// map at rest with the key parameters, in the bulletin's language and theme.
+    pub fn poster(
+        &self,
+        shape: crate::scene::PosterShape,
+        width: u32,
+        assets: &Assets,
+        measure: &dyn TextMeasure,
+    ) -> DrawList {
+        let c = shape.canvas(width);
+        let (width, height) = (c.width, c.height);
+        let p = &self.theme.palette;
+        let ctx = Ctx {
+            c,
+            m: measure,
+            e: &self.event,
+            assets,
+            t: 10.0,
+            p,
+            f: &self.facts,
+            lang: crate::narration::lang_for(&self.event, &self.theme),
+        };
+        let mut prims = vec![scene::background(p, width, height, 1.0)];
+        scene::poster::draw(&ctx, shape, &mut prims);
+        DrawList {
+            width,
+            height,
+            clear: p.bg_bottom,
+            prims,
+        }
+    }
+
     /// The draw list of frame `n` (0-based, `n < total_frames`; later frames repeat the last):
     /// a pure function of the storyboard, the assets and `n`.
     pub fn frame(&self, n: u32, assets: &Assets, measure: &dyn TextMeasure) -> DrawList {

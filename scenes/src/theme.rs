@@ -241,6 +241,14 @@ impl Default for Theme {
 
 impl Theme {
     /// The night variant: darker background, dimmer land, softer white, the same layout.
+    /// The built-in day theme with `lang` (what a command line's `--lang` makes of no theme).
+    pub fn default_with_lang(lang: Option<quakecast_facts::Lang>) -> Theme {
+        Theme {
+            lang,
+            ..Theme::default()
+        }
+    }
+
     pub fn night() -> Theme {
         let p = Palette {
             bg_top: Color::hex(0x05080f),

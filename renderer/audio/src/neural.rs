@@ -142,6 +142,19 @@ pub struct NeuralZhTts {
     dir: PathBuf,
     mapper: Mapper,
     sessions: Mutex<Sessions>,
+    /// Pieces already spoken (the voice is deterministic): a bulletin's wordings share most
+    /// pieces, revisions of one event share nearly all, and a farm's audio task speaks again
+    /// what its intake measured. At most [`CACHE_PIECES`] pieces, oldest dropped first.
+    cache: Mutex<PieceCache>,
+}
+
+/// Pieces the voice keeps (a piece is ~1–3 s: 256 pieces are ~25 MB of samples).
+pub const CACHE_PIECES: usize = 256;
+
+#[derive(Default)]
+struct PieceCache {
+    samples: HashMap<String, std::sync::Arc<Vec<f32>>>,
+    order: std::collections::VecDeque<String>,
 }
 
 /// ONNX Runtime is loaded once per process, from the first voice directory opened.
@@ -194,6 +207,7 @@ impl NeuralZhTts {
                 vocoder: session("mb_melgan.onnx")?,
             }),
             mapper,
+            cache: Mutex::new(PieceCache::default()),
         })
     }
 
@@ -283,13 +297,34 @@ impl TtsProvider for NeuralZhTts {
         let gap = vec![0.0f32; (PIECE_GAP_SECS * VOICE_RATE as f32) as usize];
         let mut samples: Vec<f32> = Vec::new();
         for piece in pieces(text) {
-            let Some(ids) = self.ids(&piece)? else {
-                continue;
+            let cached = self
+                .cache
+                .lock()
+                .ok()
+                .and_then(|c| c.samples.get(&piece).cloned());
+            let spoken = match cached {
+                Some(s) => s,
+                None => {
+                    let Some(ids) = self.ids(&piece)? else {
+                        continue;
+                    };
+                    let s = std::sync::Arc::new(self.speak_piece(ids)?);
+                    if let Ok(mut c) = self.cache.lock() {
+                        if c.order.len() >= CACHE_PIECES {
+                            if let Some(old) = c.order.pop_front() {
+                                c.samples.remove(&old);
+                            }
+                        }
+                        c.order.push_back(piece.clone());
+                        c.samples.insert(piece.clone(), s.clone());
+                    }
+                    s
+                }
             };
             if !samples.is_empty() {
                 samples.extend_from_slice(&gap);
             }
-            samples.extend(self.speak_piece(ids)?);
+            samples.extend_from_slice(&spoken);
         }
         let pcm = Pcm::new(VOICE_RATE, 1, samples);
         crate::tts::check_not_silent(pcm, &self.name(), text)

@@ -40,13 +40,24 @@ pub fn local_time(e: &Event) -> crate::localtime::LocalTime {
 /// solar time (longitude / 15°) elsewhere, which is what "night" means for the people there
 /// whatever their civil time zone.
 pub fn is_night(e: &Event) -> bool {
-    let h = if crate::intensity::in_mainland_china(e.lat, e.lon) {
+    !(6..22).contains(&local_hour(e))
+}
+
+/// The hour of the origin where it struck (Beijing time in China, solar time elsewhere; see
+/// [`is_night`]).
+pub fn local_hour(e: &Event) -> u32 {
+    if crate::intensity::in_mainland_china(e.lat, e.lon) {
         beijing_time(e).hour()
     } else {
         let secs = (e.lon / 15.0 * 3600.0).round() as i32;
         FixedOffset::east_opt(secs).map_or(e.origin_time.hour(), |o| {
             e.origin_time.with_timezone(&o).hour()
         })
-    };
-    !(6..22).contains(&h)
+    }
+}
+
+/// Whether it is dark where it struck (19:00–06:00 local): the bulletin then takes the night
+/// look when the operator chose no theme.
+pub fn is_dark(e: &Event) -> bool {
+    !(6..19).contains(&local_hour(e))
 }

@@ -16,6 +16,7 @@ pub(crate) mod intensity;
 pub(crate) mod map;
 pub(crate) mod parameters;
 pub(crate) mod places;
+pub(crate) mod poster;
 pub(crate) mod subtitle;
 pub(crate) mod words;
 
@@ -26,6 +27,7 @@ pub use map::{
     SCS_INSET_H,
 };
 pub use places::{places_camera, PLACES_PANEL};
+pub use poster::PosterShape;
 pub use subtitle::{page_at, PAGE_LINES, SUBTITLE_TOP};
 
 /// Colours of the default theme: a dark navy public-service look with one red-orange accent.

@@ -238,6 +238,24 @@ fn load_bundled_dem(data_dir: &Path) -> Result<Dem> {
 }
 
 impl Content {
+    /// The theme of `event`'s bulletin: the operator's `--theme` when given; otherwise the
+    /// built-in day theme, or the night theme when it is dark where the quake struck
+    /// (19:00–06:00 local, [`quakecast_facts::time::is_dark`]), with the language chosen on the
+    /// command line kept.
+    pub fn theme_for(&self, event: &Event) -> Theme {
+        if self.theme_path.is_some() || self.theme != Theme::default_with_lang(self.theme.lang) {
+            return self.theme.clone();
+        }
+        if quakecast_facts::time::is_dark(event) {
+            Theme {
+                lang: self.theme.lang,
+                ..Theme::night()
+            }
+        } else {
+            self.theme.clone()
+        }
+    }
+
     /// Whether the bundled data is the source of the recent-seismicity facts.
     pub fn uses_bundled_catalog(&self) -> bool {
         self.catalog.is_none() && self.packed_catalog.is_some()
@@ -268,7 +286,7 @@ pub fn plan_bulletin(
     tts: Option<&dyn TtsProvider>,
 ) -> Result<Timeline> {
     let facts = content.facts(event, assets);
-    let theme = &content.theme;
+    let theme = &content.theme_for(event);
     let Some(tts) = tts else {
         let Fitted { storyboard, report } = fit_silent(event, &facts, theme, settings);
         return Ok(Timeline {

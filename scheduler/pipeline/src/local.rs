@@ -213,6 +213,10 @@ pub fn render_bulletin(
         subtitles.push(store.put_file(&keys.sidecar("subtitles.vtt"), &a.vtt, "text/vtt")?);
         outputs.extend(subtitles.iter().cloned());
     }
+    // The covers for image-and-text channels, beside the video (docs/bulletin-facts.md).
+    for (shape, png) in render_posters(env, &storyboard)? {
+        outputs.push(store.put_bytes(&keys.sidecar(shape.file_name()), &png, "image/png")?);
+    }
     let mut manifest = Manifest::build(ManifestParts {
         report,
         storyboard: &storyboard,
@@ -354,4 +358,45 @@ fn work_dir_for(parent: &Path, event: &Event) -> Result<tempfile::TempDir> {
         .prefix(&format!(".work-{}-", &stamp[..12]))
         .tempdir_in(parent)
         .map_err(|e| Error::io(parent, e))
+}
+
+/// The bulletin's covers ([`PosterShape`]: 9:16 and 1:1) at the video's width, as PNG.
+pub fn render_posters(
+    env: &RenderEnv,
+    storyboard: &Storyboard,
+) -> Result<Vec<(quakecast_scenes::scene::PosterShape, Vec<u8>)>> {
+    use quakecast_scenes::scene::PosterShape;
+    let width = storyboard.settings.width;
+    let mut out = Vec::new();
+    for shape in [PosterShape::Portrait, PosterShape::Square] {
+        let list = storyboard.poster(shape, width, &env.assets, env.font.as_ref());
+        let mut r =
+            quakecast_renderer::FrameRenderer::new(&env.gpu, list.width, list.height, &env.font)
+                .map_err(|e| Error::Tool {
+                    tool: "poster",
+                    message: e.to_string(),
+                })?;
+        let rgba = r.render_rgba(&list).map_err(|e| Error::Tool {
+            tool: "poster",
+            message: e.to_string(),
+        })?;
+        out.push((shape, encode_png(list.width, list.height, &rgba)?));
+    }
+    Ok(out)
+}
+
+fn encode_png(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let err = |e: png::EncodingError| Error::Tool {
+        tool: "poster",
+        message: format!("PNG: {e}"),
+    };
+    {
+        let mut enc = png::Encoder::new(&mut bytes, width, height);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().map_err(err)?;
+        w.write_image_data(rgba).map_err(err)?;
+    }
+    Ok(bytes)
 }
