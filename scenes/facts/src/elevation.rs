@@ -427,8 +427,7 @@ impl Dem {
     fn mean_interpolated(&self, lat: f64, lon: f64, radius_km: f64) -> Option<ElevationSummary> {
         let step_km = 0.5;
         let n = (radius_km / step_km).ceil() as i64;
-        let (mut total, mut valid) = (0usize, 0usize);
-        let (mut sum, mut min, mut max) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
+        let mut acc = MeanAcc::default();
         for i in -n..=n {
             for j in -n..=n {
                 let (e, nn) = (i as f64 * step_km, j as f64 * step_km);
@@ -436,30 +435,12 @@ impl Dem {
                 if d > radius_km {
                     continue;
                 }
-                total += 1;
                 let az = e.atan2(nn).to_degrees();
                 let (plon, plat) = crate::geo::destination(lon, lat, az, d);
-                let Some(v) = self.height_bilinear(plat, plon) else {
-                    continue;
-                };
-                valid += 1;
-                sum += v;
-                min = min.min(v);
-                max = max.max(v);
+                acc.add(self.height_bilinear(plat, plon));
             }
         }
-        if total == 0 || (valid as f64) < MIN_VALID_FRACTION * total as f64 {
-            return None;
-        }
-        Some(ElevationSummary {
-            mean_m: sum / valid as f64,
-            min_m: min,
-            max_m: max,
-            cells: valid,
-            radius_km,
-            source: self.source.clone(),
-            interpolated: true,
-        })
+        acc.summary(radius_km, self.source.clone(), true)
     }
 
     /// Columns and rows: `(ncols, nrows)`.
@@ -530,8 +511,7 @@ impl Dem {
         let c0 = clamp(((lon - dlon - self.lon0) / self.dx).ceil(), self.ncols);
         let c1 = clamp(((lon + dlon - self.lon0) / self.dx).floor(), self.ncols);
 
-        let (mut total, mut valid) = (0usize, 0usize);
-        let (mut sum, mut min, mut max) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
+        let mut acc = MeanAcc::default();
         for r in r0..=r1 {
             let clat = self.lat0 - r as f64 * self.dy;
             let row = &self.heights[r * self.ncols..(r + 1) * self.ncols];
@@ -540,15 +520,7 @@ impl Dem {
                 if distance_km((lon, lat), (clon, clat)) > radius_km {
                     continue;
                 }
-                total += 1;
-                if v.is_nan() {
-                    continue;
-                }
-                let v = f64::from(v);
-                valid += 1;
-                sum += v;
-                min = min.min(v);
-                max = max.max(v);
+                acc.add((!v.is_nan()).then_some(f64::from(v)));
             }
         }
         // On a coarse grid (cells of 2 km or more: ETOPO5's 9 km) a circle holding fewer cell
@@ -556,21 +528,10 @@ impl Dem {
         const MIN_CELLS: usize = 12;
         const COARSE_CELL_KM: f64 = 2.0;
         let cell_km = (self.dx * lat.to_radians().cos()).max(self.dy) * 111.195;
-        if total < MIN_CELLS && cell_km >= COARSE_CELL_KM {
+        if acc.total < MIN_CELLS && cell_km >= COARSE_CELL_KM {
             return self.mean_interpolated(lat, lon, radius_km);
         }
-        if total == 0 || (valid as f64) < MIN_VALID_FRACTION * total as f64 {
-            return None;
-        }
-        Some(ElevationSummary {
-            mean_m: sum / valid as f64,
-            min_m: min,
-            max_m: max,
-            cells: valid,
-            radius_km,
-            source: self.source.clone(),
-            interpolated: false,
-        })
+        acc.summary(radius_km, self.source.clone(), false)
     }
 
     /// `lon` shifted by ±360° when that puts it inside the grid (a grid written in 0–360°, or
@@ -581,6 +542,52 @@ impl Dem {
             .into_iter()
             .find(|l| (west..=east).contains(l))
             .unwrap_or(lon)
+    }
+}
+
+/// Running statistics of the heights in a circle: every cell or sample counts in `total`, the
+/// ones with a height (`Some`) in the mean.
+#[derive(Default)]
+struct MeanAcc {
+    total: usize,
+    valid: usize,
+    sum: f64,
+    min: f64,
+    max: f64,
+}
+
+impl MeanAcc {
+    fn add(&mut self, v: Option<f64>) {
+        self.total += 1;
+        let Some(v) = v else { return };
+        if self.valid == 0 {
+            (self.min, self.max) = (v, v);
+        }
+        self.valid += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+
+    /// The summary, or `None` for an empty circle or fewer than [`MIN_VALID_FRACTION`] valid.
+    fn summary(
+        &self,
+        radius_km: f64,
+        source: Option<DemSource>,
+        interpolated: bool,
+    ) -> Option<ElevationSummary> {
+        if self.total == 0 || (self.valid as f64) < MIN_VALID_FRACTION * self.total as f64 {
+            return None;
+        }
+        Some(ElevationSummary {
+            mean_m: self.sum / self.valid as f64,
+            min_m: self.min,
+            max_m: self.max,
+            cells: self.valid,
+            radius_km,
+            source,
+            interpolated,
+        })
     }
 }
 
