@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(ffmpeg mesa-vulkan-drivers libvulkan1 fonts-wqy-microhei espeak-ng sox postgresql chromium chromium-driver)
+APT_PACKAGES=(ffmpeg mesa-vulkan-drivers libvulkan1 fonts-wqy-microhei espeak-ng sox postgresql chromium chromium-driver python3-venv)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
