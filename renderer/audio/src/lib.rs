@@ -38,7 +38,7 @@ pub use error::{AudioError, Result};
 pub use mix::{Loudness, SAMPLE_RATE};
 pub use music::Mood;
 pub use pcm::Pcm;
-pub use tts::{EspeakTts, FallbackTts, HttpTts, TtsProvider};
+pub use tts::{EspeakTts, FallbackTts, HttpTts, Speech, SpeechLength, TtsProvider};
 
 /// Level under which the ends of a voice clip count as silence and are trimmed, dBFS.
 const TRIM_DBFS: f32 = -45.0;
@@ -64,11 +64,62 @@ impl Narration {
     /// Measured speech length of each cue, seconds, in script order: the input of
     /// [`quakecast_scenes::timeline::scene_min_frames`].
     pub fn durations(&self) -> Vec<(SceneKind, f64)> {
+        self.lengths().durations()
+    }
+
+    /// The cues' lengths without their samples.
+    pub fn lengths(&self) -> SpeechLengths {
+        SpeechLengths {
+            cues: self
+                .cues
+                .iter()
+                .map(|c| (c.cue.clone(), c.speech.frames()))
+                .collect(),
+        }
+    }
+}
+
+/// The speech length of each cue of a script, in 48 kHz frames: what [`synthesize_script`]
+/// would make, measured by [`measure_script`] without making it, or taken from a narration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpeechLengths {
+    pub cues: Vec<(Cue, usize)>,
+}
+
+impl SpeechLengths {
+    /// Seconds per cue, as [`Narration::durations`] gives them.
+    pub fn durations(&self) -> Vec<(SceneKind, f64)> {
         self.cues
             .iter()
-            .map(|c| (c.cue.scene, c.speech.duration_secs()))
+            .map(|(c, n)| (c.scene, *n as f64 / f64::from(SAMPLE_RATE)))
             .collect()
     }
+
+    /// The cues of these scenes only.
+    pub fn retain_scenes(&mut self, keep: impl Fn(SceneKind) -> bool) {
+        self.cues.retain(|(c, _)| keep(c.scene));
+    }
+}
+
+/// The lengths [`synthesize_script`] would give `script`, when the voice can measure every cue
+/// without speaking ([`TtsProvider::measure`]); `None` when it cannot (speak to know).
+pub fn measure_script(script: &Script, tts: &dyn TtsProvider) -> Result<Option<SpeechLengths>> {
+    let mut cues = Vec::with_capacity(script.cues.len());
+    for cue in &script.cues {
+        let Some(length) = tts.measure(&cue.text_zh, script.lang) else {
+            return Ok(None);
+        };
+        let length = length?;
+        let frames = pcm::resampled_len(length.frames, length.rate, SAMPLE_RATE);
+        if frames == 0 {
+            return Err(AudioError::Silent {
+                voice: tts.name(),
+                text: cue.text_zh.clone(),
+            });
+        }
+        cues.push((cue.clone(), frames));
+    }
+    Ok(Some(SpeechLengths { cues }))
 }
 
 /// Step 1: speak every cue of the event's four-scene script ([`script`]) with `tts`.
@@ -77,12 +128,18 @@ pub fn synthesize_narration(event: &Event, tts: &dyn TtsProvider) -> Result<Narr
 }
 
 /// Step 1 for any script (e.g. `narration::script_for`, every scene spoken): each cue is spoken
-/// with `tts`, made mono 48 kHz, trimmed of silence and levelled. A silent clip is an error.
+/// with `tts`, made mono 48 kHz, trimmed of silence (by level, unless the voice cut it itself)
+/// and levelled. A silent clip is an error.
 pub fn synthesize_script(script: &Script, tts: &dyn TtsProvider) -> Result<Narration> {
     let mut cues = Vec::with_capacity(script.cues.len());
     for cue in &script.cues {
-        let raw = tts.synthesize(&cue.text_zh, script.lang)?;
-        let mut speech = raw.to_mono().resampled(SAMPLE_RATE).trim_silence(TRIM_DBFS);
+        let raw = tts.speak(&cue.text_zh, script.lang)?;
+        let speech = raw.pcm.to_mono().resampled(SAMPLE_RATE);
+        let mut speech = if raw.trimmed {
+            speech
+        } else {
+            speech.trim_silence(TRIM_DBFS)
+        };
         if speech.frames() == 0 {
             return Err(AudioError::Silent {
                 voice: tts.name(),
@@ -124,13 +181,22 @@ pub fn place_cues(
     scenes: &[(SceneKind, f64, f64)],
     total_secs: f64,
 ) -> Result<Vec<PlacedCue>> {
-    let cues: Vec<CueSpeech<'_>> = narration
+    place_lengths(&narration.lengths(), scenes, total_secs)
+}
+
+/// [`place_cues`] from the lengths alone (the speech need not exist yet).
+pub fn place_lengths(
+    lengths: &SpeechLengths,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+) -> Result<Vec<PlacedCue>> {
+    let cues: Vec<CueSpeech<'_>> = lengths
         .cues
         .iter()
-        .map(|c| CueSpeech {
-            scene: c.cue.scene,
-            samples: c.speech.samples.len(),
-            subtitle: &c.cue.subtitle,
+        .map(|(c, n)| CueSpeech {
+            scene: c.scene,
+            samples: *n,
+            subtitle: &c.subtitle,
         })
         .collect();
     let plan = place_speech(&cues, SAMPLE_RATE, scenes, total_secs).map_err(timeline_error)?;
@@ -192,6 +258,7 @@ pub fn mix_narration_pcm(
     }
     let segments: Vec<TimedCue> = placed.into_iter().map(|p| p.timed).collect();
 
+    let t0 = std::time::Instant::now();
     let mood = Mood::for_event(event);
     let mut music = music::synthesize_music(
         mood,
@@ -200,7 +267,9 @@ pub fn mix_narration_pcm(
         SAMPLE_RATE,
     );
     music.samples.resize(total * 2, 0.0);
+    let t_music = t0.elapsed().as_secs_f64();
     mix::level_to(&mut music, mix::MUSIC_LUFS)?;
+    let t_level = t0.elapsed().as_secs_f64();
     let duck = mix::duck_envelope(&voice, SAMPLE_RATE);
     let mut samples = Vec::with_capacity(total * 2);
     for i in 0..total {
@@ -209,7 +278,15 @@ pub fn mix_narration_pcm(
         samples.push(v + music.samples[2 * i + 1] * duck[i]);
     }
     let mut pcm = Pcm::new(SAMPLE_RATE, 2, samples);
+    let t_mix = t0.elapsed().as_secs_f64();
     let loudness = mix::normalize(&mut pcm)?;
+    tracing::debug!(
+        music_secs = t_music,
+        level_secs = t_level - t_music,
+        duck_secs = t_mix - t_level,
+        normalize_secs = t0.elapsed().as_secs_f64() - t_mix,
+        "mixed"
+    );
     Ok(MixedAudio {
         pcm,
         segments,
@@ -252,11 +329,16 @@ pub fn mix_narration(
     out_dir: &Path,
 ) -> Result<AudioReport> {
     let mixed = mix_narration_pcm(event, narration, scenes, total_secs)?;
+    let t0 = std::time::Instant::now();
     std::fs::create_dir_all(out_dir).map_err(|e| AudioError::io(out_dir, e))?;
     let audio = out_dir.join("audio.m4a");
     let srt = out_dir.join("subtitles.srt");
     let vtt = out_dir.join("subtitles.vtt");
     mix::encode_aac_within_peak(&mixed.pcm, &audio)?;
+    tracing::debug!(
+        secs = t0.elapsed().as_secs_f64(),
+        "encoded AAC within the peak"
+    );
     std::fs::write(&srt, to_srt(&mixed.segments)).map_err(|e| AudioError::io(&srt, e))?;
     std::fs::write(&vtt, to_webvtt(&mixed.segments, narration.lang))
         .map_err(|e| AudioError::io(&vtt, e))?;

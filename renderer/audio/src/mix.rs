@@ -311,6 +311,10 @@ pub fn encode_aac(pcm: &Pcm, out: &Path) -> Result<()> {
         .args([
             "-c:a",
             "aac",
+            // ffmpeg's docs: the "fast" coder is better than the default two-loop search at
+            // high bitrates and much faster (40 s of the mix: 1.45 s → 0.5 s here).
+            "-aac_coder",
+            "fast",
             "-b:a",
             AAC_BITRATE,
             "-ar",
@@ -402,8 +406,19 @@ pub fn encode_aac_within_peak(pcm: &Pcm, out: &Path) -> Result<Loudness> {
     let mut ceiling = LIMIT_DBTP;
     let mut last = None;
     for _ in 0..5 {
+        let t0 = std::time::Instant::now();
         encode_aac(&pcm, out)?;
-        let got = measure(&decode(out)?)?;
+        let t1 = t0.elapsed().as_secs_f64();
+        let decoded = decode(out)?;
+        let t2 = t0.elapsed().as_secs_f64();
+        let got = measure(&decoded)?;
+        tracing::debug!(
+            encode_secs = t1,
+            decode_secs = t2 - t1,
+            measure_secs = t0.elapsed().as_secs_f64() - t2,
+            true_peak = got.true_peak_dbtp,
+            "AAC encoded and metered"
+        );
         if got.true_peak_dbtp <= MAX_TRUE_PEAK_DBTP - 0.1 {
             return Ok(got);
         }

@@ -238,6 +238,17 @@ const SINC_HALF_WIDTH: usize = 16;
 ///
 /// Written here rather than taken from a crate because it is thirty lines, deterministic, and
 /// only ever runs once per voice clip.
+/// The number of samples [`resample`] makes of `n` (the same rule, for lengths known before
+/// the samples are).
+pub fn resampled_len(n: usize, from: u32, to: u32) -> usize {
+    if from == to || n == 0 || from == 0 || to == 0 {
+        return n;
+    }
+    let g = gcd(u64::from(from), u64::from(to));
+    let (up, down) = (u64::from(to) / g, u64::from(from) / g);
+    ((n as u64 * up).div_ceil(down)) as usize
+}
+
 pub fn resample(input: &[f32], from: u32, to: u32) -> Vec<f32> {
     if from == to || input.is_empty() || from == 0 || to == 0 {
         return input.to_vec();
@@ -275,7 +286,7 @@ pub fn resample(input: &[f32], from: u32, to: u32) -> Vec<f32> {
     };
     let table: Option<Vec<Vec<f32>>> =
         (up <= 4096).then(|| (0..up).map(|p| weights_for(p as f64 / up as f64)).collect());
-    let out_len = ((input.len() as u64 * up).div_ceil(down)) as usize;
+    let out_len = resampled_len(input.len(), from, to);
     let mut out = Vec::with_capacity(out_len);
     let last = input.len() as i64 - 1;
     for n in 0..out_len as u64 {

@@ -26,6 +26,38 @@ pub trait TtsProvider: Send + Sync {
 
     /// A short description for logs and the audio report (e.g. `espeak-ng cmn-latn-pinyin`).
     fn name(&self) -> String;
+
+    /// Speak `text`, saying whether the voice already cut the silence at its ends (then the
+    /// narration does not trim it again by level, see [`crate::synthesize_script`]). Default:
+    /// [`TtsProvider::synthesize`], untrimmed.
+    fn speak(&self, text: &str, lang: Lang) -> Result<Speech> {
+        Ok(Speech {
+            pcm: self.synthesize(text, lang)?,
+            trimmed: false,
+        })
+    }
+
+    /// The exact length of what [`TtsProvider::speak`] would return, when the voice can tell
+    /// without making the waveform (the neural voice, from its predicted durations: a fraction
+    /// of the cost). `None`: speak to know. A voice that measures must trim in `speak`.
+    fn measure(&self, _text: &str, _lang: Lang) -> Option<Result<SpeechLength>> {
+        None
+    }
+}
+
+/// What [`TtsProvider::speak`] returns.
+#[derive(Clone, Debug)]
+pub struct Speech {
+    pub pcm: Pcm,
+    /// The ends are already cut to the speech.
+    pub trimmed: bool,
+}
+
+/// A speech length in frames at `rate` ([`TtsProvider::measure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpeechLength {
+    pub frames: usize,
+    pub rate: u32,
 }
 
 /// Refuse empty or silent clips (see [`SILENCE_DBFS`]).
@@ -218,19 +250,38 @@ impl<P: TtsProvider, F: TtsProvider> FallbackTts<P, F> {
     }
 }
 
+impl<P: TtsProvider, F: TtsProvider> FallbackTts<P, F> {
+    fn warn(&self, e: &AudioError) {
+        tracing::warn!(
+            primary = %self.primary.name(),
+            fallback = %self.fallback.name(),
+            error = %e,
+            "voice failed; speaking with the fallback"
+        );
+    }
+}
+
 impl<P: TtsProvider, F: TtsProvider> TtsProvider for FallbackTts<P, F> {
     fn synthesize(&self, text: &str, lang: Lang) -> Result<Pcm> {
-        match self.primary.synthesize(text, lang) {
-            Ok(pcm) => Ok(pcm),
-            Err(e) => {
-                tracing::warn!(
-                    primary = %self.primary.name(),
-                    fallback = %self.fallback.name(),
-                    error = %e,
-                    "voice failed; speaking with the fallback"
-                );
-                self.fallback.synthesize(text, lang)
-            }
+        self.primary.synthesize(text, lang).or_else(|e| {
+            self.warn(&e);
+            self.fallback.synthesize(text, lang)
+        })
+    }
+
+    fn speak(&self, text: &str, lang: Lang) -> Result<Speech> {
+        self.primary.speak(text, lang).or_else(|e| {
+            self.warn(&e);
+            self.fallback.speak(text, lang)
+        })
+    }
+
+    /// The primary's measure; when it cannot measure (or fails), `None`, so the caller speaks
+    /// and the fallback answers as it would.
+    fn measure(&self, text: &str, lang: Lang) -> Option<Result<SpeechLength>> {
+        match self.primary.measure(text, lang) {
+            Some(Ok(l)) => Some(Ok(l)),
+            _ => None,
         }
     }
 

@@ -63,3 +63,48 @@ fn missing_model_falls_back_to_espeak_with_a_warning() {
         .expect("espeak speaks English");
     assert_ne!(en.rate, VOICE_RATE, "English comes from espeak-ng");
 }
+
+#[test]
+fn measured_length_is_the_spoken_length_cut_in_the_silence() {
+    let voice = NeuralZhTts::open(&data_dir().join(VOICE_DIR))
+        .expect("the neural voice: run `bash scripts/setup.sh`");
+    for text in [
+        SENTENCE,
+        "请注意防范余震，远离危险建筑。",
+        "震中周边200公里内近5年来发生3.5级以上地震共84次。",
+    ] {
+        let t = Instant::now();
+        let measured = voice
+            .measure(text, Lang::Zh)
+            .expect("the neural voice measures")
+            .expect("measures");
+        let measure_secs = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let spoken = voice.speak(text, Lang::Zh).expect("speaks");
+        let speak_secs = t.elapsed().as_secs_f64();
+        assert!(spoken.trimmed);
+        assert_eq!(measured.rate, VOICE_RATE);
+        assert_eq!(measured.frames, spoken.pcm.frames(), "{text}");
+        // The cut lies in the silence symbols: the first and last 10 ms are far below the peak,
+        // and the speech starts within 200 ms (a
+        // quiet initial such as 请's q starts low).
+        let s = &spoken.pcm.samples;
+        let peak = s.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let edge = |w: &[f32]| w.iter().fold(0.0f32, |m, v| m.max(v.abs())) / peak;
+        let ms = |n: usize| n * VOICE_RATE as usize / 1000;
+        let (head, tail) = (edge(&s[..ms(10)]), edge(&s[s.len() - ms(10)..]));
+        let onset = s
+            .iter()
+            .position(|v| v.abs() > 0.1 * peak)
+            .unwrap_or(s.len());
+        eprintln!(
+            "{text}: {} frames, head {head:.3}, tail {tail:.3} of the peak, onset {:.0} ms; \
+             measured in {measure_secs:.3} s (acoustic model), then spoken in {speak_secs:.3} s \
+             (vocoder)",
+            measured.frames,
+            onset as f64 * 1000.0 / f64::from(VOICE_RATE)
+        );
+        assert!(head < 0.1 && tail < 0.1, "{text}: head {head}, tail {tail}");
+        assert!(onset < ms(200), "{text}: onset at sample {onset}");
+    }
+}

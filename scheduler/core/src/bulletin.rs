@@ -18,7 +18,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use quakecast_audio::{place_cues, synthesize_script, Narration, TtsProvider};
+use quakecast_audio::{
+    measure_script, place_lengths, synthesize_script, Narration, SpeechLengths, TtsProvider,
+};
 use quakecast_facts::history::{parse_catalog, Catalog, PackedCatalog};
 use quakecast_facts::{Assets, Dem, Event, Facts};
 use quakecast_scenes::fit::{fit_silent, fit_to_speech, Fitted};
@@ -271,11 +273,13 @@ pub struct Timeline {
     pub fit: FitReport,
 }
 
-/// Build the timeline of `event`. With `tts`, every scene's cue is spoken and measured first, and
-/// the storyboard follows the speech ([`quakecast_scenes::fit::fit_to_speech`]: the wording,
-/// the unspoken cues and the scene lengths are decided there, purely); without, the theme's
-/// lengths fitted to the band's target and no subtitles. This function only synthesises the
-/// speech the fit asks for and logs what the fit did.
+/// Build the timeline of `event`. With `tts`, every scene's cue is measured first (by the
+/// voice's predicted durations where it can, [`measure_script`], else by speaking it), and the
+/// storyboard follows the speech ([`quakecast_scenes::fit::fit_to_speech`]: the wording, the
+/// unspoken cues and the scene lengths are decided there, purely); without, the theme's lengths
+/// fitted to the band's target and no subtitles. The wording the fit chose is then spoken, and
+/// the fit is made again from what was really spoken until it stands (a voice that measures
+/// exactly needs no second fit; one whose fallback answered may).
 ///
 /// Never fails for the speech's length (see [`LengthLimit::OverBand`]).
 pub fn plan_bulletin(
@@ -284,6 +288,30 @@ pub fn plan_bulletin(
     content: &Content,
     settings: RenderSettings,
     tts: Option<&dyn TtsProvider>,
+) -> Result<Timeline> {
+    plan(event, assets, content, settings, tts, true)
+}
+
+/// [`plan_bulletin`] without making the speech when the voice can measure it: the storyboard
+/// and subtitle times are the same, `narration` may be `None`. A farm's intake fixes the
+/// timeline this way; its audio task speaks it ([`spoken_script`]).
+pub fn plan_timeline(
+    event: &Event,
+    assets: &Assets,
+    content: &Content,
+    settings: RenderSettings,
+    tts: Option<&dyn TtsProvider>,
+) -> Result<Timeline> {
+    plan(event, assets, content, settings, tts, false)
+}
+
+fn plan(
+    event: &Event,
+    assets: &Assets,
+    content: &Content,
+    settings: RenderSettings,
+    tts: Option<&dyn TtsProvider>,
+    need_speech: bool,
 ) -> Result<Timeline> {
     let facts = content.facts(event, assets);
     let theme = &content.theme_for(event);
@@ -296,12 +324,56 @@ pub fn plan_bulletin(
         });
     };
     let mut spoken: Vec<(Wording, Narration)> = Vec::new();
-    let Fitted { storyboard, report } = fit_to_speech(event, &facts, theme, settings, |wording| {
-        let n = synthesize_script(&script_for_wording(event, &facts, theme, wording), tts)?;
-        let lengths = n.durations();
-        spoken.push((wording, n));
-        Ok::<_, Error>(lengths)
-    })?;
+    let mut measured: Vec<(Wording, SpeechLengths)> = Vec::new();
+    // The fitted wording's kept cues, spoken as measured.
+    let mut spoken_kept: Option<Narration> = None;
+    let (storyboard, report) = loop {
+        let Fitted { storyboard, report } =
+            fit_to_speech(event, &facts, theme, settings, |wording| {
+                if let Some((_, n)) = spoken.iter().find(|(w, _)| *w == wording) {
+                    return Ok(n.durations());
+                }
+                if let Some((_, m)) = measured.iter().find(|(w, _)| *w == wording) {
+                    return Ok(m.durations());
+                }
+                let script = script_for_wording(event, &facts, theme, wording);
+                if let Some(m) = measure_script(&script, tts)? {
+                    let d = m.durations();
+                    measured.push((wording, m));
+                    return Ok(d);
+                }
+                let n = synthesize_script(&script, tts)?;
+                let d = n.durations();
+                spoken.push((wording, n));
+                Ok::<_, Error>(d)
+            })?;
+        if !need_speech || spoken.iter().any(|(w, _)| *w == report.wording) {
+            break (storyboard, report);
+        }
+        // Speak the cues the fit kept; their lengths should be the measured ones.
+        let keep = |scene| !report.unspoken.contains(&scene);
+        let mut script = script_for_wording(event, &facts, theme, report.wording);
+        script.cues.retain(|c| keep(c.scene));
+        let n = synthesize_script(&script, tts)?;
+        let as_measured = measured.iter().any(|(w, m)| {
+            let mut m = m.clone();
+            m.retain_scenes(keep);
+            *w == report.wording && m == n.lengths()
+        });
+        if as_measured {
+            spoken_kept = Some(n);
+            break (storyboard, report);
+        }
+        tracing::warn!(
+            wording = ?report.wording,
+            "the speech is not as long as the voice measured (a fallback voice answered?); fitting again"
+        );
+        let n = synthesize_script(
+            &script_for_wording(event, &facts, theme, report.wording),
+            tts,
+        )?;
+        spoken.push((report.wording, n));
+    };
     if report.limit == LengthLimit::OverBand {
         tracing::warn!(
             secs = report.secs,
@@ -317,26 +389,37 @@ pub fn plan_bulletin(
             "speech fitted to the bulletin's length band by degrading it"
         );
     }
-    let mut narration = spoken
-        .into_iter()
-        .find(|(w, _)| *w == report.wording)
-        .map(|(_, n)| n)
-        .ok_or_else(|| Error::Tool {
-            tool: "timeline",
-            message: "the fitted wording was never spoken".into(),
-        })?;
-    narration
-        .cues
-        .retain(|c| !report.unspoken.contains(&c.cue.scene));
-    let placed = place_cues(
-        &narration,
+    let keep = |scene| !report.unspoken.contains(&scene);
+    let narration = spoken_kept.or_else(|| {
+        spoken
+            .into_iter()
+            .find(|(w, _)| *w == report.wording)
+            .map(|(_, mut n)| {
+                n.cues.retain(|c| keep(c.cue.scene));
+                n
+            })
+    });
+    let mut lengths = match &narration {
+        Some(n) => n.lengths(),
+        None => measured
+            .into_iter()
+            .find(|(w, _)| *w == report.wording)
+            .map(|(_, m)| m)
+            .ok_or_else(|| Error::Tool {
+                tool: "timeline",
+                message: "the fitted wording was never measured".into(),
+            })?,
+    };
+    lengths.retain_scenes(keep);
+    let placed = place_lengths(
+        &lengths,
         &scene_times(&storyboard),
         storyboard.duration_secs(),
     )?;
     let storyboard = storyboard.with_subtitles(placed.into_iter().map(|p| p.timed).collect());
     Ok(Timeline {
         storyboard,
-        narration: Some(narration),
+        narration,
         fit: report,
     })
 }

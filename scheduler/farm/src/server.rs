@@ -314,7 +314,7 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
         tokio::task::spawn_blocking(move || -> quakecast_core::Result<Storyboard> {
             let assets = env.assets()?;
             let tts = settings.audio.then(quakecast_audio::tts::tts_from_env);
-            let timeline = quakecast_core::bulletin::plan_bulletin(
+            let timeline = quakecast_core::bulletin::plan_timeline(
                 &event,
                 &assets,
                 &content,
