@@ -229,7 +229,16 @@ fn script_zh_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
         } else {
             (n.brief_zh(), n.brief_zh_spoken())
         };
-        if let (Some(show), Some(say)) = (show, say) {
+        if let (Some(mut show), Some(mut say)) = (show, say) {
+            // The weather there (an operator's weather service), in the full wording only.
+            if let Some(w) = facts.area.weather.as_ref().filter(|_| !tight) {
+                let w = w.in_lang(Lang::Zh).trim_end_matches(['。', '.']);
+                show.push_str(&format!("震区天气：{w}。"));
+                say.push_str(&format!(
+                    "震区天气：{}。",
+                    zh_read_numbers_in(&w.replace("°C", "摄氏度").replace('℃', "摄氏度"))
+                ));
+            }
             cues.push(cue(SceneKind::Places, say, show));
         }
     }
@@ -403,8 +412,17 @@ fn script_en_with(event: &Event, facts: &Facts, wording: Wording) -> Script {
         .nearby
         .as_ref()
         .and_then(|n| if tight { n.nearest_en() } else { n.brief_en() });
-    if let Some(s) = places {
-        cues.push(cue(SceneKind::Places, en_spoken_km(&s), s));
+    if let Some(mut s) = places {
+        // The weather there (an operator's weather service), in the full wording only.
+        if let Some(w) = facts.area.weather.as_ref().filter(|_| !tight) {
+            let w = w.in_lang(Lang::En).trim_end_matches(['。', '.']);
+            s.push_str(&format!(" Weather there: {w}."));
+        }
+        cues.push(cue(
+            SceneKind::Places,
+            en_spoken_km(&s).replace("°C", " degrees Celsius"),
+            s,
+        ));
     }
     if let Some(i) = facts.intensity.as_ref().filter(|i| i.epicentral_level >= 1) {
         let r = quakecast_facts::intensity::roman(i.epicentral_level).unwrap_or("");

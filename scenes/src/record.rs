@@ -71,6 +71,10 @@ pub struct FactsRecord {
     pub history_source: Option<FactSource>,
     pub elevation: Option<quakecast_facts::elevation::ElevationSummary>,
     pub elevation_source: Option<FactSource>,
+    /// The operator's notes on the area (county profile, weather), each with its source;
+    /// empty without providers.
+    #[serde(default)]
+    pub area: quakecast_facts::area::AreaNotes,
     /// Exposed population: not computed for a rendered bulletin (the farm's audience has it).
     pub population: Option<serde_json::Value>,
     /// The spoken and written sentences, per scene, in the bulletin's language.
@@ -150,6 +154,7 @@ pub fn facts_record(event: &Event, f: &Facts, lang: Lang) -> FactsRecord {
         history_source,
         elevation: f.elevation.clone(),
         elevation_source,
+        area: f.area.clone(),
         population: None,
         sentences: bulletin_sentences(event, f, lang),
     }

@@ -668,3 +668,80 @@ fn subtitles_show_while_spoken_in_the_safe_band_below_the_content() {
     }
     assert!(shown > 100, "only {shown} subtitled frames");
 }
+
+#[test]
+fn area_notes_show_on_the_places_card_in_the_column_at_both_sizes() {
+    use quakecast_facts::area::{AreaNotes, Note, INTRO_MAX_CHARS, WEATHER_MAX_CHARS};
+    let a = assets();
+    let m = FixedMeasure;
+    let e = hanyuan();
+    // The longest notes the providers let through.
+    let notes = AreaNotes {
+        intro: Note::clean(
+            &"汉源县地处大渡河中游，".repeat(20),
+            &"Hanyuan lies on the middle Dadu River. ".repeat(20),
+            "示例县情库",
+            INTRO_MAX_CHARS,
+        ),
+        weather: Note::clean(
+            &"多云，22°C，东北风2级".repeat(4),
+            &"Cloudy, 22 °C ".repeat(10),
+            "示例气象服务",
+            WEATHER_MAX_CHARS,
+        ),
+    };
+    let facts = Facts::compute(&e, a, None).with_area(notes);
+    for lang in [quakecast_facts::Lang::Zh, quakecast_facts::Lang::En] {
+        let theme = Theme::default_with_lang(Some(lang));
+        for settings in [SMALL, LARGE] {
+            let sb = Storyboard::compose(&e, &facts, &theme, settings, &[]);
+            let s = sb
+                .scenes
+                .iter()
+                .find(|s| s.kind == SceneKind::Places)
+                .expect("places scene");
+            let list = sb.frame(s.start + s.frames - 1, a, &m);
+            let texts: Vec<_> = list
+                .prims
+                .iter()
+                .filter_map(|p| match p {
+                    Prim::Text(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            let (w, i) = match lang {
+                quakecast_facts::Lang::Zh => ("震区天气：", "震区概况："),
+                quakecast_facts::Lang::En => ("Weather there:", "The area:"),
+            };
+            for head in [w, i] {
+                assert!(
+                    texts.iter().any(|t| t.text.starts_with(head)),
+                    "{lang:?} {}: no {head:?} in {:?}",
+                    settings.width,
+                    texts.iter().map(|t| &t.text).collect::<Vec<_>>()
+                );
+            }
+            // Every text inside the safe area, and no two text boxes overlapping.
+            let [sx, sy, sw, sh] = Canvas::safe_px(settings.width, settings.height);
+            let boxes: Vec<[f32; 4]> = texts.iter().map(|t| text_box(t, &m)).collect();
+            for (k, b) in boxes.iter().enumerate() {
+                assert!(
+                    b[0] >= sx - 0.01 && b[2] <= sx + sw + 0.01 && b[3] <= sy + sh + 0.01,
+                    "{:?} outside the safe area",
+                    texts[k].text
+                );
+                for (j, o) in boxes.iter().enumerate().skip(k + 1) {
+                    let overlap = b[0] < o[2] - 0.5
+                        && o[0] < b[2] - 0.5
+                        && b[1] < o[3] - 0.5
+                        && o[1] < b[3] - 0.5;
+                    assert!(
+                        !overlap,
+                        "{lang:?} {}: {:?} overlaps {:?}",
+                        settings.width, texts[k].text, texts[j].text
+                    );
+                }
+            }
+        }
+    }
+}

@@ -36,6 +36,10 @@ pub struct Facts {
     /// the intensity ellipses. `None` without fault data or with no fault that near.
     #[serde(default)]
     pub fault: Option<NearestFault>,
+    /// Operator-provided notes on the area (introduction, weather; [`crate::area`]); empty
+    /// without providers.
+    #[serde(default)]
+    pub area: crate::area::AreaNotes,
 }
 
 impl Facts {
@@ -48,6 +52,7 @@ impl Facts {
             elevation: None,
             place: PlaceName::from_report(event),
             fault: None,
+            area: Default::default(),
         }
     }
 
@@ -74,6 +79,7 @@ impl Facts {
             elevation: None,
             place: crate::placename::place_name(event, assets),
             fault,
+            area: Default::default(),
         }
     }
 
@@ -82,6 +88,12 @@ impl Facts {
     /// (see [`Dem::mean_within`]), the fact is absent: nothing is estimated.
     pub fn with_elevation(mut self, event: &Event, dem: Option<&Dem>) -> Facts {
         self.elevation = dem.and_then(|d| d.mean_within(event.lat, event.lon, ELEVATION_RADIUS_KM));
+        self
+    }
+
+    /// These facts with the operator's notes on the area.
+    pub fn with_area(mut self, area: crate::area::AreaNotes) -> Facts {
+        self.area = area;
         self
     }
 }

@@ -20,6 +20,7 @@
 //!   (catalogues), [`elevation`] (DEMs), [`localtime`], [`time`];
 //! - [`facts`]: [`Facts::compute`], the situation the safety advice addresses.
 
+pub mod area;
 pub mod basemap;
 pub mod cities;
 pub mod elevation;

@@ -240,14 +240,16 @@ impl Nearby {
         Some(s)
     }
 
-    /// "20公里内的乡镇有磨西镇、得妥镇。" when the gazetteer knows towns that close.
+    /// "GeoNames所载20公里内的乡镇：磨西镇、得妥镇。" when the gazetteer knows towns that close. The
+    /// gazetteer holds some towns only (places of 1,000 people or more that GeoNames lists), so
+    /// the line says where the names come from rather than claiming they are all.
     pub fn towns_zh(&self) -> Option<String> {
         if self.towns.is_empty() {
             return None;
         }
         let names: Vec<&str> = self.towns.iter().map(NearPlace::label_zh).collect();
         Some(format!(
-            "{}公里内的乡镇有{}。",
+            "GeoNames所载{}公里内的乡镇：{}。",
             TOWN_REACH_KM as u32,
             names.join("、")
         ))

@@ -163,10 +163,23 @@ fn draw_list(x: &Ctx, places: &[&NearPlace], towns: Option<String>, out: &mut Ve
         out,
     );
     let mut y = LIST_TOP + 40.0;
-    let towns = towns.map(|t| fit(x.m, &t, COL_W, 2, 22.0, 16.0));
-    let towns_h = towns
-        .as_ref()
-        .map_or(0.0, |t| crate::layout::block_height(t, 1.25) + 12.0);
+    // Under the rows: the towns, then the operator's notes on the area (weather, introduction),
+    // each with its source; all fitted to their lines before the rows take what is left.
+    let area = &x.f.area;
+    let notes: Vec<_> = [
+        towns.map(|t| fit(x.m, &t, COL_W, 2, 22.0, 16.0)),
+        area.weather_line(x.lang)
+            .map(|t| fit(x.m, &t, COL_W, 2, 22.0, 16.0)),
+        area.intro_line(x.lang)
+            .map(|t| fit(x.m, &t, COL_W, 3, 22.0, 15.0)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let towns_h: f32 = notes
+        .iter()
+        .map(|t| crate::layout::block_height(t, 1.25) + 12.0)
+        .sum();
     let n = places.len().max(1) as f32;
     let row = ((LIST_BOTTOM - y - towns_h) / n).min(40.0);
     let size = (row * 0.72).min(28.0);
@@ -212,16 +225,9 @@ fn draw_list(x: &Ctx, places: &[&NearPlace], towns: Option<String>, out: &mut Ve
         ));
         y += row;
     }
-    if let Some(t) = towns {
-        lines(
-            c,
-            &t,
-            COL_X,
-            y + 8.0,
-            1.25,
-            x.p.muted.fade(a),
-            Align::Left,
-            out,
-        );
+    let mut y = y + 8.0;
+    for t in &notes {
+        lines(c, t, COL_X, y, 1.25, x.p.muted.fade(a), Align::Left, out);
+        y += crate::layout::block_height(t, 1.25) + 12.0;
     }
 }

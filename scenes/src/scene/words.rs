@@ -207,7 +207,7 @@ pub fn towns_en(n: &Nearby) -> Option<String> {
     }
     let names: Vec<String> = n.towns.iter().map(NearPlace::name_en).collect();
     Some(format!(
-        "Towns within {} km: {}.",
+        "Towns within {} km in GeoNames: {}.",
         TOWN_REACH_KM as u32,
         names.join(", ")
     ))

@@ -45,6 +45,10 @@ pub struct Content {
     pub theme_path: Option<PathBuf>,
     pub catalog_path: Option<PathBuf>,
     pub dem_path: Option<PathBuf>,
+    /// The operator's county profiles (`--area-info`) and weather service (`--weather-url`):
+    /// the area notes ([`crate::area`]).
+    pub area_info: Option<Arc<crate::area::AreaInfo>>,
+    pub weather: Option<crate::area::WeatherService>,
 }
 
 impl Content {
@@ -103,6 +107,8 @@ impl Content {
             theme_path: theme.map(Path::to_path_buf),
             catalog_path: catalog.map(Path::to_path_buf),
             dem_path: dem.map(Path::to_path_buf),
+            area_info: None,
+            weather: None,
         })
     }
 
@@ -152,7 +158,18 @@ impl Content {
             }
             (None, None) => None,
         };
-        Facts::compute(event, assets, catalog).with_elevation(event, self.dem.as_deref())
+        let facts =
+            Facts::compute(event, assets, catalog).with_elevation(event, self.dem.as_deref());
+        if self.area_info.is_none() && self.weather.is_none() {
+            return facts;
+        }
+        let notes = crate::area::notes_for(
+            event,
+            &facts.place,
+            self.area_info.as_deref(),
+            self.weather.as_ref(),
+        );
+        facts.with_area(notes)
     }
 }
 

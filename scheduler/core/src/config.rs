@@ -29,6 +29,15 @@ pub struct ContentArgs {
     /// names, English otherwise), zh-CN or en-US. Overrides the theme's `lang`.
     #[arg(long, env = "QUAKECAST_LANG", default_value = "auto")]
     pub lang: String,
+    /// County profile file (JSON, keyed by county code or name) for the introduction of the
+    /// epicentral area on the places card (docs/area.md). Default: none, nothing is said.
+    #[arg(long, env = "QUAKECAST_AREA_INFO")]
+    pub area_info: Option<PathBuf>,
+    /// Weather service asked for the weather at the epicentre (`GET URL?lat=&lon=&time=`,
+    /// answering `{"zh", "en", "source"}`; 2 s timeout, left out when it fails; docs/area.md).
+    /// Default: none.
+    #[arg(long, env = "QUAKECAST_WEATHER_URL")]
+    pub weather_url: Option<String>,
 }
 
 impl ContentArgs {
@@ -60,6 +69,15 @@ impl ContentArgs {
         })?;
         if lang.is_some() {
             content.theme.lang = lang;
+        }
+        if let Some(p) = &self.area_info {
+            let info =
+                crate::area::AreaInfo::load(p).map_err(|e| anyhow::anyhow!("--area-info: {e}"))?;
+            content.area_info = Some(Arc::new(info));
+        }
+        if let Some(u) = self.weather_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            content.weather =
+                Some(crate::area::WeatherService::new(u).map_err(|e| anyhow::anyhow!("{e}"))?);
         }
         let content = content.with_bundled(
             &crate::assets::default_data_dir(),

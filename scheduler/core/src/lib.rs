@@ -8,6 +8,7 @@
 //! The local render pipeline (`quakecast-pipeline`) and the farm (`quakecast-farm`) build on
 //! it; the GPU stays behind them (`docs/architecture.md`).
 
+pub mod area;
 pub mod assets;
 pub mod bulletin;
 pub mod clock;
