@@ -75,6 +75,10 @@ pub struct FactsRecord {
     /// empty without providers.
     #[serde(default)]
     pub area: quakecast_facts::area::AreaNotes,
+    /// The platform-user heat layer, summarised (H3 level, cells shown, users in them, the
+    /// smallest cell shown, radius, source); `None` without an audience index.
+    #[serde(default)]
+    pub heat: Option<serde_json::Value>,
     /// Exposed population: not computed for a rendered bulletin (the farm's audience has it).
     pub population: Option<serde_json::Value>,
     /// The spoken and written sentences, per scene, in the bulletin's language.
@@ -155,6 +159,16 @@ pub fn facts_record(event: &Event, f: &Facts, lang: Lang) -> FactsRecord {
         elevation: f.elevation.clone(),
         elevation_source,
         area: f.area.clone(),
+        heat: f.heat.as_ref().map(|h| {
+            serde_json::json!({
+                "h3_resolution": h.resolution,
+                "cells": h.cells.len(),
+                "users": h.users,
+                "min_users_per_cell": h.min_users,
+                "radius_km": h.radius_km,
+                "source": h.source,
+            })
+        }),
         population: None,
         sentences: bulletin_sentences(event, f, lang),
     }

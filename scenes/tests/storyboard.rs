@@ -670,7 +670,7 @@ fn subtitles_show_while_spoken_in_the_safe_band_below_the_content() {
 }
 
 #[test]
-fn area_notes_show_on_the_places_card_in_the_column_at_both_sizes() {
+fn area_notes_and_heat_show_on_the_places_card_at_both_sizes() {
     use quakecast_facts::area::{AreaNotes, Note, INTRO_MAX_CHARS, WEATHER_MAX_CHARS};
     let a = assets();
     let m = FixedMeasure;
@@ -690,7 +690,25 @@ fn area_notes_show_on_the_places_card_in_the_column_at_both_sizes() {
             WEATHER_MAX_CHARS,
         ),
     };
-    let facts = Facts::compute(&e, a, None).with_area(notes);
+    let mut facts = Facts::compute(&e, a, None).with_area(notes);
+    // And a heat layer: one hexagon of 12,345 users beside the epicentre.
+    let hex: Vec<[f64; 2]> = (0..6)
+        .map(|k| {
+            let t = f64::from(k) * std::f64::consts::PI / 3.0;
+            [e.lon + 0.05 + 0.03 * t.cos(), e.lat + 0.03 * t.sin()]
+        })
+        .collect();
+    facts.heat = Some(quakecast_facts::heat::UserHeat {
+        resolution: 6,
+        cells: vec![quakecast_facts::heat::HeatCell {
+            boundary: hex,
+            users: 12_345,
+        }],
+        users: 12_345,
+        min_users: 10,
+        radius_km: 150.0,
+        source: "test".into(),
+    });
     for lang in [quakecast_facts::Lang::Zh, quakecast_facts::Lang::En] {
         let theme = Theme::default_with_lang(Some(lang));
         for settings in [SMALL, LARGE] {
@@ -709,11 +727,17 @@ fn area_notes_show_on_the_places_card_in_the_column_at_both_sizes() {
                     _ => None,
                 })
                 .collect();
-            let (w, i) = match lang {
-                quakecast_facts::Lang::Zh => ("震区天气：", "震区概况："),
-                quakecast_facts::Lang::En => ("Weather there:", "The area:"),
+            let (w, i, h) = match lang {
+                quakecast_facts::Lang::Zh => ("震区天气：", "震区概况：", "橙色网格："),
+                quakecast_facts::Lang::En => ("Weather there:", "The area:", "Orange cells:"),
             };
-            for head in [w, i] {
+            assert!(
+                list.prims
+                    .iter()
+                    .any(|p| matches!(p, Prim::Polygon { points, .. } if points.len() == 6)),
+                "no heat hexagon"
+            );
+            for head in [w, i, h] {
                 assert!(
                     texts.iter().any(|t| t.text.starts_with(head)),
                     "{lang:?} {}: no {head:?} in {:?}",

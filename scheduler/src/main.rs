@@ -131,6 +131,18 @@ fn run(cmd: Command) -> anyhow::Result<()> {
     }
 }
 
+/// `content` with the platform-user heat layer from the audience index at `path`.
+fn with_heat(
+    content: &std::sync::Arc<quakecast_core::bulletin::Content>,
+    path: &std::path::Path,
+) -> anyhow::Result<std::sync::Arc<quakecast_core::bulletin::Content>> {
+    let heat = quakecast_audience::heat::IndexHeat::open(path)
+        .with_context(|| format!("--audience-index {}", path.display()))?;
+    let mut c = (**content).clone();
+    c.heat = Some(std::sync::Arc::new(heat));
+    Ok(std::sync::Arc::new(c))
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -181,7 +193,10 @@ fn worker(args: &quakecast_farm::config::WorkerArgs) -> anyhow::Result<()> {
 }
 
 fn render(report: &[u8], flags: &RenderFlags) -> anyhow::Result<()> {
-    let config = flags.validate()?;
+    let mut config = flags.validate()?;
+    if let Some(p) = &flags.audience_index {
+        config.request.content = with_heat(&config.request.content, p)?;
+    }
     // Refuse bad input before touching the GPU or the output directory.
     quakecast_pipeline::validate(report)?;
     let env = RenderEnv::open(&config.env)?;

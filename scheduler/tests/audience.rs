@@ -843,3 +843,43 @@ fn corrupt_index_files_are_refused() {
         .unwrap();
     assert!(e.is_retryable());
 }
+
+#[test]
+fn heat_cells_count_the_users_under_them_and_hide_small_cells() {
+    use quakecast_audience::heat::IndexHeat;
+    use quakecast_facts::heat::{HeatSource, HEAT_MIN_USERS};
+    let dir = tempfile::tempdir().unwrap();
+    // A town of 400 users within 2 km of (29.9, 102.2), 5 lone users elsewhere in the circle
+    // (cells under the minimum), and 300 users 400 km away (outside it).
+    let mut rows = Vec::new();
+    for i in 0..400u64 {
+        let (lat, lon) = destination(29.9, 102.2, (i * 37 % 360) as f64, (i % 20) as f64 * 0.1);
+        rows.push(row(i, (lat, lon)));
+    }
+    for i in 0..5u64 {
+        rows.push(row(
+            1000 + i,
+            destination(29.59, 102.08, i as f64 * 72.0, 60.0),
+        ));
+    }
+    for i in 0..300u64 {
+        rows.push(row(2000 + i, destination(33.0, 104.0, i as f64, 1.0)));
+    }
+    let csv = dir.path().join("users.csv");
+    write_csv(&csv, &rows);
+    let out = dir.path().join("users.qcx");
+    build_index(&csv, &out, &BuildOptions::default()).unwrap();
+    let heat = IndexHeat::open(&out).unwrap();
+    let h = heat.heat(29.59, 102.08, 150.0).expect("the town's cells");
+    assert!(h.cells.iter().all(|c| c.users >= HEAT_MIN_USERS), "{h:?}");
+    assert_eq!(
+        h.users, 400,
+        "the town, not the lone users nor the far ones"
+    );
+    assert_eq!(h.cells.iter().map(|c| c.users).sum::<u64>(), 400);
+    assert!(h.cells.iter().all(|c| c.boundary.len() >= 5));
+    assert!(h.resolution <= 7);
+    // Nothing to show far from everyone.
+    assert!(heat.heat(-40.0, -120.0, 150.0).is_none());
+    assert!(h.legend(quakecast_facts::Lang::Zh).contains("每格≥10人"));
+}

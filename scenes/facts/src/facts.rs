@@ -40,6 +40,10 @@ pub struct Facts {
     /// without providers.
     #[serde(default)]
     pub area: crate::area::AreaNotes,
+    /// The platform's located users around the epicentre ([`crate::heat`]); `None` without an
+    /// audience index.
+    #[serde(default)]
+    pub heat: Option<crate::heat::UserHeat>,
 }
 
 impl Facts {
@@ -53,6 +57,7 @@ impl Facts {
             place: PlaceName::from_report(event),
             fault: None,
             area: Default::default(),
+            heat: None,
         }
     }
 
@@ -80,6 +85,7 @@ impl Facts {
             place: crate::placename::place_name(event, assets),
             fault,
             area: Default::default(),
+            heat: None,
         }
     }
 
@@ -88,6 +94,16 @@ impl Facts {
     /// (see [`Dem::mean_within`]), the fact is absent: nothing is estimated.
     pub fn with_elevation(mut self, event: &Event, dem: Option<&Dem>) -> Facts {
         self.elevation = dem.and_then(|d| d.mean_within(event.lat, event.lon, ELEVATION_RADIUS_KM));
+        self
+    }
+
+    /// These facts with the platform-user heat from `source` (none without one).
+    pub fn with_heat(
+        mut self,
+        event: &Event,
+        source: Option<&dyn crate::heat::HeatSource>,
+    ) -> Facts {
+        self.heat = source.and_then(|s| s.heat(event.lat, event.lon, crate::heat::HEAT_RADIUS_KM));
         self
     }
 

@@ -29,6 +29,7 @@ pub mod event;
 pub mod facts;
 pub mod faults;
 pub mod geo;
+pub mod heat;
 pub mod history;
 pub mod intensity;
 pub mod lang;

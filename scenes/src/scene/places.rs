@@ -47,6 +47,7 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
             && b[1] >= panel[1] + inset
             && b[3] <= panel[3] - inset
     };
+    draw_heat(x, &view, &inside, out);
     let (mx, my) = view.project(x.e.lon, x.e.lat);
     let r = c.len(16.0);
     let mut taken: Vec<Rect> = vec![[mx as f32 - r, my as f32 - r, mx as f32 + r, my as f32 + r]];
@@ -143,6 +144,42 @@ pub(crate) fn draw(x: &Ctx, out: &mut Vec<Prim>) {
     draw_list(x, &places, towns, out);
 }
 
+/// The platform-user heat layer: each cell whose outline lies inside the panel, filled with the
+/// warning colour, more opaque with more users (log scale), fading in with the places.
+fn draw_heat(
+    x: &Ctx,
+    view: &crate::projection::View,
+    inside: &dyn Fn(&Rect) -> bool,
+    out: &mut Vec<Prim>,
+) {
+    let Some(heat) = x.f.heat.as_ref() else {
+        return;
+    };
+    let a = ease_out_cubic(progress(x.t, 0.1, 0.5));
+    if a <= 0.0 {
+        return;
+    }
+    let top = heat.cells.iter().map(|c| c.users).max().unwrap_or(1).max(2) as f64;
+    for cell in &heat.cells {
+        let points: Vec<[f32; 2]> = cell
+            .boundary
+            .iter()
+            .map(|p| {
+                let (px, py) = view.project(p[0], p[1]);
+                [px as f32, py as f32]
+            })
+            .collect();
+        if points.len() < 3 || !points.iter().all(|q| inside(&[q[0], q[1], q[0], q[1]])) {
+            continue;
+        }
+        let share = ((cell.users.max(1) as f64).ln() / top.ln()).clamp(0.0, 1.0) as f32;
+        out.push(Prim::Polygon {
+            points,
+            color: x.p.warn.fade(a * (0.12 + 0.43 * share)),
+        });
+    }
+}
+
 /// The list under the map: one row per place (name left, distance right), then the towns.
 fn draw_list(x: &Ctx, places: &[&NearPlace], towns: Option<String>, out: &mut Vec<Prim>) {
     let c = &x.c;
@@ -167,6 +204,9 @@ fn draw_list(x: &Ctx, places: &[&NearPlace], towns: Option<String>, out: &mut Ve
     // each with its source; all fitted to their lines before the rows take what is left.
     let area = &x.f.area;
     let notes: Vec<_> = [
+        x.f.heat
+            .as_ref()
+            .map(|h| fit(x.m, &h.legend(x.lang), COL_W, 2, 22.0, 15.0)),
         towns.map(|t| fit(x.m, &t, COL_W, 2, 22.0, 16.0)),
         area.weather_line(x.lang)
             .map(|t| fit(x.m, &t, COL_W, 2, 22.0, 16.0)),

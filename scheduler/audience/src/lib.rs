@@ -21,6 +21,7 @@ pub mod cells;
 pub mod error;
 pub mod gazetteer;
 pub mod generate;
+pub mod heat;
 pub mod index;
 pub mod select;
 pub mod snapshot;

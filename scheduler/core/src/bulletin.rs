@@ -49,6 +49,9 @@ pub struct Content {
     /// the area notes ([`crate::area`]).
     pub area_info: Option<Arc<crate::area::AreaInfo>>,
     pub weather: Option<crate::area::WeatherService>,
+    /// The platform-user heat layer's source (an audience index, opened by the binary or the
+    /// farm from `--audience-index`).
+    pub heat: Option<Arc<dyn quakecast_facts::heat::HeatSource>>,
 }
 
 impl Content {
@@ -109,6 +112,7 @@ impl Content {
             dem_path: dem.map(Path::to_path_buf),
             area_info: None,
             weather: None,
+            heat: None,
         })
     }
 
@@ -158,8 +162,9 @@ impl Content {
             }
             (None, None) => None,
         };
-        let facts =
-            Facts::compute(event, assets, catalog).with_elevation(event, self.dem.as_deref());
+        let facts = Facts::compute(event, assets, catalog)
+            .with_elevation(event, self.dem.as_deref())
+            .with_heat(event, self.heat.as_deref());
         if self.area_info.is_none() && self.weather.is_none() {
             return facts;
         }

@@ -178,6 +178,11 @@ pub struct RenderFlags {
     /// No voice-over, music or subtitles (a silent video with default scene lengths).
     #[arg(long, env = "QUAKECAST_NO_AUDIO")]
     pub no_audio: bool,
+    /// Audience index (`quakecast audience index`) for the heat layer of this platform's
+    /// located users on the places map (H3 cells of ≥10 users, never individuals). Default:
+    /// none, no heat layer. (`serve` uses its own `--audience-index` for this too.)
+    #[arg(long, env = "QUAKECAST_AUDIENCE_INDEX")]
+    pub audience_index: Option<PathBuf>,
     #[command(flatten)]
     pub content: ContentArgs,
 }

@@ -497,6 +497,7 @@ impl ServeArgs {
             crf: self.crf,
             gpu: quakecast_core::config::GpuFlags::default(),
             no_audio: false,
+            audience_index: None,
             content: self.content.clone(),
         }
         .validate()?;
@@ -534,7 +535,16 @@ impl ServeArgs {
                 audio: self.audio,
                 storyboard: None,
             },
-            content: render.request.content.clone(),
+            content: match &self.common.audience_index {
+                Some(p) => {
+                    let heat = quakecast_audience::heat::IndexHeat::open(p)
+                        .map_err(|e| anyhow::anyhow!("--audience-index {}: {e}", p.display()))?;
+                    let mut c = (*render.request.content).clone();
+                    c.heat = Some(Arc::new(heat));
+                    Arc::new(c)
+                }
+                None => render.request.content.clone(),
+            },
         })
     }
 }
