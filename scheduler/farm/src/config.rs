@@ -535,14 +535,20 @@ impl ServeArgs {
                 audio: self.audio,
                 storyboard: None,
             },
+            // The heat layer reads the index the push audience is selected from. The farm
+            // may start before its first index is built: then no heat layer, with a warning.
             content: match &self.common.audience_index {
-                Some(p) => {
-                    let heat = quakecast_audience::heat::IndexHeat::open(p)
-                        .map_err(|e| anyhow::anyhow!("--audience-index {}: {e}", p.display()))?;
-                    let mut c = (*render.request.content).clone();
-                    c.heat = Some(Arc::new(heat));
-                    Arc::new(c)
-                }
+                Some(p) => match quakecast_audience::heat::IndexHeat::open(p) {
+                    Ok(heat) => {
+                        let mut c = (*render.request.content).clone();
+                        c.heat = Some(Arc::new(heat));
+                        Arc::new(c)
+                    }
+                    Err(e) => {
+                        tracing::warn!(index = %p.display(), error = %e, "no heat layer: the audience index does not open");
+                        render.request.content.clone()
+                    }
+                },
                 None => render.request.content.clone(),
             },
         })
