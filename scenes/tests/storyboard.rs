@@ -769,3 +769,67 @@ fn area_notes_and_heat_show_on_the_places_card_at_both_sizes() {
         }
     }
 }
+
+/// Whether two text boxes overlap by more than half a pixel each way.
+fn boxes_overlap(b: &[f32; 4], o: &[f32; 4]) -> bool {
+    b[0] < o[2] - 0.5 && o[0] < b[2] - 0.5 && b[1] < o[3] - 0.5 && o[1] < b[3] - 0.5
+}
+
+#[test]
+fn no_text_lies_over_another_in_any_scene_at_rest_at_both_sizes() {
+    let a = assets();
+    let m = FixedMeasure;
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    let dem = quakecast_testkit::bundled_dem();
+    let mut scenes = std::collections::BTreeSet::new();
+    for e in stress_events().into_iter().chain([hanyuan()]) {
+        // With the bundled catalogue and relief: every scene a bulletin can have.
+        let around = quakecast_testkit::bundled_catalog().for_event(&e);
+        let facts = Facts::compute(&e, a, Some(&around)).with_elevation(&e, Some(&dem));
+        for lang in [quakecast_facts::Lang::Zh, quakecast_facts::Lang::En] {
+            let theme = Theme::default_with_lang(Some(lang));
+            for settings in [SMALL, LARGE] {
+                let sb = Storyboard::compose(&e, &facts, &theme, settings, &[]);
+                for s in &sb.scenes {
+                    scenes.insert(format!("{:?}", s.kind));
+                    // The scene at rest: its last frame before the cut.
+                    let list = sb.frame(s.start + s.frames.saturating_sub(2), a, &m);
+                    let texts: Vec<_> = list
+                        .prims
+                        .iter()
+                        .filter_map(|p| match p {
+                            Prim::Text(t) if t.color.a > 0.05 => Some(t),
+                            _ => None,
+                        })
+                        .collect();
+                    let boxes: Vec<[f32; 4]> = texts.iter().map(|t| text_box(t, &m)).collect();
+                    for (k, b) in boxes.iter().enumerate() {
+                        for (j, o) in boxes.iter().enumerate().skip(k + 1) {
+                            checked += 1;
+                            if boxes_overlap(b, o) {
+                                bad.push(format!(
+                                    "{:?} {lang:?} {}x{} {:?}: {:?} over {:?}",
+                                    e.region,
+                                    settings.width,
+                                    settings.height,
+                                    s.kind,
+                                    texts[k].text,
+                                    texts[j].text
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} pairs checked");
+    assert_eq!(scenes.len(), 7, "scenes seen: {scenes:?}");
+    assert!(
+        bad.is_empty(),
+        "{} overlaps:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
