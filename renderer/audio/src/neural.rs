@@ -552,7 +552,8 @@ pub fn pieces(text: &str) -> Vec<String> {
 }
 
 /// The toned syllables of a piece ("si4", "chuan1", "de5"): digits read as Mandarin numbers
-/// first, [`PHRASES`] before single characters, other characters dropped.
+/// first, [`PHRASES`] before single characters, other characters dropped, then the tone
+/// changes of connected speech ([`tone_sandhi`]).
 pub fn syllables(piece: &str) -> Vec<String> {
     use pinyin::ToPinyin;
     let text = read_digits(piece);
@@ -562,14 +563,19 @@ pub fn syllables(piece: &str) -> Vec<String> {
         .map(|(w, _)| w.chars().count())
         .max()
         .unwrap_or(1);
-    let mut out = Vec::new();
+    let mut out: Vec<(char, String)> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let mut matched = false;
         for len in (1..=longest.min(chars.len() - i)).rev() {
             let word: String = chars[i..i + len].iter().collect();
             if let Some((_, py)) = PHRASES.iter().find(|(w, _)| *w == word) {
-                out.extend(py.split(' ').map(str::to_string));
+                out.extend(
+                    chars[i..i + len]
+                        .iter()
+                        .copied()
+                        .zip(py.split(' ').map(str::to_string)),
+                );
                 i += len;
                 matched = true;
                 break;
@@ -587,11 +593,57 @@ pub fn syllables(piece: &str) -> Vec<String> {
                 format!("{s}5")
             };
             // The crate writes ü as "v" in tone-number style, as the mapper does.
-            out.push(s.replace('ü', "v"));
+            out.push((chars[i], s.replace('ü', "v")));
         }
         i += 1;
     }
-    out
+    tone_sandhi(&mut out);
+    out.into_iter().map(|(_, s)| s).collect()
+}
+
+/// Characters of a number as the bulletin reads it: 一 among them keeps its first tone
+/// (十一, 一点八, 第一).
+const NUMBER_CHARS: &str = "零一二两三四五六七八九十百千万亿点第";
+
+/// The tone changes of connected Mandarin, which the Baker corpus's labels (the voice's
+/// training data) write as spoken (its first sentence: 卡尔普 "ka2 er2 pu3"), so the voice
+/// expects them: a third tone before a third tone is a second (北纬 bei2 wei3, 五百 wu2 bai3);
+/// 不 before a fourth tone is bu2 (不是 bu2 shi4); 一 outside numbers is yi2 before a fourth
+/// tone and yi4 before the others (一次 yi2 ci4, 一般 yi4 ban1). Applied within a piece (the text
+/// between punctuation), without word segmentation.
+pub fn tone_sandhi(syl: &mut [(char, String)]) {
+    let tone = |s: &str| s.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(5);
+    let set = |s: &mut String, t: u32| {
+        s.pop();
+        s.push(char::from_digit(t, 10).unwrap_or('5'));
+    };
+    for k in 0..syl.len() {
+        let Some(next) = syl.get(k + 1).map(|(c, s)| (*c, tone(s))) else {
+            continue;
+        };
+        let prev = k.checked_sub(1).map(|j| syl[j].0);
+        match syl[k].0 {
+            '不' if next.1 == 4 => set(&mut syl[k].1, 2),
+            '一' if !prev.is_some_and(|p| NUMBER_CHARS.contains(p))
+                && !NUMBER_CHARS.contains(next.0)
+                && next.1 != 5 =>
+            {
+                set(&mut syl[k].1, if next.1 == 4 { 2 } else { 4 });
+            }
+            _ => {}
+        }
+    }
+    // Third tones, two syllables at a time from the left (most words are two syllables; with
+    // no word segmentation, 北纬五百 is read 北纬|五百: bei2 wei3 wu2 bai3).
+    let mut k = 0;
+    while k + 1 < syl.len() {
+        if tone(&syl[k].1) == 3 && tone(&syl[k + 1].1) == 3 {
+            set(&mut syl[k].1, 2);
+            k += 2;
+        } else {
+            k += 1;
+        }
+    }
 }
 
 /// Digit runs ("6.8", "16") read as Mandarin numbers; everything else unchanged.
@@ -688,6 +740,15 @@ mod tests {
             ["chong2", "qing4", "chang2", "ning2", "liu4", "dian3", "ba1", "ji2"]
         );
         assert_eq!(syllables("UTC"), Vec::<String>::new());
+        // Tone sandhi.
+        assert_eq!(syllables("北纬五百"), ["bei2", "wei3", "wu2", "bai3"]);
+        assert_eq!(syllables("不是"), ["bu2", "shi4"]);
+        assert_eq!(syllables("不能"), ["bu4", "neng2"]);
+        assert_eq!(syllables("一次"), ["yi2", "ci4"]);
+        assert_eq!(syllables("一般"), ["yi4", "ban1"]);
+        assert_eq!(syllables("十一公里"), ["shi2", "yi1", "gong1", "li3"]);
+        assert_eq!(syllables("一点八"), ["yi1", "dian3", "ba1"]);
+        assert_eq!(syllables("第一"), ["di4", "yi1"]);
         assert_eq!(syllables("的"), ["de5"]);
         assert_eq!(
             syllables("以实地调查为准"),
