@@ -12,7 +12,10 @@
 //! - [`LayerKind::Country`]: land borders between countries (arcs that two countries share);
 //! - [`LayerKind::Islands`] and [`LayerKind::Dashes`], when [`Assets::with_south_china_sea`] is
 //!   called: the South China Sea islands, 钓鱼岛 and the ten-dash line, at full resolution
-//!   (`docs/map.md`).
+//!   (`docs/map.md`);
+//! - [`LayerKind::County`], [`LayerKind::Fault`], [`LayerKind::River`] and [`LayerKind::Lake`]
+//!   when [`Assets::with_counties`], [`Assets::with_faults`] and [`Assets::with_rivers`] are
+//!   called (the scenes choose their painting order and the zooms that draw them).
 //!
 //! Why China's own border comes from the ECharts provinces and not from Natural Earth: maps
 //! published in China must show the national boundary as the official standard map does, and the
@@ -46,6 +49,12 @@ pub enum LayerKind {
     County,
     /// Active fault traces (open lines), from [`Assets::with_faults`] (GEM GAF-DB).
     Fault,
+    /// River courses (open lines), from [`Assets::with_rivers`] (GSHHG WDBII); drawn only at
+    /// regional zooms.
+    River,
+    /// Lakes (closed rings, filled in the sea colour), from [`Assets::with_rivers`] (GSHHS level
+    /// 2); drawn only at regional zooms.
+    Lake,
 }
 
 /// Douglas–Peucker tolerances of the levels of detail, in degrees of latitude (1° ≈ 111 km).
@@ -451,6 +460,23 @@ impl Assets {
         self.map
             .layers
             .push(line_layer(LayerKind::Fault, lines, false, FAULT_LODS));
+        Ok(self)
+    }
+
+    /// Add the rivers and lakes (contents of [`crate::rivers::RIVERS_FILE`]) as the
+    /// [`LayerKind::River`] and [`LayerKind::Lake`] layers, at the county layer's levels of
+    /// detail (they are only drawn at regional zooms). Calling it again replaces them.
+    pub fn with_rivers(mut self, rivers_qriv: &[u8]) -> Result<Assets, MapError> {
+        let d = crate::rivers::decode_rivers(rivers_qriv)?;
+        self.map
+            .layers
+            .retain(|l| !matches!(l.kind, Some(LayerKind::River | LayerKind::Lake)));
+        self.map
+            .layers
+            .push(line_layer(LayerKind::Lake, d.lakes, true, COUNTY_LODS));
+        self.map
+            .layers
+            .push(line_layer(LayerKind::River, d.rivers, false, COUNTY_LODS));
         Ok(self)
     }
 

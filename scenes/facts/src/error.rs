@@ -54,7 +54,8 @@ impl ReportError {
 }
 
 /// Why map source data could not be decoded. `source` names the input
-/// (`countries`, `land` or `china`), `path` the JSON location where it went wrong.
+/// (`countries`, `land`, `china`, `rivers.qriv`, …), `path` the JSON location where it went
+/// wrong (`offset` the byte, for binary inputs).
 ///
 /// Permanent: the inputs are files shipped by `scripts/setup.sh`; a decoding error means a
 /// wrong or corrupted file, which retrying does not fix.
@@ -75,6 +76,14 @@ pub enum MapError {
     #[error("{source_name}: cannot find the map object: {reason}")]
     NotFound {
         source_name: &'static str,
+        reason: String,
+    },
+    /// A binary file (`rivers.qriv`) that is truncated or holds impossible values: `offset` is
+    /// the byte where the bad field starts.
+    #[error("{source_name}: at byte {offset}: {reason}")]
+    Binary {
+        source_name: &'static str,
+        offset: usize,
         reason: String,
     },
 }

@@ -15,7 +15,8 @@
 //! - geodata: [`basemap`] ([`Assets`]: borders and land from world-atlas and ECharts `china.js`,
 //!   the South China Sea from `world-geo-json-zh`), [`cities`] (GeoNames `cities1000`), [`seats`]
 //!   (China's province/prefecture/county seats from `cpca`), [`regions`] (province, county and
-//!   country at a point), [`placename`];
+//!   country at a point), [`placename`], [`faults`] (GEM active faults), [`rivers`] (GSHHG
+//!   rivers and lakes);
 //! - [`intensity`] (predicted intensity relations and rings), [`nearby`], [`history`]
 //!   (catalogues), [`elevation`] (DEMs), [`localtime`], [`time`];
 //! - [`facts`]: [`Facts::compute`], the situation the safety advice addresses.
@@ -38,6 +39,7 @@ pub mod nearby;
 pub mod placename;
 pub mod regions;
 pub mod report;
+pub mod rivers;
 pub mod seats;
 pub mod time;
 pub mod zh;
