@@ -97,10 +97,12 @@ impl SceneBench {
         let mut plain_assets = full_assets.clone();
         plain_assets.relief = None;
         plain_assets.faults.clear();
-        plain_assets
-            .map
-            .layers
-            .retain(|l| !matches!(l.kind, Some(LayerKind::County) | Some(LayerKind::Fault)));
+        plain_assets.map.layers.retain(|l| {
+            !matches!(
+                l.kind,
+                Some(LayerKind::County | LayerKind::Fault | LayerKind::River | LayerKind::Lake)
+            )
+        });
         plain_assets.regions.counties.clear();
         let mut plain_facts = Facts::compute(&e, &plain_assets, None);
         // The history scene as it was: its facts without the dots.

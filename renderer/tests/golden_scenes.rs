@@ -43,6 +43,10 @@ fn assets() -> &'static Assets {
         .expect("county outlines decode")
         .with_faults(&data(quakecast_facts::faults::FAULTS_FILE))
         .expect("active faults decode")
+        .with_rivers(&quakecast_testkit::read_data_bytes(
+            quakecast_facts::rivers::RIVERS_FILE,
+        ))
+        .expect("rivers and lakes decode")
         .with_relief(quakecast_testkit::bundled_dem())
     })
 }

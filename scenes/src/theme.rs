@@ -62,6 +62,9 @@ pub struct Palette {
     /// Active fault traces.
     #[serde(with = "hex")]
     pub fault_line: Color,
+    /// Rivers on zoomed maps (lakes are filled in `sea`).
+    #[serde(with = "hex")]
+    pub river_line: Color,
     /// Earlier earthquakes on the maps (recent seismicity), outlined in `text`.
     #[serde(with = "hex")]
     pub quake_dot: Color,
@@ -91,6 +94,7 @@ impl Default for Palette {
             county_line: Color::hex(0x3f6090),
             county_label: Color::hex(0x8fa6c8),
             fault_line: Color::hex(0xd9774a),
+            river_line: Color::hex(0x3a78b8),
             quake_dot: Color::hex(0xf2c14e),
             // IV .. X+: pale yellow to deep red (the usual isoseismal colours).
             intensity: vec![

@@ -41,6 +41,8 @@ pub fn assets() -> &'static Assets {
         .expect("county outlines decode")
         .with_faults(&read_data(quakecast_facts::faults::FAULTS_FILE))
         .expect("active faults decode")
+        .with_rivers(&read_data_bytes(quakecast_facts::rivers::RIVERS_FILE))
+        .expect("rivers and lakes decode")
         .with_relief(bundled_dem())
     })
 }

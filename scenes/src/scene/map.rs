@@ -540,9 +540,9 @@ fn rect_outline(rect: Rect, width: f32, color: Color) -> Prim {
     }
 }
 
-/// Land, water holes, China's provinces and country borders, culled, clipped on the sphere,
-/// projected, decimated and clipped to the panel (plus a margin, so clipped edges stay outside
-/// the visible panel).
+/// Land, water holes, China's provinces, lakes and rivers (regional zooms), county and country
+/// borders and faults, culled, clipped on the sphere, projected, decimated and clipped to the
+/// panel (plus a margin, so clipped edges stay outside the visible panel).
 fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
     let c = &x.c;
     let margin = c.len(6.0);
@@ -573,10 +573,10 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
         }
     };
     let stroke = |kind, width: f32, color: Color, out: &mut Vec<Prim>| {
-        // Thin detail layers (county borders, faults) take a coarser level of detail: their
+        // Thin detail layers (county borders, faults, rivers) take a coarser level of detail: their
         // lines are hairlines, and they would otherwise double a regional frame's vertices.
         let lod_scale = match kind {
-            LayerKind::County | LayerKind::Fault => DETAIL_LOD_SCALE,
+            LayerKind::County | LayerKind::Fault | LayerKind::River => DETAIL_LOD_SCALE,
             _ => 1.0,
         };
         for (pts, closed) in geo.shapes_at(map.layer(kind), false, lod_scale) {
@@ -595,6 +595,18 @@ fn draw_geography(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
     fill(LayerKind::Water, x.p.sea, out);
     fill(LayerKind::Province, x.p.china_land, out);
     draw_relief(x, view, panel, out);
+    // Lakes over the land and its relief (flat water), rivers over the lakes, both under the
+    // borders and faults.
+    let river_a = zoom_fade(km_per_unit, RIVER_MAX_KM_PER_UNIT);
+    if river_a > 0.0 {
+        fill(LayerKind::Lake, x.p.sea.fade(river_a), out);
+        stroke(
+            LayerKind::River,
+            c.len(0.9),
+            x.p.river_line.fade(river_a),
+            out,
+        );
+    }
     let county_a = zoom_fade(km_per_unit, COUNTY_MAX_KM_PER_UNIT);
     if county_a > 0.0 {
         stroke(
@@ -709,12 +721,15 @@ fn draw_relief(x: &Ctx, view: &View, panel: Rect, out: &mut Vec<Prim>) {
     }
 }
 
-/// How much coarser the county and fault lines' level of detail is than the land's.
+/// How much coarser the county, fault and river lines' level of detail is than the land's.
 const DETAIL_LOD_SCALE: f64 = 3.0;
 
 /// County borders are drawn at views of at most this many kilometres per design unit (a
 /// 720-unit panel ≈ 1,400 km across), fading in over the last fifth.
 pub const COUNTY_MAX_KM_PER_UNIT: f64 = 2.0;
+/// Rivers and lakes are drawn at the same zooms as the county borders: at national views the
+/// GSHHG rivers would be a dense mesh of hairlines over the provinces.
+pub const RIVER_MAX_KM_PER_UNIT: f64 = COUNTY_MAX_KM_PER_UNIT;
 /// Active faults are drawn at views of at most this many kilometres per design unit.
 pub const FAULT_MAX_KM_PER_UNIT: f64 = 4.0;
 

@@ -51,6 +51,7 @@ pub fn load_assets(data_dir: &Path) -> Result<Assets> {
         .with_counties(&counties)
         .map_err(decode_err)
         .and_then(|a| with_faults(a, data_dir))
+        .and_then(|a| with_rivers(a, data_dir))
         .map(|a| match crate::bulletin::bundled_dem(data_dir) {
             Ok(dem) => a.with_relief(dem),
             Err(e) => {
@@ -80,5 +81,28 @@ fn with_faults(assets: Assets, data_dir: &Path) -> Result<Assets> {
     assets.with_faults(&text).map_err(|e| Error::Data {
         path: p.display().to_string(),
         hint: format!("active faults could not be decoded: {e}"),
+    })
+}
+
+/// Add the rivers and lakes when setup fetched them ([`quakecast_facts::rivers::RIVERS_FILE`]);
+/// without them the zoomed maps draw none (logged).
+fn with_rivers(assets: Assets, data_dir: &Path) -> Result<Assets> {
+    let p = data_dir.join(quakecast_facts::rivers::RIVERS_FILE);
+    let bytes = match std::fs::read(&p) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(path = %p.display(), "no river data (run `bash scripts/setup.sh`): the zoomed maps draw no rivers or lakes");
+            return Ok(assets);
+        }
+        Err(e) => {
+            return Err(Error::Data {
+                path: p.display().to_string(),
+                hint: format!("{e}"),
+            })
+        }
+    };
+    assets.with_rivers(&bytes).map_err(|e| Error::Data {
+        path: p.display().to_string(),
+        hint: format!("rivers and lakes could not be decoded: {e}"),
     })
 }
