@@ -3,7 +3,7 @@
 use quakecast_facts::basemap::{decode_echarts_map, LOD_TOLERANCES_DEG};
 use quakecast_facts::{LayerKind, MapData, MapError, ASSET_FILES};
 use quakecast_scenes::projection::{distance_km, lonlat};
-use quakecast_testkit::{assets, read_data};
+use quakecast_testkit::{assets, read_data, read_data_bytes};
 
 /// Even-odd point-in-polygon in the plane of (lon, lat).
 fn inside(ring: &[[f32; 2]], p: (f64, f64)) -> bool {
@@ -131,8 +131,12 @@ fn levels_of_detail_shrink_and_stay_on_the_sphere() {
         .iter()
         .filter(|l| !matches!(l.kind, Some(LayerKind::Islands) | Some(LayerKind::Dashes)));
     for layer in simplified {
-        // County borders are only drawn at regional zooms: the finer levels only.
-        let county = layer.kind == Some(LayerKind::County);
+        // County borders, rivers and lakes are only drawn at regional zooms: the finer levels
+        // only.
+        let county = matches!(
+            layer.kind,
+            Some(LayerKind::County | LayerKind::River | LayerKind::Lake)
+        );
         if county {
             assert!(layer.lods.len() >= 4 && layer.lods.len() < LOD_TOLERANCES_DEG.len());
         } else {
@@ -224,4 +228,34 @@ fn gazetteer_gives_simplified_chinese_labels() {
         traditional.len(),
         &traditional[..traditional.len().min(20)]
     );
+}
+
+#[test]
+fn rivers_and_lakes_decode_global_with_the_dadu_and_qinghai_lake() {
+    let d = quakecast_facts::rivers::decode_rivers(&read_data_bytes(
+        quakecast_facts::rivers::RIVERS_FILE,
+    ))
+    .expect("rivers.qriv decodes");
+    let (river_pts, lake_pts) = d.points();
+    assert!(
+        d.rivers.len() > 20_000 && river_pts > 150_000,
+        "{river_pts}"
+    );
+    assert!(d.lakes.len() > 5_000 && lake_pts > 80_000, "{lake_pts}");
+    // The Dadu river passes Luding (102.23°E 29.91°N) and Hanyuan's Pubugou reservoir.
+    let near = |p: (f64, f64), shapes: &[Vec<[f64; 2]>]| {
+        shapes
+            .iter()
+            .flatten()
+            .map(|q| distance_km(p, (q[0], q[1])))
+            .fold(f64::MAX, f64::min)
+    };
+    assert!(near((102.23, 29.91), &d.rivers) < 5.0);
+    // Qinghai Lake's shore runs within ~20 km of its centre (100.2°E 36.9°N).
+    assert!(near((100.2, 36.9), &d.lakes) < 30.0);
+    // Both layers are built, at the county layer's levels.
+    for kind in [LayerKind::River, LayerKind::Lake] {
+        let l = assets().map.layer(kind).expect("layer");
+        assert!(l.lods[0].shapes.len() > 5_000, "{kind:?}");
+    }
 }

@@ -1,6 +1,6 @@
 //! Storyboard tests on the real map data: timing, determinism, safe area, vertex budget, rings.
 
-use quakecast_facts::{Assets, Facts};
+use quakecast_facts::{Assets, Facts, LayerKind};
 use quakecast_scenes::layout::Canvas;
 use quakecast_scenes::projection::{distance_km, View};
 use quakecast_scenes::scene::{camera, style, MAP_MOVE_END_SECS, MAP_PANEL};
@@ -831,5 +831,50 @@ fn no_text_lies_over_another_in_any_scene_at_rest_at_both_sizes() {
         "{} overlaps:\n{}",
         bad.len(),
         bad.join("\n")
+    );
+}
+
+/// Polylines in the river colour (any opacity: they fade in with the zoom) and their points.
+fn river_prims(list: &DrawList) -> (usize, usize) {
+    let river = Theme::default().palette.river_line;
+    list.prims
+        .iter()
+        .filter_map(|p| match p {
+            Prim::Polyline { points, color, .. }
+                if (color.r, color.g, color.b) == (river.r, river.g, river.b) =>
+            {
+                Some(points.len())
+            }
+            _ => None,
+        })
+        .fold((0, 0), |(n, k), len| (n + 1, k + len))
+}
+
+#[test]
+fn zoomed_sichuan_map_draws_rivers_and_the_national_view_none() {
+    let a = assets();
+    assert!(a.map.layer(LayerKind::River).is_some() && a.map.layer(LayerKind::Lake).is_some());
+    for settings in [SMALL, LARGE] {
+        let sb = Storyboard::new(&hanyuan(), settings);
+        let (start, frames) = map_span(&sb);
+        // At rest on the epicentre (Hanyuan, on the Dadu river): rivers drawn.
+        let end = sb.frame(start + frames - 1, a, &FixedMeasure);
+        let (n, pts) = river_prims(&end);
+        assert!(n >= 10 && pts >= 100, "{n} river lines, {pts} points");
+        // The opening view of all China: no rivers.
+        let first = sb.frame(start, a, &FixedMeasure);
+        assert_eq!(river_prims(&first), (0, 0), "rivers at the national zoom");
+    }
+    // Without the river data the zoomed map still draws, without rivers.
+    let mut plain = a.clone();
+    plain
+        .map
+        .layers
+        .retain(|l| !matches!(l.kind, Some(LayerKind::River | LayerKind::Lake)));
+    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let (start, frames) = map_span(&sb);
+    assert_eq!(
+        river_prims(&sb.frame(start + frames - 1, &plain, &FixedMeasure)),
+        (0, 0)
     );
 }
