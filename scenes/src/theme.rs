@@ -94,7 +94,7 @@ impl Default for Palette {
             county_line: Color::hex(0x3f6090),
             county_label: Color::hex(0x8fa6c8),
             fault_line: Color::hex(0xd9774a),
-            river_line: Color::hex(0x3a78b8),
+            river_line: Color::hex(0x4a8ed2),
             quake_dot: Color::hex(0xf2c14e),
             // IV .. X+: pale yellow to deep red (the usual isoseismal colours).
             intensity: vec![
