@@ -251,7 +251,7 @@ fn rivers_and_lakes_decode_global_with_the_dadu_and_qinghai_lake() {
             .fold(f64::MAX, f64::min)
     };
     assert!(near((102.23, 29.91), &d.rivers) < 5.0);
-    // Qinghai Lake's shore runs within ~20 km of its centre (100.2°E 36.9°N).
+    // Qinghai Lake (~100 km across): its shore passes within 30 km of its centre (100.2°E 36.9°N).
     assert!(near((100.2, 36.9), &d.lakes) < 30.0);
     // Both layers are built, at the county layer's levels.
     for kind in [LayerKind::River, LayerKind::Lake] {
