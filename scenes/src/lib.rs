@@ -23,6 +23,7 @@
 //! `docs/bulletin-facts.md` and `docs/elevation.md`. Tests and tools measure
 //! text with [`FixedMeasure`]; production passes the renderer's font measure. No feature flags.
 
+pub mod backdrop;
 pub mod clip;
 pub mod draw;
 pub mod error;

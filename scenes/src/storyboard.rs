@@ -14,7 +14,7 @@ use crate::layout::{progress, Canvas};
 pub use crate::lineup::scene_list;
 use crate::scene::{self, Ctx};
 pub use crate::settings::RenderSettings;
-use crate::theme::Theme;
+use crate::theme::{Theme, Transition};
 use crate::{Assets, DrawList, Event, Fill, Prim, TextMeasure};
 use quakecast_facts::Facts;
 
@@ -48,6 +48,10 @@ pub struct Storyboard {
     /// worker speaks the same script again.
     #[serde(default)]
     pub wording: crate::narration::Wording,
+    /// The material library's assets behind the card scenes and the closing card, and the
+    /// record of every asset used ([`crate::backdrop::Materials`]); empty without a library.
+    #[serde(default)]
+    pub materials: crate::backdrop::Materials,
 }
 
 impl Storyboard {
@@ -114,6 +118,7 @@ impl Storyboard {
             facts: facts.clone(),
             theme: theme.clone(),
             wording: crate::narration::Wording::Full,
+            materials: Default::default(),
         }
     }
 
@@ -214,6 +219,17 @@ impl Storyboard {
         };
         let mut prims = Vec::with_capacity(256);
         prims.push(scene::background(p, width, height, 1.0));
+        if let Some(b) = self.materials.for_scene(span.kind, &self.theme.materials) {
+            prims.push(crate::backdrop::draw(
+                b,
+                &self.theme.materials,
+                p,
+                width,
+                height,
+                t as f32,
+                dur as f32,
+            ));
+        }
         match span.kind {
             SceneKind::Header => scene::header::draw(&ctx, &mut prims),
             SceneKind::Parameters => scene::parameters::draw(&ctx, &mut prims),
@@ -223,29 +239,73 @@ impl Storyboard {
             SceneKind::History => scene::history::draw(&ctx, &mut prims),
             SceneKind::Closing => scene::closing::draw(&ctx, &mut prims),
         }
-        // Dip to the background: in after a cut (not for the first scene, whose first frame is
-        // the cover picture), out before one (not for the last scene, which holds to the end).
+        // The cut: in after one (not for the first scene, whose first frame is the cover
+        // picture), out before one (not for the last scene, which holds to the end).
         let first = span.start == 0;
         let last = span.start + span.frames >= self.total_frames;
-        // Frame times are sampled at frame starts: fade in over frames 0.., fade out so that the
-        // scene's last frame is fully faded.
+        // Frame times are sampled at frame starts: the incoming side starts covered at frame
+        // 0, the outgoing side ends fully covered on the scene's last frame.
         let end_t = dur - 1.0 / fps;
-        let mut k = 1.0f32;
-        if !first {
-            k = k.min(progress(t as f32, 0.0, FADE_SECS as f32));
-        }
-        if !last {
-            k = k.min(progress((end_t - t) as f32, 0.0, FADE_SECS as f32));
-        }
-        if k < 1.0 {
-            prims.push(Prim::Rect {
-                x: 0.0,
-                y: 0.0,
-                w: width as f32,
-                h: height as f32,
-                radius: 0.0,
-                fill: Fill::Vertical(p.bg_top.fade(1.0 - k), p.bg_bottom.fade(1.0 - k)),
-            });
+        let fade = FADE_SECS as f32;
+        let u_in = if first {
+            1.0
+        } else {
+            progress(t as f32, 0.0, fade)
+        };
+        let u_out = if last {
+            1.0
+        } else {
+            progress((end_t - t) as f32, 0.0, fade)
+        };
+        let veil = |k: f32| Fill::Vertical(p.bg_top.fade(k), p.bg_bottom.fade(k));
+        match self.theme.transition {
+            Transition::Dip => {
+                let k = u_in.min(u_out);
+                if k < 1.0 {
+                    prims.push(Prim::Rect {
+                        x: 0.0,
+                        y: 0.0,
+                        w: width as f32,
+                        h: height as f32,
+                        radius: 0.0,
+                        fill: veil(1.0 - k),
+                    });
+                }
+            }
+            Transition::Wipe => {
+                // Covered span [x0, x1] of the width: the panel enters from the right over the
+                // outgoing scene and leaves to the left over the incoming one.
+                let w = width as f32;
+                let ease = |u: f32| u * u * (3.0 - 2.0 * u);
+                let span_x = if u_out < 1.0 {
+                    Some((w * (1.0 - ease(1.0 - u_out)), w, true))
+                } else if u_in < 1.0 {
+                    Some((0.0, w * (1.0 - ease(u_in)), false))
+                } else {
+                    None
+                };
+                if let Some((x0, x1, entering)) = span_x.filter(|(a, b, _)| b - a > 0.0) {
+                    prims.push(Prim::Rect {
+                        x: x0,
+                        y: 0.0,
+                        w: x1 - x0,
+                        h: height as f32,
+                        radius: 0.0,
+                        fill: veil(1.0),
+                    });
+                    // The accent edge: leading on the way in, trailing on the way out.
+                    let bar = (w * 0.012).max(2.0);
+                    let bx = if entering { x0 - bar } else { x1 };
+                    prims.push(Prim::Rect {
+                        x: bx.max(0.0),
+                        y: 0.0,
+                        w: (bx + bar).min(w) - bx.max(0.0),
+                        h: height as f32,
+                        radius: 0.0,
+                        fill: Fill::Solid(p.accent),
+                    });
+                }
+            }
         }
         // Subtitles stay on top of the dips between scenes: speech may run across a cut.
         let t_abs = f64::from(n) / fps;

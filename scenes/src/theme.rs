@@ -196,6 +196,56 @@ pub struct Theme {
     /// Narration language: `"Zh"` (Mandarin) or `"En"` (English); none: automatic (Mandarin for
     /// CENC reports and Chinese place names, English otherwise; `narration::script_lang`).
     pub lang: Option<quakecast_facts::Lang>,
+    /// Where the material library's assets go and how they look ([`MaterialStyle`]).
+    pub materials: MaterialStyle,
+    /// How one scene gives way to the next ([`Transition`]).
+    pub transition: Transition,
+}
+
+/// How scenes change ([`crate::storyboard::FADE_SECS`] on each side of a cut).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Transition {
+    /// The outgoing scene dips to the background, the incoming one rises from it.
+    Dip,
+    /// A panel of the background colour with an accent edge sweeps across from the right,
+    /// covering the outgoing scene and uncovering the incoming one, as news channels cut.
+    #[default]
+    Wipe,
+}
+
+/// The material library in a theme: which scenes show the background asset, whether the
+/// closing card has its own, how the assets are ranked, and how they are drawn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MaterialStyle {
+    /// Scenes drawn over the background asset (the maps never are).
+    pub background_scenes: Vec<SceneKind>,
+    /// Draw the closing asset (or else the background asset) behind the closing card.
+    pub closing: bool,
+    /// Play a music bed from the library when one fits (else the synthesized music).
+    pub music: bool,
+    /// Tag kinds, most important first ([`quakecast_facts::material::score`]).
+    pub prefer: Vec<quakecast_facts::material::TagKind>,
+    /// How much of the background gradient lies over the picture (0: none, 1: hides it).
+    pub dim: f32,
+    /// Zoom a still reaches at the end of its scene (a slow push-in; 1: none).
+    pub zoom: f32,
+    /// Clips play at this fraction of their speed (slow motion).
+    pub clip_speed: f32,
+}
+
+impl Default for MaterialStyle {
+    fn default() -> Self {
+        MaterialStyle {
+            background_scenes: vec![SceneKind::Header, SceneKind::Parameters],
+            closing: true,
+            music: true,
+            prefer: quakecast_facts::material::DEFAULT_PREFERENCE.to_vec(),
+            dim: 0.55,
+            zoom: 1.08,
+            clip_speed: 0.5,
+        }
+    }
 }
 
 /// The scene lengths of the default theme, seconds.
@@ -239,6 +289,8 @@ impl Default for Theme {
             ],
             subtitles: true,
             lang: None,
+            materials: MaterialStyle::default(),
+            transition: Transition::default(),
         }
     }
 }

@@ -239,6 +239,18 @@ pub fn mix_narration_pcm(
     scenes: &[(SceneKind, f64, f64)],
     total_secs: f64,
 ) -> Result<MixedAudio> {
+    mix_narration_pcm_with(event, narration, scenes, total_secs, None)
+}
+
+/// [`mix_narration_pcm`] over a music bed from the material library (`music`:
+/// [`music::music_bed`]) instead of the synthesized music; `None`: synthesized.
+pub fn mix_narration_pcm_with(
+    event: &Event,
+    narration: &Narration,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+    music: Option<&Path>,
+) -> Result<MixedAudio> {
     check_scene_times(scenes, total_secs).map_err(timeline_error)?;
     let sr = f64::from(SAMPLE_RATE);
     let total = (total_secs * sr).round() as usize;
@@ -260,12 +272,15 @@ pub fn mix_narration_pcm(
 
     let t0 = std::time::Instant::now();
     let mood = Mood::for_event(event);
-    let mut music = music::synthesize_music(
-        mood,
-        music::seed_for(&event.event_id),
-        total as f64 / sr,
-        SAMPLE_RATE,
-    );
+    let mut music = match music {
+        Some(bed) => music::music_bed(bed, total as f64 / sr, SAMPLE_RATE)?,
+        None => music::synthesize_music(
+            mood,
+            music::seed_for(&event.event_id),
+            total as f64 / sr,
+            SAMPLE_RATE,
+        ),
+    };
     music.samples.resize(total * 2, 0.0);
     let t_music = t0.elapsed().as_secs_f64();
     mix::level_to(&mut music, mix::MUSIC_LUFS)?;
@@ -328,7 +343,19 @@ pub fn mix_narration(
     total_secs: f64,
     out_dir: &Path,
 ) -> Result<AudioReport> {
-    let mixed = mix_narration_pcm(event, narration, scenes, total_secs)?;
+    mix_narration_with(event, narration, scenes, total_secs, out_dir, None)
+}
+
+/// [`mix_narration`] over a music bed (`music`, see [`mix_narration_pcm_with`]).
+pub fn mix_narration_with(
+    event: &Event,
+    narration: &Narration,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+    out_dir: &Path,
+    music: Option<&Path>,
+) -> Result<AudioReport> {
+    let mixed = mix_narration_pcm_with(event, narration, scenes, total_secs, music)?;
     let t0 = std::time::Instant::now();
     std::fs::create_dir_all(out_dir).map_err(|e| AudioError::io(out_dir, e))?;
     let audio = out_dir.join("audio.m4a");

@@ -320,3 +320,104 @@ mod tests {
         assert!(a.samples[a.samples.len() - 1].abs() < 1e-6);
     }
 }
+
+/// Seconds of the fades a music bed gets at its start and end, and at a loop's seam.
+pub const BED_FADE_IN_SECS: f64 = 0.5;
+pub const BED_FADE_OUT_SECS: f64 = 1.5;
+pub const BED_SEAM_SECS: f64 = 0.5;
+
+/// A music bed from the material library, decoded by ffmpeg to `rate` Hz stereo and made
+/// exactly `secs` long: looped with a [`BED_SEAM_SECS`] cross-fade when it is shorter, cut when
+/// longer, faded in and out. Any format ffmpeg reads; errors name the file.
+pub fn music_bed(path: &std::path::Path, secs: f64, rate: u32) -> crate::Result<Pcm> {
+    let program = crate::mix::ffmpeg_program();
+    let out = std::process::Command::new(&program)
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
+        // A bed longer than the bulletin is read only as far as needed.
+        .args(["-t", &format!("{:.3}", secs + 1.0), "-i"])
+        .arg(path)
+        .args([
+            "-vn",
+            "-f",
+            "f32le",
+            "-ac",
+            "2",
+            "-ar",
+            &rate.to_string(),
+            "-",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| crate::AudioError::Spawn {
+            program: program.display().to_string(),
+            env: "QUAKECAST_FFMPEG",
+            source: e,
+        })?;
+    let what = || format!("music bed {}", path.display());
+    if !out.status.success() {
+        return Err(crate::AudioError::Wav {
+            what: what(),
+            reason: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    let src: Vec<f32> = out
+        .stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .map(|v| {
+            if v.is_finite() {
+                v.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let sr = f64::from(rate);
+    let src_frames = src.len() / 2;
+    let seam = (BED_SEAM_SECS * sr) as usize;
+    if src_frames < 2 * seam.max(1) || src_frames < (sr * 1.0) as usize {
+        return Err(crate::AudioError::Wav {
+            what: what(),
+            reason: format!(
+                "{:.2} s of sound; a bed needs at least 1 s",
+                src_frames as f64 / sr
+            ),
+        });
+    }
+    let total = (secs * sr).round() as usize;
+    let mut samples = vec![0.0f32; total * 2];
+    // Loop: each repeat starts `seam` before the previous one ends, cross-faded.
+    let step = src_frames - seam;
+    let mut start = 0usize;
+    let mut first = true;
+    while start < total {
+        for i in 0..src_frames.min(total - start) {
+            let mut g = 1.0f32;
+            if !first && i < seam {
+                g = i as f32 / seam as f32;
+            }
+            if start + src_frames < total && i >= src_frames - seam {
+                g *= (src_frames - i) as f32 / seam as f32;
+            }
+            for c in 0..2 {
+                samples[2 * (start + i) + c] += src[2 * i + c] * g;
+            }
+        }
+        first = false;
+        start += step;
+    }
+    let fin = ((BED_FADE_IN_SECS * sr) as usize).min(total);
+    let fout = ((BED_FADE_OUT_SECS * sr) as usize).min(total);
+    for i in 0..fin {
+        let g = i as f32 / fin as f32;
+        samples[2 * i] *= g;
+        samples[2 * i + 1] *= g;
+    }
+    for i in 0..fout {
+        let g = i as f32 / fout as f32;
+        let k = total - 1 - i;
+        samples[2 * k] *= g;
+        samples[2 * k + 1] *= g;
+    }
+    Ok(Pcm::new(rate, 2, samples))
+}

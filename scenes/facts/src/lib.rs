@@ -35,6 +35,7 @@ pub mod history;
 pub mod intensity;
 pub mod lang;
 pub mod localtime;
+pub mod material;
 pub mod nearby;
 pub mod placename;
 pub mod regions;

@@ -52,6 +52,11 @@ pub struct Content {
     /// The platform-user heat layer's source (an audience index, opened by the binary or the
     /// farm from `--audience-index`).
     pub heat: Option<Arc<dyn quakecast_facts::heat::HeatSource>>,
+    /// The material library (`--materials DIR`, else the generated default set,
+    /// [`crate::materials::default_library`]); `None`: plain backgrounds, synthesized music.
+    pub materials: Option<Arc<crate::materials::MaterialLibrary>>,
+    /// `--materials none`: no library, not even the default set.
+    pub materials_off: bool,
 }
 
 impl Content {
@@ -113,6 +118,8 @@ impl Content {
             area_info: None,
             weather: None,
             heat: None,
+            materials: None,
+            materials_off: false,
         })
     }
 
@@ -122,6 +129,12 @@ impl Content {
     /// missing or unreadable bundled file is logged and left out, never fatal: the facts it
     /// gives are then absent, as they were before the data existed.
     pub fn with_bundled(mut self, data_dir: &Path, catalog: bool, dem: bool) -> Self {
+        if self.materials.is_none() && !self.materials_off {
+            match crate::materials::default_library(data_dir) {
+                Ok(l) => self.materials = Some(l),
+                Err(e) => tracing::warn!(error = %e, "no default material set: plain backgrounds"),
+            }
+        }
         if catalog && self.catalog.is_none() && self.packed_catalog.is_none() {
             match bundled_catalog(data_dir) {
                 Ok(c) => {
@@ -293,6 +306,9 @@ pub struct Timeline {
     pub narration: Option<Narration>,
     /// How the speech was fitted to the band's lengths (for the manifest and logs).
     pub fit: FitReport,
+    /// The material library's music bed, when one was chosen (the storyboard's
+    /// `materials.used` records it): mixed under the voice instead of the synthesized music.
+    pub music: Option<PathBuf>,
 }
 
 /// Build the timeline of `event`. With `tts`, every scene's cue is measured first (by the
@@ -335,6 +351,24 @@ fn plan(
     tts: Option<&dyn TtsProvider>,
     need_speech: bool,
 ) -> Result<Timeline> {
+    let mut timeline = plan_speech(event, assets, content, settings, tts, need_speech)?;
+    if let Some(lib) = &content.materials {
+        let sb = &timeline.storyboard;
+        let picked = crate::materials::pick(lib, event, &sb.facts, assets, &sb.theme);
+        timeline.storyboard.materials = picked.materials;
+        timeline.music = picked.music;
+    }
+    Ok(timeline)
+}
+
+fn plan_speech(
+    event: &Event,
+    assets: &Assets,
+    content: &Content,
+    settings: RenderSettings,
+    tts: Option<&dyn TtsProvider>,
+    need_speech: bool,
+) -> Result<Timeline> {
     let facts = content.facts(event, assets);
     let theme = &content.theme_for(event);
     let Some(tts) = tts else {
@@ -343,6 +377,7 @@ fn plan(
             storyboard,
             narration: None,
             fit: report,
+            music: None,
         });
     };
     let mut spoken: Vec<(Wording, Narration)> = Vec::new();
@@ -443,6 +478,7 @@ fn plan(
         storyboard,
         narration,
         fit: report,
+        music: None,
     })
 }
 

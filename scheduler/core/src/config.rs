@@ -38,6 +38,12 @@ pub struct ContentArgs {
     /// Default: none.
     #[arg(long, env = "QUAKECAST_WEATHER_URL")]
     pub weather_url: Option<String>,
+    /// Material library: a directory with `tags.json` and the images, clips and music beds it
+    /// lists, matched to each event by the theme's rules (docs/materials.md). Default: the
+    /// generated set of relief pictures (data/materials/default); `none`: plain backgrounds
+    /// and synthesized music.
+    #[arg(long, env = "QUAKECAST_MATERIALS")]
+    pub materials: Option<PathBuf>,
 }
 
 impl ContentArgs {
@@ -79,6 +85,12 @@ impl ContentArgs {
             content.weather =
                 Some(crate::area::WeatherService::new(u).map_err(|e| anyhow::anyhow!("{e}"))?);
         }
+        if let Some(dir) = real_file(&self.materials) {
+            let lib = crate::materials::MaterialLibrary::load(dir)
+                .map_err(|e| anyhow::anyhow!("--materials: {e}"))?;
+            content.materials = Some(Arc::new(lib));
+        }
+        content.materials_off = none(&self.materials);
         let content = content.with_bundled(
             &crate::assets::default_data_dir(),
             !none(&self.catalog),

@@ -18,6 +18,9 @@ pub enum Error {
     },
     #[error("missing data file {path}: {hint}")]
     Data { path: String, hint: String },
+    /// A material library's tags file or asset is unusable.
+    #[error("material {path}: {hint}")]
+    Material { path: String, hint: String },
     #[error("{tool} failed: {message}")]
     Tool { tool: &'static str, message: String },
     /// Rendering failed (the renderer's error as text: this crate links no GPU code).

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod manifest;
+pub mod materials;
 pub mod media;
 pub mod plan;
 pub mod render;

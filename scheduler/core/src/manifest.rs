@@ -39,6 +39,9 @@ pub struct Manifest {
     pub fit: Option<FitReport>,
     /// The push copy (title ≤ 20 characters, body ≤ 60), also stored as `push.json`.
     pub push: PushCopy,
+    /// The material library's assets the bulletin used (background, closing card, music
+    /// bed): library, file, SHA-256, licence, source, and the tags that chose each.
+    pub materials: Vec<quakecast_scenes::backdrop::UsedMaterial>,
 }
 
 /// The renderer that made a bulletin's frames (from the GPU context or the segment results).
@@ -138,6 +141,7 @@ impl Manifest {
             facts,
             fit: parts.fit,
             push,
+            materials: storyboard.materials.used.clone(),
         }
     }
 

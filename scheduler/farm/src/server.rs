@@ -305,11 +305,12 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
     // go into the job, so every worker renders the same frames and the audio task mixes the
     // speech they were timed to.
     let storyboard = {
-        let (env, content, event, settings) = (
+        let (env, content, event, settings, store) = (
             s.env.clone(),
             s.cfg.content.clone(),
             event.clone(),
             settings.clone(),
+            s.farm.store.clone(),
         );
         tokio::task::spawn_blocking(move || -> quakecast_core::Result<Storyboard> {
             let assets = env.assets()?;
@@ -321,6 +322,15 @@ async fn intake(s: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<Resp
                 settings.render(),
                 tts.as_deref(),
             )?;
+            // The music bed goes to the store, where the audio task (on any machine) finds it.
+            if let (Some(path), Some(used)) =
+                (&timeline.music, timeline.storyboard.materials.music())
+            {
+                let key = quakecast_core::materials::bed_key(used);
+                if !store.exists(&key)? {
+                    store.put_file(&key, path, "application/octet-stream")?;
+                }
+            }
             Ok(timeline.storyboard)
         })
         .await

@@ -476,12 +476,33 @@ fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Va
     let tts = quakecast_audio::tts::tts_from_env();
     let audio_err = |e: quakecast_audio::AudioError| FarmError::Other(format!("audio: {e}"));
     let narration = quakecast_audio::synthesize_script(&script, tts.as_ref()).map_err(audio_err)?;
-    let report = quakecast_audio::mix_narration(
+    // The library's music bed, stored by the intake under its SHA-256.
+    let bed = match storyboard.materials.music() {
+        Some(used) => {
+            let key = quakecast_core::materials::bed_key(used);
+            let bytes = store.get_bytes(&key)?;
+            let got = quakecast_core::store::sha256_hex(&bytes);
+            if got != used.sha256 {
+                return Err(FarmError::Other(format!(
+                    "music bed {key}: stored bytes hash to {got}, not {}",
+                    used.sha256
+                )));
+            }
+            let p = dir.join(format!("bed-{}", key.rsplit('/').next().unwrap_or("bed")));
+            std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(&p, bytes))
+                .map_err(|e| FarmError::Other(format!("{}: {e}", p.display())))?;
+            Some(p)
+        }
+        None => None,
+    };
+    let report = quakecast_audio::mix_narration_with(
         &job.event,
         &narration,
         &quakecast_core::bulletin::scene_times(&storyboard),
         storyboard.duration_secs(),
         dir,
+        bed.as_deref(),
     )
     .map_err(audio_err)?;
     let matches_frames = report.segments == storyboard.subtitles;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use quakecast_audio::mix_narration;
+use quakecast_audio::mix_narration_with;
 use quakecast_audio::tts::tts_from_env;
 use quakecast_facts::{parse_report, Assets, Event};
 use quakecast_renderer::{Font, GpuContext};
@@ -118,6 +118,7 @@ pub fn render_bulletin(
         storyboard,
         narration,
         fit,
+        music,
     } = plan_bulletin(
         &event,
         &env.assets,
@@ -127,12 +128,13 @@ pub fn render_bulletin(
     )?;
     let audio = match &narration {
         Some(narration) => {
-            let report = mix_narration(
+            let report = mix_narration_with(
                 &event,
                 narration,
                 &scene_times(&storyboard),
                 storyboard.duration_secs(),
                 &work.path().join("audio"),
+                music.as_deref(),
             )?;
             if report.segments != storyboard.subtitles {
                 return Err(Error::Tool {
