@@ -331,7 +331,7 @@ mod tests {
         let veil = p.bg_top;
         let red_left = |c: &[Color]| (c[0].r - veil.r * style.dim) / (1.0 - style.dim);
         assert!(red_left(&a) < 0.01, "{}", red_left(&a));
-        assert!(red_left(&z) > 0.05, "{}", red_left(&z));
+        assert!(red_left(&z) > 0.02, "{}", red_left(&z));
         // Deterministic.
         assert_eq!(colors(1.3), colors(1.3));
         // The veil: no vertex brighter than (1 − dim) + dim·veil.
