@@ -428,17 +428,34 @@ fn header_shows_the_status_line_and_closing_the_source() {
     assert!(header.iter().any(|t| t == "USGS 正式测定"), "{header:?}");
 }
 
+/// The full-height background-coloured panel a cut draws over the scene (the first
+/// primitive is the background itself): (left edge, width, opacity).
+fn cut_panel(list: &DrawList) -> Option<(f32, f32, f32)> {
+    list.prims.iter().skip(1).rev().find_map(|p| match p {
+        Prim::Rect {
+            x,
+            y,
+            w,
+            h,
+            fill: quakecast_scenes::Fill::Vertical(top, _),
+            ..
+        } if *y == 0.0 && *h == 1280.0 => Some((*x, *w, top.a)),
+        _ => None,
+    })
+}
+
 #[test]
 fn scene_cuts_dip_to_the_background() {
-    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let theme = Theme {
+        transition: quakecast_scenes::theme::Transition::Dip,
+        ..Theme::default()
+    };
+    let e = hanyuan();
+    let sb = Storyboard::compose(&e, &Facts::from_event(&e), &theme, SMALL, &[]);
     let a = assets();
     let overlay = |n: u32| -> f32 {
-        match sb.frame(n, a, &FixedMeasure).prims.last() {
-            Some(Prim::Rect {
-                fill: quakecast_scenes::Fill::Vertical(top, _),
-                w,
-                ..
-            }) if *w == 720.0 => top.a,
+        match cut_panel(&sb.frame(n, a, &FixedMeasure)) {
+            Some((x, w, alpha)) if x == 0.0 && w == 720.0 => alpha,
             _ => 0.0,
         }
     };
@@ -459,6 +476,30 @@ fn scene_cuts_dip_to_the_background() {
         0.0,
         "the closing card holds to the end"
     );
+}
+
+#[test]
+fn scene_cuts_wipe_across_by_default() {
+    let sb = Storyboard::new(&hanyuan(), SMALL);
+    let a = assets();
+    let panel = |n: u32| cut_panel(&sb.frame(n, a, &FixedMeasure)).filter(|p| p.2 == 1.0);
+    let cut = sb.scenes[1].start;
+    assert_eq!(panel(0), None, "the cover frame is not covered");
+    // The panel enters from the right over the outgoing scene…
+    let (x0, w0, _) = panel(cut - 5).expect("entering panel");
+    assert!(x0 > 0.0 && (x0 + w0 - 720.0).abs() < 1e-3, "{x0} {w0}");
+    let (x1, _, _) = panel(cut - 3).expect("entering panel");
+    assert!(x1 < x0, "moves left: {x0} → {x1}");
+    // …covers the whole width at the cut…
+    for n in [cut - 1, cut] {
+        let (x, w, _) = panel(n).expect("covered");
+        assert!(x.abs() < 1e-3 && (w - 720.0).abs() < 1e-3, "frame {n}: {x} {w}");
+    }
+    // …and leaves to the left, uncovering the incoming scene from the right.
+    let (x, w, _) = panel(cut + 4).expect("leaving panel");
+    assert!(x == 0.0 && w > 0.0 && w < 720.0, "{x} {w}");
+    assert_eq!(panel(cut + 20), None);
+    assert_eq!(panel(sb.total_frames - 1), None, "the closing card holds");
 }
 
 fn land_area_fraction(list: &DrawList) -> f64 {
