@@ -442,3 +442,78 @@ fn posters_at_both_sizes() {
         }
     }
 }
+
+/// Golden frames of the material library's backgrounds (docs/materials.md) at both sizes: the
+/// header and parameter cards over a relief picture of the default set's kind (pushed in
+/// toward the epicentre), the closing card over its night version, and the wipe between the
+/// parameters and the map.
+#[test]
+fn material_backgrounds_and_the_wipe_at_both_sizes() {
+    use quakecast_facts::material::{MaterialKind, Role};
+    use quakecast_scenes::backdrop::{relief_picture, Backdrop, BACKDROP_H, BACKDROP_W};
+    let e = hanyuan();
+    let facts = Facts::compute(&e, assets(), None);
+    let dem = quakecast_testkit::bundled_dem();
+    let picture = |night: bool, role: Role| {
+        let px = relief_picture(&dem, e.lon, e.lat, 16.0, BACKDROP_W, BACKDROP_H, night);
+        Backdrop::new(
+            "relief",
+            role,
+            MaterialKind::Image,
+            BACKDROP_W,
+            BACKDROP_H,
+            0.0,
+            vec![px],
+        )
+        .expect("backdrop")
+        .with_focus([0.5, 0.5])
+    };
+    let mut failures = Vec::new();
+    for (width, height) in [(720, 1280), (1080, 1920)] {
+        let settings = RenderSettings {
+            width,
+            height,
+            fps: 30,
+        };
+        let mut sb = Storyboard::compose(&e, &facts, &Theme::default(), settings, &[]);
+        sb.materials.background = Some(picture(false, Role::Background));
+        sb.materials.closing = Some(picture(true, Role::Closing));
+        let span = |k: SceneKind| {
+            sb.scenes
+                .iter()
+                .find(|s| s.kind == k)
+                .expect("scene")
+                .clone()
+        };
+        let (header, params, closing) = (
+            span(SceneKind::Header),
+            span(SceneKind::Parameters),
+            span(SceneKind::Closing),
+        );
+        let mut frames = vec![
+            ("header", header.start + header.frames - 12),
+            ("closing", closing.start + closing.frames - 1),
+        ];
+        if width == 720 {
+            frames.push(("parameters", params.start + params.frames - 12));
+            // Four frames before the cut: the panel a third of the way across.
+            frames.push(("wipe", params.start + params.frames - 4));
+        }
+        let mut r = FrameRenderer::new(gpu(), width, height, font()).expect("renderer");
+        for (tag, n) in frames {
+            let list = sb.frame(n, assets(), font());
+            let rgba = r.render_rgba(&list).expect("frame");
+            let name = format!("material-{tag}-{width}x{height}.png");
+            if let Err(e) = compare_png(
+                &golden_dir().join(name),
+                &rgba,
+                width,
+                height,
+                GoldenOpts::default(),
+            ) {
+                failures.push(e.to_string());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
