@@ -231,7 +231,7 @@ mod b64_frames {
 
     pub fn decode(s: &str) -> Result<Vec<u8>, String> {
         let s = s.as_bytes();
-        if s.len() % 4 != 0 {
+        if !s.len().is_multiple_of(4) {
             return Err(format!("base64 of {} characters", s.len()));
         }
         let val = |c: u8| -> Result<u32, String> {

@@ -493,7 +493,10 @@ fn scene_cuts_wipe_across_by_default() {
     // …covers the whole width at the cut…
     for n in [cut - 1, cut] {
         let (x, w, _) = panel(n).expect("covered");
-        assert!(x.abs() < 1e-3 && (w - 720.0).abs() < 1e-3, "frame {n}: {x} {w}");
+        assert!(
+            x.abs() < 1e-3 && (w - 720.0).abs() < 1e-3,
+            "frame {n}: {x} {w}"
+        );
     }
     // …and leaves to the left, uncovering the incoming scene from the right.
     let (x, w, _) = panel(cut + 4).expect("leaving panel");

@@ -263,64 +263,6 @@ pub fn synthesize_music(mood: Mood, seed: u64, secs: f64, rate: u32) -> Pcm {
     Pcm::new(rate, 2, samples)
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use quakecast_facts::{ReportStatus, Source};
-
-    fn event(mag: f64, utc_hour: u32, source: Source, lon: f64) -> Event {
-        Event {
-            source,
-            event_id: "x".into(),
-            status: ReportStatus::Official,
-            revision: 0,
-            origin_time: Utc.with_ymd_and_hms(2022, 5, 20, utc_hour, 36, 0).unwrap(),
-            lat: 29.0,
-            lon,
-            depth_km: 10.0,
-            magnitude: mag,
-            magnitude_type: "M".into(),
-            region: "somewhere".into(),
-            revised: false,
-        }
-    }
-
-    #[test]
-    fn mood_by_magnitude_and_local_night() {
-        // 00:36 UTC = 08:36 Beijing: day.
-        let m = Mood::for_event(&event(4.8, 0, Source::Cenc, 102.7));
-        assert_eq!((m.severity, m.night), (Severity::Light, false));
-        // 16:36 UTC = 00:36 Beijing: night.
-        let m = Mood::for_event(&event(6.5, 16, Source::Cenc, 102.7));
-        assert_eq!((m.severity, m.night), (Severity::Strong, true));
-        // USGS off Chile (lon −72, UTC−4.8 h solar): 03:36 UTC is 22:48 local.
-        let e = event(5.9, 3, Source::Usgs, -72.0);
-        assert_eq!(local_hour(&e), 22);
-        assert_eq!(Mood::for_event(&e).severity, Severity::Moderate);
-    }
-
-    #[test]
-    fn same_seed_same_samples_other_seed_other_music() {
-        let mood = Mood {
-            severity: Severity::Moderate,
-            night: false,
-        };
-        let a = synthesize_music(mood, seed_for("CC20220520083601"), 3.0, 48_000);
-        let b = synthesize_music(mood, seed_for("CC20220520083601"), 3.0, 48_000);
-        let c = synthesize_music(mood, seed_for("us7000abcd"), 3.0, 48_000);
-        assert_eq!(a.frames(), 144_000);
-        assert_eq!(a.sha256_hex(), b.sha256_hex());
-        assert_ne!(a.sha256_hex(), c.sha256_hex());
-        let peak = a.peak();
-        assert!(peak > 0.05 && peak < 1.0, "peak {peak}");
-        // Starts and ends silent (fades).
-        assert_eq!(a.samples[0], 0.0);
-        assert!(a.samples[a.samples.len() - 1].abs() < 1e-6);
-    }
-}
-
 /// Seconds of the fades a music bed gets at its start and end, and at a loop's seam.
 pub const BED_FADE_IN_SECS: f64 = 0.5;
 pub const BED_FADE_OUT_SECS: f64 = 1.5;
@@ -420,4 +362,62 @@ pub fn music_bed(path: &std::path::Path, secs: f64, rate: u32) -> crate::Result<
         samples[2 * k + 1] *= g;
     }
     Ok(Pcm::new(rate, 2, samples))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use quakecast_facts::{ReportStatus, Source};
+
+    fn event(mag: f64, utc_hour: u32, source: Source, lon: f64) -> Event {
+        Event {
+            source,
+            event_id: "x".into(),
+            status: ReportStatus::Official,
+            revision: 0,
+            origin_time: Utc.with_ymd_and_hms(2022, 5, 20, utc_hour, 36, 0).unwrap(),
+            lat: 29.0,
+            lon,
+            depth_km: 10.0,
+            magnitude: mag,
+            magnitude_type: "M".into(),
+            region: "somewhere".into(),
+            revised: false,
+        }
+    }
+
+    #[test]
+    fn mood_by_magnitude_and_local_night() {
+        // 00:36 UTC = 08:36 Beijing: day.
+        let m = Mood::for_event(&event(4.8, 0, Source::Cenc, 102.7));
+        assert_eq!((m.severity, m.night), (Severity::Light, false));
+        // 16:36 UTC = 00:36 Beijing: night.
+        let m = Mood::for_event(&event(6.5, 16, Source::Cenc, 102.7));
+        assert_eq!((m.severity, m.night), (Severity::Strong, true));
+        // USGS off Chile (lon −72, UTC−4.8 h solar): 03:36 UTC is 22:48 local.
+        let e = event(5.9, 3, Source::Usgs, -72.0);
+        assert_eq!(local_hour(&e), 22);
+        assert_eq!(Mood::for_event(&e).severity, Severity::Moderate);
+    }
+
+    #[test]
+    fn same_seed_same_samples_other_seed_other_music() {
+        let mood = Mood {
+            severity: Severity::Moderate,
+            night: false,
+        };
+        let a = synthesize_music(mood, seed_for("CC20220520083601"), 3.0, 48_000);
+        let b = synthesize_music(mood, seed_for("CC20220520083601"), 3.0, 48_000);
+        let c = synthesize_music(mood, seed_for("us7000abcd"), 3.0, 48_000);
+        assert_eq!(a.frames(), 144_000);
+        assert_eq!(a.sha256_hex(), b.sha256_hex());
+        assert_ne!(a.sha256_hex(), c.sha256_hex());
+        let peak = a.peak();
+        assert!(peak > 0.05 && peak < 1.0, "peak {peak}");
+        // Starts and ends silent (fades).
+        assert_eq!(a.samples[0], 0.0);
+        assert!(a.samples[a.samples.len() - 1].abs() < 1e-6);
+    }
 }
