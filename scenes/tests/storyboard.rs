@@ -878,6 +878,76 @@ fn no_text_lies_over_another_in_any_scene_at_rest_at_both_sizes() {
     );
 }
 
+/// Pairs of visible texts (opacity above `min_alpha`) whose boxes overlap in one draw list.
+fn overlapping_texts(
+    list: &DrawList,
+    m: &dyn TextMeasure,
+    min_alpha: f32,
+) -> Vec<(String, String)> {
+    let texts: Vec<_> = list
+        .prims
+        .iter()
+        .filter_map(|p| match p {
+            Prim::Text(t) if t.color.a > min_alpha => Some(t),
+            _ => None,
+        })
+        .collect();
+    let boxes: Vec<[f32; 4]> = texts.iter().map(|t| text_box(t, m)).collect();
+    let mut out = Vec::new();
+    for (k, b) in boxes.iter().enumerate() {
+        for (j, o) in boxes.iter().enumerate().skip(k + 1) {
+            if boxes_overlap(b, o) {
+                out.push((texts[k].text.clone(), texts[j].text.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_readable_text_lies_over_another_in_motion_at_both_sizes() {
+    // Every fourth frame of every scene, cuts included: labels that slide, fade or follow the
+    // camera never cross one another while they can be read (opacity above a third).
+    let a = assets();
+    let m = FixedMeasure;
+    let dem = quakecast_testkit::bundled_dem();
+    let events: Vec<_> = stress_events()
+        .into_iter()
+        .take(2)
+        .chain([hanyuan()])
+        .collect();
+    let (mut frames, mut bad) = (0, Vec::new());
+    for e in &events {
+        let around = quakecast_testkit::bundled_catalog().for_event(e);
+        let facts = Facts::compute(e, a, Some(&around)).with_elevation(e, Some(&dem));
+        for lang in [quakecast_facts::Lang::Zh, quakecast_facts::Lang::En] {
+            let theme = Theme::default_with_lang(Some(lang));
+            for settings in [SMALL, LARGE] {
+                let sb = Storyboard::compose(e, &facts, &theme, settings, &[]);
+                for n in (0..sb.total_frames).step_by(4) {
+                    frames += 1;
+                    for (x, y) in overlapping_texts(&sb.frame(n, a, &m), &m, 0.33) {
+                        bad.push(format!(
+                            "{:?} {lang:?} {}x{} frame {n} ({:?}): {x:?} over {y:?}",
+                            e.region,
+                            settings.width,
+                            settings.height,
+                            sb.scene_at(n).0.kind
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(frames > 1500, "only {frames} frames checked");
+    assert!(
+        bad.is_empty(),
+        "{} overlaps:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
 /// Polylines in the river colour (any opacity: they fade in with the zoom) and their points.
 fn river_prims(list: &DrawList) -> (usize, usize) {
     let river = Theme::default().palette.river_line;
