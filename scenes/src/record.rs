@@ -133,18 +133,34 @@ pub fn facts_record(event: &Event, f: &Facts, lang: Lang) -> FactsRecord {
         method: "intensity prediction equation at the epicentre; rings as equal-area radii".into(),
     });
     let history_source = f.history.as_ref().map(|h| FactSource {
-        data: "the operator's --catalog file".into(),
+        data: match &h.source {
+            Some(name) => format!(
+                "{name} (bundled catalogue; it holds M{:.1} and above)",
+                h.min_magnitude
+            ),
+            None => "the operator's --catalog file".into(),
+        },
         method: format!(
             "M≥{} within {} km over {} years before the origin",
             h.min_magnitude, h.radius_km, h.years
         ),
     });
     let elevation_source = f.elevation.as_ref().map(|e| FactSource {
-        data: "the operator's --dem file".into(),
-        method: format!(
-            "mean of {} grid cells within {} km of the epicentre",
-            e.cells, e.radius_km
-        ),
+        data: match &e.source {
+            Some(d) => format!("{}, {} (bundled grid)", d.name, d.resolution),
+            None => "the operator's --dem file".into(),
+        },
+        method: if e.interpolated {
+            format!(
+                "mean of {} heights interpolated bilinearly on a 0.5 km lattice within {} km of the epicentre (the grid is coarser than the circle)",
+                e.cells, e.radius_km
+            )
+        } else {
+            format!(
+                "mean of {} grid cells within {} km of the epicentre",
+                e.cells, e.radius_km
+            )
+        },
     });
     FactsRecord {
         lang,

@@ -161,3 +161,35 @@ fn chinese_names_follow_cenc_for_cenc_reports() {
         differ.join("\n")
     );
 }
+
+#[test]
+fn the_facts_record_names_the_bundled_catalogue_and_grid() {
+    // bulletin.md's "数据来源" and the manifest say where the history and the elevation came
+    // from: the bundled ISC catalogue and ETOPO5 grid by default, the operator's file otherwise.
+    let assets = quakecast_testkit::assets();
+    let dem = quakecast_testkit::bundled_dem();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/cenc-record-2022-09-05-luding.json"
+    ))
+    .expect("Luding sample");
+    let event = parse_report(&bytes).expect("parses");
+    let around = quakecast_testkit::bundled_catalog().for_event(&event);
+    let facts = Facts::compute(&event, assets, Some(&around)).with_elevation(&event, Some(&dem));
+    let rec = facts_record(&event, &facts, Lang::Zh);
+    let history = rec.history_source.expect("history source").data;
+    let elevation = rec.elevation_source.expect("elevation source").data;
+    assert!(
+        history.contains("ISC Bulletin") && history.contains("M3.5"),
+        "{history}"
+    );
+    assert!(
+        elevation.contains("ETOPO5") && !elevation.contains("--dem"),
+        "{elevation}"
+    );
+    let text = bulletin_text(&event, &facts, Lang::Zh);
+    assert!(
+        !text.contains("--catalog") && !text.contains("--dem"),
+        "{text}"
+    );
+}
