@@ -839,30 +839,13 @@ fn no_text_lies_over_another_in_any_scene_at_rest_at_both_sizes() {
                     scenes.insert(format!("{:?}", s.kind));
                     // The scene at rest: its last frame before the cut.
                     let list = sb.frame(s.start + s.frames.saturating_sub(2), a, &m);
-                    let texts: Vec<_> = list
-                        .prims
-                        .iter()
-                        .filter_map(|p| match p {
-                            Prim::Text(t) if t.color.a > 0.05 => Some(t),
-                            _ => None,
-                        })
-                        .collect();
-                    let boxes: Vec<[f32; 4]> = texts.iter().map(|t| text_box(t, &m)).collect();
-                    for (k, b) in boxes.iter().enumerate() {
-                        for (j, o) in boxes.iter().enumerate().skip(k + 1) {
-                            checked += 1;
-                            if boxes_overlap(b, o) {
-                                bad.push(format!(
-                                    "{:?} {lang:?} {}x{} {:?}: {:?} over {:?}",
-                                    e.region,
-                                    settings.width,
-                                    settings.height,
-                                    s.kind,
-                                    texts[k].text,
-                                    texts[j].text
-                                ));
-                            }
-                        }
+                    let (pairs, overlaps) = overlapping_texts(&list, &m, 0.05);
+                    checked += pairs;
+                    for (x, y) in overlaps {
+                        bad.push(format!(
+                            "{:?} {lang:?} {}x{} {:?}: {x:?} over {y:?}",
+                            e.region, settings.width, settings.height, s.kind
+                        ));
                     }
                 }
             }
@@ -878,12 +861,13 @@ fn no_text_lies_over_another_in_any_scene_at_rest_at_both_sizes() {
     );
 }
 
-/// Pairs of visible texts (opacity above `min_alpha`) whose boxes overlap in one draw list.
+/// Pairs of visible texts (opacity above `min_alpha`) whose boxes overlap in one draw list,
+/// with the number of pairs looked at.
 fn overlapping_texts(
     list: &DrawList,
     m: &dyn TextMeasure,
     min_alpha: f32,
-) -> Vec<(String, String)> {
+) -> (usize, Vec<(String, String)>) {
     let texts: Vec<_> = list
         .prims
         .iter()
@@ -893,15 +877,16 @@ fn overlapping_texts(
         })
         .collect();
     let boxes: Vec<[f32; 4]> = texts.iter().map(|t| text_box(t, m)).collect();
-    let mut out = Vec::new();
+    let (mut pairs, mut out) = (0, Vec::new());
     for (k, b) in boxes.iter().enumerate() {
         for (j, o) in boxes.iter().enumerate().skip(k + 1) {
+            pairs += 1;
             if boxes_overlap(b, o) {
                 out.push((texts[k].text.clone(), texts[j].text.clone()));
             }
         }
     }
-    out
+    (pairs, out)
 }
 
 #[test]
@@ -926,7 +911,7 @@ fn no_readable_text_lies_over_another_in_motion_at_both_sizes() {
                 let sb = Storyboard::compose(e, &facts, &theme, settings, &[]);
                 for n in (0..sb.total_frames).step_by(4) {
                     frames += 1;
-                    for (x, y) in overlapping_texts(&sb.frame(n, a, &m), &m, 0.33) {
+                    for (x, y) in overlapping_texts(&sb.frame(n, a, &m), &m, 0.33).1 {
                         bad.push(format!(
                             "{:?} {lang:?} {}x{} frame {n} ({:?}): {x:?} over {y:?}",
                             e.region,
