@@ -19,6 +19,7 @@ use h3o::{CellIndex, LatLng};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use quakecast_facts::intensity::{level, IntensityModel};
 use serde::Serialize;
 
@@ -322,10 +323,15 @@ pub fn write_audience(path: &std::path::Path, sel: &Selection, tiers: &Tiers) ->
     };
     let file = std::fs::File::create(path).map_err(|e| AudienceError::io(path, e))?;
     let schema = Arc::new(audience_schema());
-    let props = WriterProperties::builder()
+    // Ids, distances and intensities are nearly all distinct: a dictionary attempt on them
+    // (the default) only hashes every value before falling back to plain encoding.
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(1 << 20))
-        .build();
+        .set_max_row_group_row_count(Some(1 << 20));
+    for column in ["user_id", "distance_km", "intensity"] {
+        props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
+    }
+    let props = props.build();
     let mut w =
         ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| err(e.to_string()))?;
     let names: Vec<&str> = tiers.list().iter().map(|t| t.name.as_str()).collect();
