@@ -186,6 +186,13 @@ impl Fingerprint {
             .wrapping_add(z.wrapping_mul(7))
             ^ 0x3c6e_f372_fe94_f82b));
     }
+
+    /// Add another set's fingerprint (the sums commute, so the order of users never matters).
+    fn merge(&mut self, o: &Fingerprint) {
+        self.count += o.count;
+        self.a = self.a.wrapping_add(o.a);
+        self.b = self.b.wrapping_add(o.b);
+    }
 }
 
 /// SplitMix64's finaliser: a fast 64-bit bijective mixer.
@@ -364,10 +371,13 @@ pub fn build_from(
     };
     let spill_dir = tempdir_in(&tmp_dir)?;
 
-    // Pass 1: read, assign cells, spill by base cell, fingerprint partitions. Pipelined: while
-    // a spill thread fingerprints and writes batch n, this thread decodes batch n+1 and assigns
-    // its cells on all cores (cell assignment is most of the CPU time).
+    // Pass 1: read, assign cells, spill by base cell, fingerprint partitions. Three stages in
+    // a pipeline: this thread decodes batch n+2 while an assigner thread gives batch n+1 its
+    // cells on the rayon pool (cell assignment is most of the CPU time) and a spill thread
+    // fingerprints and writes batch n. Buffers go back upstream to be reused.
     let spills = Spills::new(spill_dir.path())?;
+    let (rows_tx, rows_rx) = std::sync::mpsc::sync_channel::<Vec<UserRow>>(2);
+    let (rows_back_tx, rows_back_rx) = std::sync::mpsc::sync_channel::<Vec<UserRow>>(3);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<SpillRec>>(2);
     let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Vec<SpillRec>>(3);
     let (users, spills, prints) = std::thread::scope(|s| -> Result<_> {
@@ -375,39 +385,71 @@ pub fn build_from(
             let mut spills = spills;
             let mut prints: std::collections::HashMap<u64, Fingerprint> = Default::default();
             for recs in rx {
+                // Neighbouring users often share a partition: add to one fingerprint until the
+                // partition changes rather than look it up per user.
+                let mut run: Option<(u64, Fingerprint)> = None;
                 for r in &recs {
-                    prints
-                        .entry(bits::parent(r.cell, part_res))
-                        .or_default()
-                        .add(r);
+                    let parent = bits::parent(r.cell, part_res);
+                    match &mut run {
+                        Some((p, f)) if *p == parent => f.add(r),
+                        _ => {
+                            if let Some((p, f)) = run.take() {
+                                prints.entry(p).or_default().merge(&f);
+                            }
+                            let mut f = Fingerprint::default();
+                            f.add(r);
+                            run = Some((parent, f));
+                        }
+                    }
                     spills.push(r)?;
                 }
-                // The reader may have stopped early; a closed return channel is fine.
+                if let Some((p, f)) = run {
+                    prints.entry(p).or_default().merge(&f);
+                }
+                // The assigner may have stopped early; a closed return channel is fine.
                 let _ = back_tx.try_send(recs);
             }
             spills.finish()?;
             Ok((spills, prints))
         });
-        let mut rows = Vec::new();
-        let mut users = 0u64;
-        let read = (|| -> Result<()> {
-            while next(&mut rows)? {
+        let cell_res = opts.cell_res;
+        let assigner = s.spawn(move || -> Result<u64> {
+            let mut users = 0u64;
+            for rows in rows_rx {
                 let mut recs = back_rx.try_recv().unwrap_or_default();
                 recs.clear();
                 recs.resize(rows.len(), SpillRec::default());
-                assign_cells(&rows, &mut recs, opts.cell_res)?;
+                assign_cells(&rows, &mut recs, cell_res)?;
                 users += rows.len() as u64;
+                let _ = rows_back_tx.try_send(rows);
                 if tx.send(recs).is_err() {
                     break; // the writer failed; its error is reported below
                 }
             }
-            Ok(())
+            Ok(users)
+        });
+        let read = (|| -> Result<()> {
+            loop {
+                let mut rows = rows_back_rx.try_recv().unwrap_or_default();
+                if !next(&mut rows)? {
+                    return Ok(());
+                }
+                if rows_tx.send(rows).is_err() {
+                    return Ok(()); // the assigner failed; its error is reported below
+                }
+            }
         })();
-        drop(tx);
+        drop(rows_tx);
+        let assigned = assigner.join().unwrap_or_else(|_| {
+            Err(AudienceError::Config(
+                "cell assignment thread panicked".into(),
+            ))
+        });
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(AudienceError::Config("spill thread panicked".into())));
         read?;
+        let users = assigned?;
         let (spills, prints) = written?;
         Ok((users, spills, prints))
     })?;
@@ -505,34 +547,25 @@ pub fn build_from(
         if bucket.is_empty() {
             continue;
         }
-        // Group by partition (stable counting scatter over the bucket's sorted parents).
-        let mut parents: Vec<u64> = bucket
-            .iter()
-            .map(|r| bits::parent(r.cell, part_res))
-            .collect();
-        let mut keys = parents.clone();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut starts = vec![0usize; keys.len() + 1];
-        for p in &parents {
-            let k = keys.binary_search(p).unwrap_or_default();
-            starts[k + 1] += 1;
+        // One sort by (cell, id) on all cores also groups the partitions: a cell's H3 index
+        // begins with its resolution, base cell and the digits of its ancestors, so the
+        // children of one partition are contiguous and the partitions come in key order.
+        {
+            use rayon::prelude::*;
+            bucket.par_sort_unstable_by_key(|r| (r.cell, r.id));
         }
-        for k in 0..keys.len() {
-            starts[k + 1] += starts[k];
+        let mut bounds = vec![0usize];
+        for k in 1..bucket.len() {
+            if bits::parent(bucket[k].cell, part_res) != bits::parent(bucket[k - 1].cell, part_res)
+            {
+                bounds.push(k);
+            }
         }
-        let mut grouped = vec![bucket[0]; bucket.len()];
-        let mut fill = starts.clone();
-        for (r, p) in bucket.iter().zip(parents.iter_mut()) {
-            let k = keys.binary_search(p).unwrap_or_default();
-            grouped[fill[k]] = *r;
-            fill[k] += 1;
-        }
-        drop(parents);
-        bucket.clear();
-        bucket.shrink_to_fit();
-        for (k, &parent) in keys.iter().enumerate() {
-            let slice = &mut grouped[starts[k]..starts[k + 1]];
+        bounds.push(bucket.len());
+        for pair in bounds.windows(2) {
+            let slice = &bucket[pair[0]..pair[1]];
+            let parent = bits::parent(slice[0].cell, part_res);
+            debug_assert!(parts.last().is_none_or(|p| p.parent < parent));
             let first_cell = w.cells;
             let first_record = w.records;
             match (reusable.get(&parent), &previous) {
@@ -541,7 +574,6 @@ pub fn build_from(
                     report.partitions_reused += 1;
                 }
                 _ => {
-                    slice.sort_unstable_by_key(|r| (r.cell, r.id));
                     w.write_sorted(slice)?;
                     report.partitions_rebuilt += 1;
                     report.users_rebuilt += slice.len() as u64;
@@ -573,38 +605,23 @@ fn align16(v: u64) -> u64 {
 
 /// Cells for a batch, on all cores (H3 assignment is the costliest step of the read).
 fn assign_cells(rows: &[UserRow], recs: &mut [SpillRec], res: Resolution) -> Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = rows.len().div_ceil(threads).max(1024);
-    let fill = |rows: &[UserRow], recs: &mut [SpillRec]| -> Result<()> {
-        for (u, r) in rows.iter().zip(recs.iter_mut()) {
-            let (lat, lon) = (u.lat as f32, u.lon as f32);
-            *r = SpillRec {
-                cell: cell_of(lat, lon, res)?,
-                id: u.id,
-                lat,
-                lon,
-                seen: u.seen.map_or(0, |s| s.clamp(1, i64::from(u32::MAX)) as u32),
-            };
-        }
-        Ok(())
-    };
-    if rows.len() <= chunk {
-        return fill(rows, recs);
-    }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = rows
-            .chunks(chunk)
-            .zip(recs.chunks_mut(chunk))
-            .map(|(r, o)| s.spawn(move || fill(r, o)))
-            .collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join().unwrap_or_else(|_| {
-                Err(AudienceError::Config(
-                    "cell assignment thread panicked".into(),
-                ))
-            })
+    use rayon::prelude::*;
+    const CHUNK: usize = 4096;
+    rows.par_chunks(CHUNK)
+        .zip(recs.par_chunks_mut(CHUNK))
+        .try_for_each(|(rows, recs)| -> Result<()> {
+            for (u, r) in rows.iter().zip(recs.iter_mut()) {
+                let (lat, lon) = (u.lat as f32, u.lon as f32);
+                *r = SpillRec {
+                    cell: cell_of(lat, lon, res)?,
+                    id: u.id,
+                    lat,
+                    lon,
+                    seen: u.seen.map_or(0, |s| s.clamp(1, i64::from(u32::MAX)) as u32),
+                };
+            }
+            Ok(())
         })
-    })
 }
 
 /// The spill directory, removed on drop.
@@ -645,12 +662,12 @@ impl Spills {
         }
         self.buf.clear();
         r.write(&mut self.buf);
-        let p = self.path(base);
-        if let Some(w) = self.files[base].as_mut() {
-            w.write_all(&self.buf)
-                .map_err(|e| AudienceError::io(&p, e))?;
+        match self.files[base].as_mut() {
+            Some(w) => w
+                .write_all(&self.buf)
+                .map_err(|e| AudienceError::io(self.path(base), e)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn finish(&mut self) -> Result<()> {
