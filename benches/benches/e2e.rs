@@ -1,4 +1,4 @@
-//! `cargo bench -p quakecast-benches --bench e2e`: the sample bulletin end to end vs the encode
+//! `cargo bench -p quakecast-benches --bench e2e`: the Luding bulletin end to end vs the encode
 //! floor, at 720x1280, with 1 segment/1 worker and 4 segments/2 workers, in one run.
 //! Under `cargo test --benches` (CI's quick mode) it runs once at 180x320 to prove it works.
 use quakecast_benches::e2e::{ratio, E2e};

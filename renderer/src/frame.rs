@@ -17,7 +17,7 @@
 use std::collections::VecDeque;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
-use quakecast_scenes::DrawList;
+use quakecast_scenes::{Color, DrawList, Prim};
 
 use crate::atlas::GlyphAtlas;
 use crate::error::RenderError;
@@ -226,6 +226,8 @@ struct FrameTargets {
     target: wgpu::Texture,
     target_view: wgpu::TextureView,
     depth_view: wgpu::TextureView,
+    /// The frame as it was after its static prefix (see [`FrameRenderer`]'s prefix cache).
+    snapshot: wgpu::Texture,
     vertices: wgpu::Buffer,
     indices: wgpu::Buffer,
     yuv_pipeline: wgpu::ComputePipeline,
@@ -262,9 +264,15 @@ impl FrameTargets {
             COLOR_FORMAT,
             wgpu::TextureUsages::RENDER_ATTACHMENT
                 | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::COPY_DST
                 | wgpu::TextureUsages::TEXTURE_BINDING,
         );
         let target_view = target.create_view(&Default::default());
+        let snapshot = texture(
+            "static prefix",
+            COLOR_FORMAT,
+            wgpu::TextureUsages::COPY_SRC | wgpu::TextureUsages::COPY_DST,
+        );
         let depth_view = texture(
             "depth",
             DEPTH_FORMAT,
@@ -350,6 +358,7 @@ impl FrameTargets {
             target,
             target_view,
             depth_view,
+            snapshot,
             vertices: geometry("vertices", wgpu::BufferUsages::VERTEX, 1 << 20),
             indices: geometry("indices", wgpu::BufferUsages::INDEX, 1 << 20),
             yuv_pipeline,
@@ -609,7 +618,17 @@ impl<T> Drop for Pooled<T> {
 }
 
 /// Renders draw lists of one size. Create one per worker thread; all may share a
-/// [`GpuContext`]. Holds its font (for text and for [`quakecast_scenes::TextMeasure`]), a
+/// [`GpuContext`].
+///
+/// **Static-prefix cache.** Consecutive frames of a map scene mostly start with the same
+/// primitives (relief, borders, rivers, faults, earlier quakes) and differ only in what is
+/// drawn over them (growing rings, labels fading in). When a frame's list starts with the
+/// same primitives as the previous frame's, and that shared start is at least a third of the
+/// frame's drawing, the renderer copies the frame as it stands after the shared start into a
+/// texture; a later frame that starts with the same primitives begins from that texture and
+/// draws only the rest. Pixels are the same as a full render, byte for byte: each part begins
+/// a render pass with a cleared depth buffer, and depth only keeps a primitive from blending
+/// over itself (`tests/golden_scenes.rs` compares every frame of a bulletin both ways). Holds its font (for text and for [`quakecast_scenes::TextMeasure`]), a
 /// glyph atlas that persists across frames, and its frame targets; pipelines come from
 /// [`DeviceResources`], and the atlas and targets go back to its pools when the renderer is
 /// dropped, for the next renderer to reuse.
@@ -621,6 +640,47 @@ pub struct FrameRenderer {
     targets: Pooled<FrameTargets>,
     draw_bind: wgpu::BindGroup,
     in_flight: VecDeque<InFlight>,
+    /// The previous frame's clear colour and primitives: where the next frame's list starts
+    /// the same way, that start is a static layer worth keeping.
+    prev: Option<(Color, Vec<Prim>)>,
+    /// The primitives (and clear colour) whose pixels `targets.snapshot` holds.
+    prefix: Option<(Color, Vec<Prim>)>,
+    prefix_cache: bool,
+    stats: PrefixStats,
+}
+
+/// How often [`FrameRenderer`]'s static-prefix cache was used (see its documentation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrefixStats {
+    /// Frames submitted.
+    pub frames: u64,
+    /// Frames that started from the stored prefix instead of the clear colour.
+    pub restored: u64,
+    /// Prefixes stored (one texture copy each).
+    pub stored: u64,
+    /// Primitives not drawn because the stored prefix held them.
+    pub prims_skipped: u64,
+}
+
+/// How much drawing a primitive costs, roughly (vertices it makes): decides whether a shared
+/// prefix is worth a snapshot.
+fn weight(p: &Prim) -> u64 {
+    match p {
+        Prim::Polyline { points, .. } | Prim::Polygon { points, .. } => points.len() as u64 * 2,
+        Prim::Shade { colors, .. } => colors.len() as u64,
+        Prim::Text(t) => t.text.len() as u64 * 2,
+        Prim::Clip(_) => 0,
+        _ => 8,
+    }
+}
+
+/// What [`FrameRenderer::encode`] draws of a list: from `base` (the stored prefix's length,
+/// restored first, or 0), with a snapshot after primitive `snapshot_at` when one is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PrefixPlan {
+    restore: bool,
+    base: usize,
+    snapshot_at: Option<usize>,
 }
 
 fn padded_row(width: u32) -> u32 {
@@ -720,6 +780,10 @@ impl FrameRenderer {
                 targets,
                 draw_bind,
                 in_flight: VecDeque::new(),
+                prev: None,
+                prefix: None,
+                prefix_cache: true,
+                stats: PrefixStats::default(),
             })
         })
     }
@@ -745,6 +809,65 @@ impl FrameRenderer {
     fn poison(&mut self) {
         self.glyphs.discard();
         self.targets.discard();
+        self.prev = None;
+        self.prefix = None;
+    }
+
+    /// Turn the static-prefix cache on (the default) or off; off draws every primitive of
+    /// every frame (the same pixels, for tests and benches to compare).
+    pub fn set_prefix_cache(&mut self, on: bool) {
+        self.prefix_cache = on;
+        if !on {
+            self.prev = None;
+            self.prefix = None;
+        }
+    }
+
+    /// How often the static-prefix cache was used since this renderer was made.
+    pub fn prefix_stats(&self) -> PrefixStats {
+        self.stats
+    }
+
+    /// What to draw of `list`: restore the stored prefix when the list starts with it, and
+    /// store a longer one when the list shares more with the previous frame and that shared
+    /// part is at least a third of what is left to draw.
+    fn plan(&self, list: &DrawList) -> PrefixPlan {
+        let prims = &list.prims;
+        if !self.prefix_cache {
+            return PrefixPlan {
+                restore: false,
+                base: 0,
+                snapshot_at: None,
+            };
+        }
+        let base = match &self.prefix {
+            Some((clear, p))
+                if *clear == list.clear && prims.len() >= p.len() && prims[..p.len()] == p[..] =>
+            {
+                Some(p.len())
+            }
+            _ => None,
+        };
+        let restore = base.is_some();
+        let base = base.unwrap_or(0);
+        let shared = match &self.prev {
+            Some((clear, p)) if *clear == list.clear => {
+                p.iter().zip(prims).take_while(|(a, b)| a == b).count()
+            }
+            _ => 0,
+        };
+        let snapshot_at = (shared > base && shared < prims.len())
+            .then(|| {
+                let a: u64 = prims[base..shared].iter().map(weight).sum();
+                let b: u64 = prims[shared..].iter().map(weight).sum();
+                (a > 0 && a * 3 >= a + b).then_some(shared)
+            })
+            .flatten();
+        PrefixPlan {
+            restore,
+            base,
+            snapshot_at,
+        }
     }
 
     pub fn width(&self) -> u32 {
@@ -870,7 +993,8 @@ impl FrameRenderer {
             .find(|s| self.in_flight.iter().all(|f| f.slot != *s))
             .ok_or(RenderError::Pipeline("no free readback buffer"))?;
         let ctx = self.res.ctx.clone();
-        let submission = match ctx.scoped(|| self.encode(list, format, slot)) {
+        let plan = self.plan(list);
+        let submission = match ctx.scoped(|| self.encode(list, plan, format, slot)) {
             Ok(s) => s,
             Err(e) => {
                 if matches!(e, RenderError::Gpu { .. }) {
@@ -879,6 +1003,23 @@ impl FrameRenderer {
                 return Err(e);
             }
         };
+        self.stats.frames += 1;
+        if plan.restore {
+            self.stats.restored += 1;
+            self.stats.prims_skipped += plan.base as u64;
+        }
+        if let Some(k) = plan.snapshot_at {
+            self.stats.stored += 1;
+            self.prefix = Some((list.clear, list.prims[..k].to_vec()));
+        }
+        match &mut self.prev {
+            _ if !self.prefix_cache => {}
+            Some((clear, prims)) => {
+                *clear = list.clear;
+                prims.clone_from(&list.prims);
+            }
+            None => self.prev = Some((list.clear, list.prims.clone())),
+        }
         let size = self.readback_size(format);
         let (tx, rx) = mpsc::sync_channel(1);
         self.targets.slots[slot].map_async(wgpu::MapMode::Read, 0..size, move |r| {
@@ -981,10 +1122,12 @@ impl FrameRenderer {
         Ok(out)
     }
 
-    /// Tessellate, upload, record and submit one frame into readback slot `slot`.
+    /// Tessellate, upload, record and submit one frame into readback slot `slot`, drawing
+    /// what `plan` says (the stored prefix restored, a new one stored).
     fn encode(
         &mut self,
         list: &DrawList,
+        plan: PrefixPlan,
         format: Readback,
         slot: usize,
     ) -> Result<wgpu::SubmissionIndex, RenderError> {
@@ -992,17 +1135,30 @@ impl FrameRenderer {
         let font = &self.res.font;
         let atlas = &mut self.glyphs.atlas;
         let mesh = &mut self.targets.mesh;
+        let prims = &list.prims;
+        // Passes in all, and the pass after which the snapshot is taken.
+        let mut tessellate = |atlas: &mut GlyphAtlas| -> Result<(u32, Option<u32>), RenderError> {
+            let end = plan.snapshot_at.unwrap_or(prims.len());
+            let first = Tessellator::new(mesh, font, atlas, w, h)
+                .run_part(&prims[..plan.base], &prims[plan.base..end])?;
+            if plan.snapshot_at.is_none() {
+                return Ok((first, None));
+            }
+            let all = Tessellator::resume(mesh, font, atlas, w, h, first)
+                .run_part(&prims[..end], &prims[end..])?;
+            Ok((all, Some(first - 1)))
+        };
         atlas.begin_frame();
-        match Tessellator::new(mesh, font, atlas, w, h).run(list) {
+        let (passes, snapshot_after) = match tessellate(atlas) {
             // A reused atlas may be too full for this frame's glyphs where a fresh one is not:
             // start it over and build the frame again (glyph placement never shows in pixels).
             Err(RenderError::AtlasFull { .. }) if !atlas.is_empty() => {
                 tracing::debug!(glyphs = atlas.len(), "glyph atlas full; reset and retry");
                 atlas.reset();
-                Tessellator::new(mesh, font, atlas, w, h).run(list)?;
+                tessellate(atlas)?
             }
             other => other?,
-        }
+        };
         let device = self.res.ctx.device().clone();
         let queue = self.res.ctx.queue().clone();
         let pipelines = &self.res.shared.pipelines;
@@ -1083,9 +1239,22 @@ impl FrameRenderer {
             label: Some("frame"),
         });
         let c = list.clear;
-        let passes = t.mesh.passes();
+        let whole = wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        };
+        let copy = |enc: &mut wgpu::CommandEncoder, from: &wgpu::Texture, to: &wgpu::Texture| {
+            enc.copy_texture_to_texture(from.as_image_copy(), to.as_image_copy(), whole)
+        };
+        if plan.restore {
+            copy(&mut enc, &t.snapshot, &t.target);
+        }
         for pass in 0..passes {
-            let load = if pass == 0 {
+            if pass > 0 && snapshot_after == Some(pass - 1) {
+                copy(&mut enc, &t.target, &t.snapshot);
+            }
+            let load = if pass == 0 && !plan.restore {
                 wgpu::LoadOp::Clear(wgpu::Color {
                     r: f64::from(c.r),
                     g: f64::from(c.g),

@@ -25,6 +25,6 @@ pub mod yuv;
 pub use encode::{EncodeSettings, SegmentEncoder, SegmentReport};
 pub use error::RenderError;
 pub use font::{Font, DEFAULT_FONT_PATH};
-pub use frame::{DeviceResources, FrameRenderer, Readback};
+pub use frame::{DeviceResources, FrameRenderer, PrefixStats, Readback};
 pub use gpu::{AdapterPolicy, AdapterSummary, GpuContext};
 pub use segment::{render_segment, render_segment_with};

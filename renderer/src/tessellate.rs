@@ -15,7 +15,9 @@
 //! glyph is its own "primitive" so neighbouring glyph boxes do not clip each other.
 use std::ops::Range;
 
-use quakecast_scenes::{Align, Color, DrawList, Fill, Prim, Text};
+#[cfg(test)]
+use quakecast_scenes::DrawList;
+use quakecast_scenes::{Align, Color, Fill, Prim, Text};
 
 use crate::atlas::{GlyphAtlas, SUBPX_STEPS, WHITE_UV};
 use crate::error::RenderError;
@@ -58,6 +60,7 @@ pub(crate) struct Mesh {
 }
 
 impl Mesh {
+    #[cfg(test)]
     pub fn passes(&self) -> u32 {
         self.batches.last().map(|b| b.pass + 1).unwrap_or(1)
     }
@@ -214,6 +217,21 @@ impl<'a> Tessellator<'a> {
         mesh.verts.clear();
         mesh.indices.clear();
         mesh.batches.clear();
+        Self::resume(mesh, font, atlas, width, height, 0)
+    }
+
+    /// A tessellator that appends to what `mesh` holds, starting at render pass `first_pass`
+    /// with fresh depth ids: the frame is drawn in parts (see [`Tessellator::run_part`]), each
+    /// beginning a new pass, whose depth buffer is cleared.
+    pub fn resume(
+        mesh: &'a mut Mesh,
+        font: &'a Font,
+        atlas: &'a mut GlyphAtlas,
+        width: u32,
+        height: u32,
+        first_pass: u32,
+    ) -> Self {
+        let batch_start = mesh.indices.len() as u32;
         Tessellator {
             mesh,
             font,
@@ -222,10 +240,10 @@ impl<'a> Tessellator<'a> {
             height,
             ids_per_pass: IDS_PER_PASS,
             id: 0,
-            pass: 0,
+            pass: first_pass,
             z: 1.0,
             scissor: Some([0, 0, width, height]),
-            batch_start: 0,
+            batch_start,
             fringe: Vec::new(),
             glyphs: Vec::new(),
             scratch: Vec::new(),
@@ -243,13 +261,29 @@ impl<'a> Tessellator<'a> {
     }
 
     /// Tessellate every primitive of `list` (whose size must match the tessellator's).
-    pub fn run(mut self, list: &DrawList) -> Result<(), RenderError> {
-        for prim in &list.prims {
+    #[cfg(test)]
+    pub fn run(self, list: &DrawList) -> Result<(), RenderError> {
+        self.run_part(&[], &list.prims).map(|_| ())
+    }
+
+    /// Tessellate `prims`, the part of a list that follows `before` (already drawn, or drawn
+    /// in an earlier part): the clip is the one the last [`Prim::Clip`] of `before` set.
+    /// Returns the number of render passes the mesh holds now (the next part starts there).
+    ///
+    /// A primitive's pixels do not depend on where its part starts: depth only keeps each
+    /// primitive from blending twice over itself, and every part begins with a cleared depth
+    /// buffer, so the frame drawn in parts equals the frame drawn in one (the renderer's
+    /// static-prefix cache relies on this, `tests/prefix_cache.rs` checks it).
+    pub fn run_part(mut self, before: &[Prim], prims: &[Prim]) -> Result<u32, RenderError> {
+        if let Some(Prim::Clip(rect)) = before.iter().rev().find(|p| matches!(p, Prim::Clip(_))) {
+            self.scissor = self.scissor_for(*rect);
+        }
+        for prim in prims {
             self.prim(prim)?;
             self.mesh.indices.append(&mut self.fringe);
         }
         self.close_batch();
-        Ok(())
+        Ok(self.pass + 1)
     }
 
     fn close_batch(&mut self) {

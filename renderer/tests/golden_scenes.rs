@@ -517,3 +517,91 @@ fn material_backgrounds_and_the_wipe_at_both_sizes() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Frames `frames` of `sb` rendered in order by one renderer with the static-prefix cache on
+/// and by one with it off, as RGBA: every frame must be the same, byte for byte. Returns the
+/// cache's statistics.
+fn prefix_cache_frames_equal(
+    sb: &Storyboard,
+    frames: std::ops::Range<u32>,
+) -> quakecast_renderer::PrefixStats {
+    let (w, h) = (sb.settings.width, sb.settings.height);
+    let render = |cache: bool| {
+        let mut r = FrameRenderer::new(gpu(), w, h, font()).expect("renderer");
+        r.set_prefix_cache(cache);
+        let mut out = Vec::new();
+        r.render_frames(
+            frames.clone().map(|n| sb.frame(n, assets(), font())),
+            quakecast_renderer::Readback::Rgba,
+            |f| {
+                out.push(f);
+                Ok(())
+            },
+        )
+        .expect("frames");
+        (out, r.prefix_stats())
+    };
+    let (cached, stats) = render(true);
+    let (plain, off) = render(false);
+    assert_eq!(off.restored, 0, "the cache was off");
+    for (i, (a, b)) in cached.iter().zip(&plain).enumerate() {
+        let n = frames.start + i as u32;
+        if a != b {
+            let diff = a.iter().zip(b).filter(|(x, y)| x != y).count();
+            panic!(
+                "frame {n} ({}x{h}): {diff} bytes differ with the prefix cache",
+                w
+            );
+        }
+    }
+    assert_eq!(cached.len(), frames.len());
+    stats
+}
+
+/// The static-prefix cache (a map's relief, borders and faults kept in a texture while the
+/// rings grow over them) changes no pixel: every frame of the Luding bulletin with the bundled
+/// data at 180x320, and the map and intensity scenes at 720x1280, equal a full render; and the
+/// cache is used on most frames of the map scenes.
+#[test]
+fn the_static_prefix_cache_changes_no_pixel() {
+    let sb = lang_storyboard(
+        "09-luding-2022-cenc-record-official.json",
+        None,
+        quakecast_facts::lang::Lang::Zh,
+        180,
+        320,
+    );
+    let stats = prefix_cache_frames_equal(&sb, 0..sb.total_frames);
+    eprintln!("180x320, {} frames: {stats:?}", sb.total_frames);
+    let mapped: u32 = sb
+        .scenes
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.kind,
+                SceneKind::Places | SceneKind::Intensity | SceneKind::History
+            )
+        })
+        .map(|s| s.frames)
+        .sum();
+    assert!(
+        stats.restored * 10 >= u64::from(mapped) * 8,
+        "{stats:?}: expected most of the {mapped} frames of the places, intensity and history \
+         scenes to start from the stored prefix"
+    );
+
+    let sb = lang_storyboard(
+        "09-luding-2022-cenc-record-official.json",
+        None,
+        quakecast_facts::lang::Lang::Zh,
+        720,
+        1280,
+    );
+    for kind in [SceneKind::Map, SceneKind::Intensity] {
+        let span = sb.scenes.iter().find(|s| s.kind == kind).expect("scene");
+        let end = span.start + span.frames;
+        let stats = prefix_cache_frames_equal(&sb, end - 40..end);
+        eprintln!("720x1280 {kind:?}, last 40 frames: {stats:?}");
+        assert!(stats.restored >= 30, "{kind:?}: {stats:?}");
+    }
+}
