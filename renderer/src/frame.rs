@@ -66,6 +66,8 @@ struct InFlight {
 struct Pipelines {
     draw_layout: wgpu::BindGroupLayout,
     draw_pipeline: wgpu::RenderPipeline,
+    /// Opaque shaded grids: no blending, no atlas read, no depth test or write.
+    opaque_pipeline: wgpu::RenderPipeline,
     yuv_module: wgpu::ShaderModule,
     /// `cs_blocks` (widths divisible by 8) and `cs_main` (any even width), each compiled the
     /// first time a renderer of such a width is made.
@@ -109,64 +111,81 @@ impl Pipelines {
             bind_group_layouts: &[Some(&draw_layout)],
             immediate_size: 0,
         });
-        let draw_pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("draw"),
-            layout: Some(&draw_pl),
-            vertex: wgpu::VertexState {
-                module: &draw_module,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[Some(wgpu::VertexBufferLayout {
-                    array_stride: VERTEX_BYTES,
-                    step_mode: wgpu::VertexStepMode::Vertex,
-                    attributes: &wgpu::vertex_attr_array![
-                        0 => Float32x2, 1 => Float32, 2 => Float32x2, 3 => Unorm8x4
-                    ],
-                })],
+        let pipeline = |label, entry, blend, depth_compare, depth_write| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(&draw_pl),
+                vertex: wgpu::VertexState {
+                    module: &draw_module,
+                    entry_point: Some("vs_main"),
+                    compilation_options: Default::default(),
+                    buffers: &[Some(wgpu::VertexBufferLayout {
+                        array_stride: VERTEX_BYTES,
+                        step_mode: wgpu::VertexStepMode::Vertex,
+                        attributes: &wgpu::vertex_attr_array![
+                            0 => Float32x2, 1 => Float32, 2 => Float32x2, 3 => Unorm8x4
+                        ],
+                    })],
+                },
+                primitive: wgpu::PrimitiveState {
+                    topology: wgpu::PrimitiveTopology::TriangleList,
+                    cull_mode: None,
+                    ..Default::default()
+                },
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(depth_write),
+                    depth_compare: Some(depth_compare),
+                    stencil: Default::default(),
+                    bias: Default::default(),
+                }),
+                multisample: wgpu::MultisampleState {
+                    count: 1,
+                    mask: !0,
+                    alpha_to_coverage_enabled: false,
+                },
+                fragment: Some(wgpu::FragmentState {
+                    module: &draw_module,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: COLOR_FORMAT,
+                        blend,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        // Straight-alpha "over" in sRGB space; destination alpha accumulates coverage (frames
+        // are opaque once the clear colour is).
+        let over = wgpu::BlendState {
+            color: wgpu::BlendComponent {
+                src_factor: wgpu::BlendFactor::SrcAlpha,
+                dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
+                operation: wgpu::BlendOperation::Add,
             },
-            primitive: wgpu::PrimitiveState {
-                topology: wgpu::PrimitiveTopology::TriangleList,
-                cull_mode: None,
-                ..Default::default()
+            alpha: wgpu::BlendComponent {
+                src_factor: wgpu::BlendFactor::One,
+                dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
+                operation: wgpu::BlendOperation::Add,
             },
-            depth_stencil: Some(wgpu::DepthStencilState {
-                format: DEPTH_FORMAT,
-                depth_write_enabled: Some(true),
-                depth_compare: Some(wgpu::CompareFunction::Less),
-                stencil: Default::default(),
-                bias: Default::default(),
-            }),
-            multisample: wgpu::MultisampleState {
-                count: 1,
-                mask: !0,
-                alpha_to_coverage_enabled: false,
-            },
-            fragment: Some(wgpu::FragmentState {
-                module: &draw_module,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: COLOR_FORMAT,
-                    // Straight-alpha "over" in sRGB space; destination alpha accumulates
-                    // coverage (frames are opaque once the clear colour is).
-                    blend: Some(wgpu::BlendState {
-                        color: wgpu::BlendComponent {
-                            src_factor: wgpu::BlendFactor::SrcAlpha,
-                            dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
-                            operation: wgpu::BlendOperation::Add,
-                        },
-                        alpha: wgpu::BlendComponent {
-                            src_factor: wgpu::BlendFactor::One,
-                            dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
-                            operation: wgpu::BlendOperation::Add,
-                        },
-                    }),
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        };
+        let draw_pipeline = pipeline(
+            "draw",
+            "fs_main",
+            Some(over),
+            wgpu::CompareFunction::Less,
+            true,
+        );
+        let opaque_pipeline = pipeline(
+            "opaque",
+            "fs_opaque",
+            None,
+            wgpu::CompareFunction::Always,
+            false,
+        );
         let yuv_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("yuv.wgsl"),
             source: wgpu::ShaderSource::Wgsl(SHADERS[1].1.into()),
@@ -174,6 +193,7 @@ impl Pipelines {
         Pipelines {
             draw_layout,
             draw_pipeline,
+            opaque_pipeline,
             yuv_module,
             yuv_blocks: OnceLock::new(),
             yuv_words: OnceLock::new(),
@@ -1298,7 +1318,16 @@ impl FrameRenderer {
                 t.indices.slice(..ibytes.len() as u64),
                 wgpu::IndexFormat::Uint32,
             );
+            let mut opaque = false;
             for b in batches {
+                if b.opaque != opaque {
+                    opaque = b.opaque;
+                    rp.set_pipeline(if opaque {
+                        &pipelines.opaque_pipeline
+                    } else {
+                        &pipelines.draw_pipeline
+                    });
+                }
                 let [x, y, w, h] = b.scissor;
                 rp.set_scissor_rect(x, y, w, h);
                 rp.draw_indexed(b.indices.clone(), 0, 0..1);

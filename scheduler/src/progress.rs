@@ -49,8 +49,12 @@ impl ProgressBars {
                 Progress::AudioReady { secs, voice } => {
                     tracing::info!(voice, secs = format!("{secs:.2}"), "narration mixed")
                 }
-                Progress::Planned { segments, frames } => {
-                    tracing::info!(segments, frames, "planned")
+                Progress::Planned {
+                    segments,
+                    frames,
+                    speaking,
+                } => {
+                    tracing::info!(segments, frames, speaking, "planned")
                 }
                 Progress::Frames { done, total } => {
                     tracing::info!("rendered {done}/{total} frames")
@@ -70,8 +74,11 @@ impl ProgressBars {
             Progress::Planned {
                 segments,
                 frames: n,
+                speaking,
             } => {
-                if !speech.is_finished() {
+                if speaking {
+                    speech.set_message("timeline planned; speaking beside the frames…");
+                } else if !speech.is_finished() {
                     speech.finish_with_message("timeline planned (no audio)");
                 }
                 frames.set_length(u64::from(n));

@@ -43,3 +43,10 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     let coverage = textureLoad(atlas, texel, 0).r;
     return vec4<f32>(in.color.rgb, in.color.a * coverage);
 }
+
+// Opaque shaded grids (the relief, material backdrops): the vertex colour as it is, drawn
+// without blending or depth test (the same pixels as "over" with alpha 1, for less work).
+@fragment
+fn fs_opaque(in: VertexOut) -> @location(0) vec4<f32> {
+    return in.color;
+}

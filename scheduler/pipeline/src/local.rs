@@ -18,7 +18,7 @@ use crate::gpu::GpuSegments;
 use quakecast_scenes::Storyboard;
 
 pub use quakecast_core::bulletin::{fit_storyboard, scene_times};
-use quakecast_core::bulletin::{plan_bulletin, Timeline};
+use quakecast_core::bulletin::{plan_bulletin, plan_timeline, spoken_script, Timeline};
 pub use quakecast_core::config::RenderRequest;
 use quakecast_core::render::RenderEnvSpec;
 
@@ -59,9 +59,12 @@ pub enum Progress {
         secs: f64,
         voice: String,
     },
+    /// The timeline is fixed and the frames start; `speaking`: the speech is being made
+    /// beside them (an [`Progress::AudioReady`] follows).
     Planned {
         segments: u32,
         frames: u32,
+        speaking: bool,
     },
     Frames {
         done: u32,
@@ -97,6 +100,12 @@ pub fn validate(report: &[u8]) -> Result<Event> {
 
 /// Render `report` into `store`. `work_dir` holds segments while they are joined; it is removed
 /// afterwards. On any error nothing is written to the store.
+///
+/// The speech is spoken while the frames render: the voice measures each cue from its
+/// acoustic model's predicted durations ([`plan_timeline`]), which fixes the scene lengths and
+/// subtitle times, and the vocoder and the mix run on their own thread beside the segment
+/// workers. Should the spoken speech not land where the subtitles were placed (a fallback
+/// voice answered), the bulletin is made again the sequential way: speech first, then frames.
 pub fn render_bulletin(
     env: &RenderEnv,
     report: &[u8],
@@ -105,63 +114,136 @@ pub fn render_bulletin(
     work_dir: &Path,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RenderOutcome> {
+    match render_bulletin_as(env, report, req, store, work_dir, progress, true)? {
+        Some(done) => Ok(done),
+        None => {
+            tracing::warn!(
+                "the speech is not where the measured subtitles were placed (another voice \
+                 answered?); rendering again with the speech made first"
+            );
+            render_bulletin_as(env, report, req, store, work_dir, progress, false)?.ok_or_else(
+                || Error::Tool {
+                    tool: "audio",
+                    message: "the mixed speech is not where the subtitles were placed".into(),
+                },
+            )
+        }
+    }
+}
+
+/// [`render_bulletin`], with the speech made beside the frames (`overlap`) or before them.
+/// `None`: overlapped, the speech did not match the subtitles (nothing was stored).
+fn render_bulletin_as(
+    env: &RenderEnv,
+    report: &[u8],
+    req: &RenderRequest,
+    store: &dyn ObjectStore,
+    work_dir: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+    overlap: bool,
+) -> Result<Option<RenderOutcome>> {
     let t0 = Instant::now();
     let event = validate(report)?;
     std::fs::create_dir_all(work_dir).map_err(|e| Error::io(work_dir, e))?;
     let work = work_dir_for(work_dir, &event)?;
 
-    // Sound first: the speech's measured lengths set the scene lengths, and the mix's speech
-    // times are the subtitles burned into the frames.
-    let t_audio = Instant::now();
+    // The speech's measured lengths set the scene lengths, and the mix's speech times are the
+    // subtitles burned into the frames.
     let tts = req.audio.then(tts_from_env);
+    let plan_with = if overlap {
+        plan_timeline
+    } else {
+        plan_bulletin
+    };
     let Timeline {
         storyboard,
         narration,
         fit,
         music,
-    } = plan_bulletin(
+    } = plan_with(
         &event,
         &env.assets,
         &req.content,
         req.settings,
         tts.as_deref(),
     )?;
-    let audio = match &narration {
-        Some(narration) => {
-            let report = mix_narration_with(
-                &event,
-                narration,
-                &scene_times(&storyboard),
-                storyboard.duration_secs(),
-                &work.path().join("audio"),
-                music.as_deref(),
-            )?;
-            if report.segments != storyboard.subtitles {
-                return Err(Error::Tool {
-                    tool: "audio",
-                    message: "the mixed speech is not where the subtitles were placed".into(),
-                });
+    let storyboard_secs = t0.elapsed().as_secs_f64();
+    // Speak what the timeline kept (unless the plan already did) and mix it under the music.
+    let make_audio = || -> Result<(Option<quakecast_audio::AudioReport>, f64)> {
+        let t = Instant::now();
+        let Some(tts) = tts.as_deref() else {
+            return Ok((None, 0.0));
+        };
+        let spoken;
+        let narration = match &narration {
+            Some(n) => n,
+            None => {
+                spoken = quakecast_audio::synthesize_script(&spoken_script(&storyboard), tts)?;
+                &spoken
             }
+        };
+        let report = mix_narration_with(
+            &event,
+            narration,
+            &scene_times(&storyboard),
+            storyboard.duration_secs(),
+            &work.path().join("audio"),
+            music.as_deref(),
+        )?;
+        if report.segments == storyboard.subtitles {
             progress(Progress::AudioReady {
                 secs: report.duration_secs,
                 voice: report.voice.clone(),
             });
-            Some(report)
         }
-        None => None,
+        Ok((Some(report), t.elapsed().as_secs_f64()))
     };
-    let audio_secs = t_audio.elapsed().as_secs_f64();
-    let storyboard_secs = t0.elapsed().as_secs_f64() - audio_secs;
     let fps = req.settings.fps;
     let plan = plan_segments(storyboard.total_frames, req.segments, fps, fps);
-    progress(Progress::Planned {
-        segments: plan.len() as u32,
-        frames: storyboard.total_frames,
-    });
-
-    let t_render = Instant::now();
-    let records = render_segments(env, &storyboard, &plan, req, work.path(), progress)?;
-    let render_wall_secs = t_render.elapsed().as_secs_f64();
+    let render = || -> Result<(Vec<SegmentRecord>, f64)> {
+        progress(Progress::Planned {
+            segments: plan.len() as u32,
+            frames: storyboard.total_frames,
+            speaking: overlap && tts.is_some(),
+        });
+        let t_render = Instant::now();
+        let records = render_segments(env, &storyboard, &plan, req, work.path(), progress)?;
+        Ok((records, t_render.elapsed().as_secs_f64()))
+    };
+    let ((audio, audio_secs), (records, render_wall_secs)) = if overlap {
+        std::thread::scope(|s| {
+            let audio = std::thread::Builder::new()
+                .name("speech".into())
+                .spawn_scoped(s, make_audio)
+                .map_err(|e| Error::Tool {
+                    tool: "audio",
+                    message: format!("cannot start the speech thread: {e}"),
+                })?;
+            let frames = render();
+            let audio = audio.join().unwrap_or_else(|_| {
+                Err(Error::Tool {
+                    tool: "audio",
+                    message: "the speech thread panicked".into(),
+                })
+            });
+            Ok::<_, Error>((audio?, frames?))
+        })?
+    } else {
+        let audio = make_audio()?;
+        (audio, render()?)
+    };
+    if audio
+        .as_ref()
+        .is_some_and(|a| a.segments != storyboard.subtitles)
+    {
+        if overlap {
+            return Ok(None);
+        }
+        return Err(Error::Tool {
+            tool: "audio",
+            message: "the mixed speech is not where the subtitles were placed".into(),
+        });
+    }
 
     let t_stitch = Instant::now();
     let seg_paths: Vec<PathBuf> = plan.iter().map(|s| segment_path(work.path(), s)).collect();
@@ -253,14 +335,14 @@ pub fn render_bulletin(
         t.total_secs = t0.elapsed().as_secs_f64();
     })?;
     let manifest_obj = docs.manifest;
-    Ok(RenderOutcome {
+    Ok(Some(RenderOutcome {
         event,
         storyboard,
         video,
         subtitles,
         manifest: manifest_obj,
         manifest_doc: manifest,
-    })
+    }))
 }
 
 fn segment_path(dir: &Path, s: &Segment) -> PathBuf {
