@@ -13,10 +13,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow_array::{ArrayRef, Float32Array, RecordBatch, StringArray, UInt64Array};
+use arrow_array::types::UInt8Type;
+use arrow_array::{
+    ArrayRef, DictionaryArray, Float32Array, RecordBatch, StringArray, UInt64Array, UInt8Array,
+};
 use arrow_schema::{DataType, Field, Schema};
 use h3o::{CellIndex, LatLng};
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::{arrow_writer::ArrowWriterOptions, ArrowWriter};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
@@ -322,25 +325,45 @@ pub fn write_audience(path: &std::path::Path, sel: &Selection, tiers: &Tiers) ->
         message: e,
     };
     let file = std::fs::File::create(path).map_err(|e| AudienceError::io(path, e))?;
-    let schema = Arc::new(audience_schema());
+    // The tier goes in as dictionary keys over the tier names (one byte per user, no string
+    // per row to hash); the file stores a dictionary-encoded string column either way, and
+    // without the Arrow schema hint readers see `tier` as plain Utf8 ([`audience_schema`]).
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("user_id", DataType::UInt64, false),
+        Field::new(
+            "tier",
+            DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8)),
+            false,
+        ),
+        Field::new("distance_km", DataType::Float32, false),
+        Field::new("intensity", DataType::Float32, false),
+    ]));
     // Ids, distances and intensities are nearly all distinct: a dictionary attempt on them
     // (the default) only hashes every value before falling back to plain encoding.
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(1 << 20));
     for column in ["user_id", "distance_km", "intensity"] {
-        props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
+        props = props
+            .set_column_dictionary_enabled(ColumnPath::from(column), false)
+            .set_column_compression(ColumnPath::from(column), Compression::UNCOMPRESSED);
     }
     let props = props.build();
-    let mut w =
-        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| err(e.to_string()))?;
-    let names: Vec<&str> = tiers.list().iter().map(|t| t.name.as_str()).collect();
+    let options = ArrowWriterOptions::new()
+        .with_properties(props)
+        .with_skip_arrow_metadata(true);
+    let mut w = ArrowWriter::try_new_with_options(file, schema.clone(), options)
+        .map_err(|e| err(e.to_string()))?;
+    let names: Arc<StringArray> = Arc::new(StringArray::from_iter_values(
+        tiers.list().iter().map(|t| t.name.as_str()),
+    ));
     for chunk in sel.users.chunks(1 << 18) {
+        let keys = UInt8Array::from_iter_values(chunk.iter().map(|u| u.tier));
+        let tier = DictionaryArray::<UInt8Type>::try_new(keys, names.clone())
+            .map_err(|e| err(e.to_string()))?;
         let cols: Vec<ArrayRef> = vec![
             Arc::new(UInt64Array::from_iter_values(chunk.iter().map(|u| u.id))),
-            Arc::new(StringArray::from_iter_values(
-                chunk.iter().map(|u| names[usize::from(u.tier)]),
-            )),
+            Arc::new(tier),
             Arc::new(Float32Array::from_iter_values(
                 chunk.iter().map(|u| u.distance_km),
             )),
