@@ -79,6 +79,53 @@ fn main() {
     .expect("render");
     println!("render_bulletin: {:.2} s", t.elapsed().as_secs_f64());
     let sb = out.storyboard;
+    let t = Instant::now();
+    let key = quakecast_core::render::segment_content_key(
+        "profile",
+        &request.encode,
+        (0..sb.total_frames).map(|n| sb.frame(n, &env.assets, env.font.as_ref())),
+    );
+    println!(
+        "segment content key over all {} frames: {:.2} s ({})",
+        sb.total_frames,
+        t.elapsed().as_secs_f64(),
+        &key[..12]
+    );
+    // What the key cost when the lists were hashed as JSON: the same lists written as JSON
+    // into a sink that only counts bytes (SHA-256 of them would come on top).
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let t = Instant::now();
+    let mut json = Count(0);
+    let (mut raw, mut buf) = (0usize, Vec::new());
+    let mut json_secs = 0.0;
+    for n in 0..sb.total_frames {
+        let l = sb.frame(n, &env.assets, env.font.as_ref());
+        let tj = Instant::now();
+        serde_json::to_writer(&mut json, &l).expect("json");
+        json_secs += tj.elapsed().as_secs_f64();
+        buf.clear();
+        quakecast_core::rawser::append(&l, &mut buf).expect("raw");
+        raw += buf.len();
+    }
+    println!(
+        "draw lists as JSON: {} MB, written in {json_secs:.2} s; as the key's raw bytes: {} MB \
+         ({:.2} s for building, JSON and raw)",
+        json.0 >> 20,
+        raw >> 20,
+        t.elapsed().as_secs_f64()
+    );
+    if std::env::var_os("QC_KEY_ONLY").is_some() {
+        return;
+    }
     let mut plain =
         FrameRenderer::new(&env.gpu, settings.width, settings.height, &env.font).expect("renderer");
     plain.set_prefix_cache(false);

@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod materials;
 pub mod media;
 pub mod plan;
+pub mod rawser;
 pub mod render;
 pub mod store;
 
