@@ -2,7 +2,10 @@
 //! scene_profile [REPORT]` (default: the CENC Luding record, 720x1280, default content as the
 //! CLI loads it). Prints per scene the frames, the distinct consecutive draw lists, the share
 //! of each list that equals the start of the previous one (what a cached static prefix can
-//! skip), and the render + readback time of the distinct lists.
+//! skip), and the render + readback time of the distinct lists with the static-prefix cache
+//! off and on; before that, the cost of the segment content key over all frames.
+//! `QC_KEY_ONLY=1` stops after the key; `QC_SPLIT_SHADE=1` also times each scene's shaded
+//! grids alone, the rest alone and empty frames.
 use std::sync::Arc;
 use std::time::Instant;
 
