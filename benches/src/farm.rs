@@ -27,6 +27,10 @@ struct Flags {
 #[derive(Clone, Debug)]
 pub struct FarmRun {
     pub first_hls_secs: f64,
+    /// Webhook → the intake's answer (report checked, timeline planned, job stored).
+    pub intake_secs: f64,
+    /// The first segment task's own wall time (claimed → its TS stored).
+    pub first_segment_secs: f64,
     pub stored_secs: f64,
     pub segments: usize,
 }
@@ -117,6 +121,7 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         .header("webhook-signature", &secret.sign("msg_bench", ts, body))
         .send(body)
         .expect("post");
+    let intake_secs = t0.elapsed().as_secs_f64();
     let v: Value =
         serde_json::from_str(&resp.body_mut().read_to_string().expect("body")).expect("json");
     let id = v["job"]["id"].as_str().expect("job id").to_string();
@@ -141,8 +146,15 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
     let (_, j) = get(&agent, &format!("{base}/v1/jobs/{id}"));
     let j: Value = serde_json::from_slice(&j).unwrap_or_default();
     rt.block_on(running.stop());
+    let first_segment_secs = j["progress"]["segments"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["index"] == 0))
+        .and_then(|s| s["wall_secs"].as_f64())
+        .unwrap_or(f64::NAN);
     FarmRun {
         first_hls_secs: first_hls.unwrap_or(stored),
+        intake_secs,
+        first_segment_secs,
         stored_secs: stored,
         segments: j["progress"]["segments"]
             .as_array()
