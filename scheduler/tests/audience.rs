@@ -883,3 +883,46 @@ fn heat_cells_count_the_users_under_them_and_hide_small_cells() {
     assert!(heat.heat(-40.0, -120.0, 150.0).is_none());
     assert!(h.legend(quakecast_facts::Lang::Zh).contains("每格≥10人"));
 }
+
+/// The gazetteer decoded around an epicentre (`Gazetteer::load_near`, what `audience select`
+/// and `audience cells` load: the other places' names are never decoded) gives the summary the
+/// whole gazetteer gives: the same gazetteer-based exposure and the same places near the
+/// epicentre, for quakes large and small, in China and abroad, on land and at sea.
+#[test]
+fn the_gazetteer_around_an_epicentre_gives_what_the_whole_one_gives() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/geonames/cities1000.json");
+    let whole = Gazetteer::load(&path).expect("gazetteer: run scripts/setup.sh");
+    let tiers = Tiers::default();
+    for (lat, lon, depth, m) in [
+        LUDING,
+        (37.23, 37.01, 10.0, 7.8),   // Kahramanmaraş
+        (37.50, 137.27, 10.0, 7.5),  // Noto
+        (39.90, 116.40, 10.0, 4.1),  // a small quake under Beijing
+        (35.77, -117.60, 8.0, 7.1),  // Ridgecrest
+        (-20.0, -175.0, 200.0, 6.0), // Tonga, at sea
+        (89.0, 0.0, 10.0, 8.0),      // near the pole
+    ] {
+        let model = IntensityModel::new(Relation::for_epicenter(lat, lon), m, depth, lat, lon);
+        let radius = model.max_radius_km(tiers.min_intensity()).max(0.0) + 100.0;
+        let near = Gazetteer::load_near(&path, lat, lon, radius).expect("near");
+        assert!(near.places.len() <= whole.places.len());
+        assert_eq!(
+            summary::gazetteer_exposure(&model, &tiers, &near),
+            summary::gazetteer_exposure(&model, &tiers, &whole),
+            "exposure around ({lat}, {lon}) M{m}"
+        );
+        let ids = |g: &Gazetteer| {
+            let n = g.near(lat, lon, radius);
+            n.indices()
+                .map(|i| n.place(i).geonameid)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&near), ids(&whole), "places around ({lat}, {lon})");
+        eprintln!(
+            "({lat}, {lon}) M{m}: {} of {} places decoded, {} within {radius:.0} km",
+            near.places.len(),
+            whole.places.len(),
+            ids(&whole).len()
+        );
+    }
+}

