@@ -23,7 +23,7 @@ use crate::atlas::GlyphAtlas;
 use crate::error::RenderError;
 use crate::font::Font;
 use crate::gpu::{poll_error, GpuContext};
-use crate::tessellate::{Mesh, Tessellator, VERTEX_BYTES};
+use crate::tessellate::{BatchKind, Mesh, Tessellator, GRID_TEX_W, VERTEX_BYTES};
 use crate::yuv::yuv420p_len;
 
 /// Frames in flight in the pipelined API: one being read back while the next renders.
@@ -68,6 +68,8 @@ struct Pipelines {
     draw_pipeline: wgpu::RenderPipeline,
     /// Opaque shaded grids: no blending, no atlas read, no depth test or write.
     opaque_pipeline: wgpu::RenderPipeline,
+    /// Opaque shaded grids as quads interpolating the grid texture (binding 2).
+    grid_pipeline: wgpu::RenderPipeline,
     yuv_module: wgpu::ShaderModule,
     /// `cs_blocks` (widths divisible by 8) and `cs_main` (any even width), each compiled the
     /// first time a renderer of such a width is made.
@@ -96,6 +98,16 @@ impl Pipelines {
                 },
                 wgpu::BindGroupLayoutEntry {
                     binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
                     visibility: wgpu::ShaderStages::FRAGMENT,
                     ty: wgpu::BindingType::Texture {
                         sample_type: wgpu::TextureSampleType::Float { filterable: false },
@@ -186,6 +198,13 @@ impl Pipelines {
             wgpu::CompareFunction::Always,
             false,
         );
+        let grid_pipeline = pipeline(
+            "grid",
+            "fs_grid",
+            None,
+            wgpu::CompareFunction::Always,
+            false,
+        );
         let yuv_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("yuv.wgsl"),
             source: wgpu::ShaderSource::Wgsl(SHADERS[1].1.into()),
@@ -194,6 +213,7 @@ impl Pipelines {
             draw_layout,
             draw_pipeline,
             opaque_pipeline,
+            grid_pipeline,
             yuv_module,
             yuv_blocks: OnceLock::new(),
             yuv_words: OnceLock::new(),
@@ -248,6 +268,8 @@ struct FrameTargets {
     depth_view: wgpu::TextureView,
     /// The frame as it was after its static prefix (see [`FrameRenderer`]'s prefix cache).
     snapshot: wgpu::Texture,
+    /// The colours of the frame's grids drawn as quads ([`Mesh::grid`]); grows in height.
+    grid: wgpu::Texture,
     vertices: wgpu::Buffer,
     indices: wgpu::Buffer,
     yuv_pipeline: wgpu::ComputePipeline,
@@ -379,6 +401,7 @@ impl FrameTargets {
             target_view,
             depth_view,
             snapshot,
+            grid: grid_texture(device, 256),
             vertices: geometry("vertices", wgpu::BufferUsages::VERTEX, 1 << 20),
             indices: geometry("indices", wgpu::BufferUsages::INDEX, 1 << 20),
             yuv_pipeline,
@@ -728,11 +751,29 @@ fn atlas_texture(device: &wgpu::Device, atlas: &GlyphAtlas) -> wgpu::Texture {
     })
 }
 
+fn grid_texture(device: &wgpu::Device, rows: u32) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("grid colours"),
+        size: wgpu::Extent3d {
+            width: GRID_TEX_W,
+            height: rows,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    })
+}
+
 fn draw_bind(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
     globals: &wgpu::Buffer,
     atlas: &wgpu::Texture,
+    grid: &wgpu::Texture,
 ) -> wgpu::BindGroup {
     device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("draw"),
@@ -746,6 +787,12 @@ fn draw_bind(
                 binding: 1,
                 resource: wgpu::BindingResource::TextureView(
                     &atlas.create_view(&Default::default()),
+                ),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: wgpu::BindingResource::TextureView(
+                    &grid.create_view(&Default::default()),
                 ),
             },
         ],
@@ -791,6 +838,7 @@ impl FrameRenderer {
                 &shared.pipelines.draw_layout,
                 &targets.globals,
                 &glyphs.texture,
+                &targets.grid,
             );
             Ok(FrameRenderer {
                 res: res.clone(),
@@ -1216,12 +1264,37 @@ impl FrameRenderer {
             }
         }
 
+        // The grids drawn as quads: their colours, the rows this frame uses.
+        let t = &mut *self.targets;
+        let rows = t.mesh.grid_rows;
+        if rows > 0 {
+            if t.grid.height() < rows {
+                t.grid = grid_texture(&device, rows.next_power_of_two());
+                rebind = true;
+            }
+            queue.write_texture(
+                t.grid.as_image_copy(),
+                bytemuck::cast_slice(&t.mesh.grid),
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(GRID_TEX_W * 4),
+                    rows_per_image: None,
+                },
+                wgpu::Extent3d {
+                    width: GRID_TEX_W,
+                    height: rows,
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
+
         if rebind {
             self.draw_bind = draw_bind(
                 &device,
                 &pipelines.draw_layout,
                 &self.targets.globals,
                 &glyphs.texture,
+                &self.targets.grid,
             );
         }
 
@@ -1318,14 +1391,14 @@ impl FrameRenderer {
                 t.indices.slice(..ibytes.len() as u64),
                 wgpu::IndexFormat::Uint32,
             );
-            let mut opaque = false;
+            let mut kind = BatchKind::Blend;
             for b in batches {
-                if b.opaque != opaque {
-                    opaque = b.opaque;
-                    rp.set_pipeline(if opaque {
-                        &pipelines.opaque_pipeline
-                    } else {
-                        &pipelines.draw_pipeline
+                if b.kind != kind {
+                    kind = b.kind;
+                    rp.set_pipeline(match kind {
+                        BatchKind::Blend => &pipelines.draw_pipeline,
+                        BatchKind::Opaque => &pipelines.opaque_pipeline,
+                        BatchKind::Grid => &pipelines.grid_pipeline,
                     });
                 }
                 let [x, y, w, h] = b.scissor;

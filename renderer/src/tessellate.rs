@@ -50,18 +50,42 @@ pub(crate) struct Batch {
     pub indices: Range<u32>,
     /// Render pass number: the depth buffer is cleared between passes.
     pub pass: u32,
-    /// Opaque shaded grids ([`Prim::Shade`] with every colour opaque): drawn without blending,
-    /// atlas read or depth test, which gives the same pixels (an opaque colour blended "over"
-    /// is that colour; a grid covers each pixel once) at less cost per pixel on a CPU
-    /// rasteriser.
-    pub opaque: bool,
+    /// Which pipeline draws it.
+    pub kind: BatchKind,
 }
+
+/// How a batch is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BatchKind {
+    /// Straight-alpha "over", atlas coverage, depth test (everything but opaque grids).
+    Blend,
+    /// Opaque shaded grids ([`Prim::Shade`] with every colour opaque) as triangles, drawn
+    /// without blending, atlas read or depth test: the same pixels (an opaque colour blended
+    /// "over" is that colour; a grid covers each pixel once) for less work per pixel.
+    Opaque,
+    /// Opaque shaded grids as one quad whose fragments interpolate the grid's colours from the
+    /// mesh's grid texels ([`Mesh::grid`]) the way the grid's two triangles per cell would: a
+    /// CPU rasteriser pays per triangle, and a backdrop is 10,584 of them.
+    Grid,
+}
+
+/// Width in texels of the grid texture: a grid of up to `GRID_TEX_W - 1` columns (one more
+/// for the replicated edge) is drawn as a quad; wider ones as triangles.
+pub(crate) const GRID_TEX_W: u32 = 256;
+/// Most texel rows of grids one frame draws as quads (the texture's height limit stays far).
+pub(crate) const GRID_TEX_MAX_ROWS: u32 = 4096;
 
 #[derive(Default)]
 pub(crate) struct Mesh {
     pub verts: Vec<Vertex>,
     pub indices: Vec<u32>,
     pub batches: Vec<Batch>,
+    /// Colours of the grids drawn as quads, RGBA8 (r in the low byte), [`GRID_TEX_W`] per
+    /// row: each grid's rows stacked, each row's last colour repeated once to its right and
+    /// its last row once below (so a fragment on the grid's far edge reads no other grid).
+    pub grid: Vec<u32>,
+    /// Rows of `grid` in use.
+    pub grid_rows: u32,
 }
 
 impl Mesh {
@@ -90,8 +114,8 @@ pub(crate) struct Tessellator<'a> {
     pass: u32,
     z: f32,
     scissor: Option<[u32; 4]>,
-    /// Whether the open batch holds opaque grids (see [`Batch::opaque`]).
-    opaque: bool,
+    /// What the open batch holds (see [`BatchKind`]).
+    kind: BatchKind,
     batch_start: u32,
     /// Fringe triangles of the current primitive, appended after its core.
     fringe: Vec<u32>,
@@ -224,6 +248,8 @@ impl<'a> Tessellator<'a> {
         mesh.verts.clear();
         mesh.indices.clear();
         mesh.batches.clear();
+        mesh.grid.clear();
+        mesh.grid_rows = 0;
         Self::resume(mesh, font, atlas, width, height, 0)
     }
 
@@ -250,7 +276,7 @@ impl<'a> Tessellator<'a> {
             pass: first_pass,
             z: 1.0,
             scissor: Some([0, 0, width, height]),
-            opaque: false,
+            kind: BatchKind::Blend,
             batch_start,
             fringe: Vec::new(),
             glyphs: Vec::new(),
@@ -302,7 +328,7 @@ impl<'a> Tessellator<'a> {
                     scissor,
                     indices: self.batch_start..end,
                     pass: self.pass,
-                    opaque: self.opaque,
+                    kind: self.kind,
                 });
             }
         }
@@ -357,12 +383,25 @@ impl<'a> Tessellator<'a> {
         if self.scissor.is_none() {
             return Ok(()); // inside an empty clip
         }
-        let opaque =
-            matches!(prim, Prim::Shade { colors, .. } if colors.iter().all(|c| c.a >= 1.0));
-        if opaque != self.opaque {
+        let kind = match prim {
+            Prim::Shade {
+                cols, rows, colors, ..
+            } if colors.iter().all(|c| c.a >= 1.0) => {
+                let fits = rows
+                    .checked_add(self.mesh.grid_rows)
+                    .is_some_and(|n| n < GRID_TEX_MAX_ROWS);
+                if *cols < GRID_TEX_W && fits {
+                    BatchKind::Grid
+                } else {
+                    BatchKind::Opaque
+                }
+            }
+            _ => BatchKind::Blend,
+        };
+        if kind != self.kind {
             self.mesh.indices.append(&mut self.fringe);
             self.close_batch();
-            self.opaque = opaque;
+            self.kind = kind;
         }
         match prim {
             Prim::Rect {
@@ -480,6 +519,35 @@ impl<'a> Tessellator<'a> {
             return;
         }
         self.begin();
+        if self.kind == BatchKind::Grid {
+            // One quad; its uv runs over the grid's columns and its rows in the grid texture.
+            let row0 = self.mesh.grid_rows;
+            let width = GRID_TEX_W as usize;
+            let start = self.mesh.grid.len();
+            self.mesh.grid.resize(start + (nr + 1) * width, 0);
+            for r in 0..=nr {
+                let src = &colors[r.min(nr - 1) * nc..][..nc];
+                let dst = &mut self.mesh.grid[start + r * width..][..nc + 1];
+                for (d, c) in dst.iter_mut().zip(src) {
+                    *d = pack(*c);
+                }
+                dst[nc] = dst[nc - 1];
+            }
+            self.mesh.grid_rows += nr as u32 + 1;
+            let (c1, r0, r1) = (
+                (nc - 1) as f32,
+                row0 as f32,
+                (row0 as usize + nr - 1) as f32,
+            );
+            let white = pack(Color::rgba(1.0, 1.0, 1.0, 1.0));
+            let a = self.vert([x, y], [0.0, r0], white);
+            let b = self.vert([x + w, y], [c1, r0], white);
+            let d = self.vert([x, y + h], [0.0, r1], white);
+            let e = self.vert([x + w, y + h], [c1, r1], white);
+            self.tri(a, b, e);
+            self.tri(a, e, d);
+            return;
+        }
         let base = self.mesh.verts.len() as u32;
         let (dx, dy) = (w / (nc - 1) as f32, h / (nr - 1) as f32);
         for r in 0..nr {
@@ -1131,6 +1199,57 @@ mod tests {
         assert!((line(1.0) - 50.0).abs() < 0.5, "{}", line(1.0));
         assert!((line(0.5) - 25.0).abs() < 0.5, "{}", line(0.5));
         assert!((line(3.0) - 150.0).abs() < 0.5, "{}", line(3.0));
+    }
+
+    #[test]
+    fn opaque_grids_become_one_quad_over_their_colours() {
+        let colors: Vec<Color> = (0..6)
+            .map(|i| Color::rgba(i as f32 / 5.0, 0.5, 0.0, 1.0))
+            .collect();
+        let m = run(
+            vec![
+                Prim::Shade {
+                    rect: [0.0, 0.0, 100.0, 80.0],
+                    cols: 3,
+                    rows: 2,
+                    colors: colors.clone(),
+                },
+                // Malformed grids (no colours for a huge size) draw nothing and do not panic.
+                Prim::Shade {
+                    rect: [0.0, 0.0, 10.0, 10.0],
+                    cols: 0,
+                    rows: u32::MAX,
+                    colors: Vec::new(),
+                },
+            ],
+            IDS_PER_PASS,
+        );
+        assert_eq!(m.verts.len(), 4, "a quad, not 2x1 cells of triangles");
+        assert_eq!(m.indices.len(), 6);
+        assert_eq!(m.batches[0].kind, BatchKind::Grid);
+        assert_eq!(m.grid_rows, 3, "two rows and the repeated last one");
+        let w = GRID_TEX_W as usize;
+        assert_eq!(m.grid[0], pack(colors[0]));
+        assert_eq!(m.grid[3], pack(colors[2]), "the last column repeated");
+        assert_eq!(m.grid[2 * w + 1], pack(colors[4]), "the last row repeated");
+        // The quad's uv spans the grid's columns and rows.
+        let uv = |v: &Vertex| [f32::from_bits(v[3]), f32::from_bits(v[4])];
+        assert_eq!(uv(&m.verts[0]), [0.0, 0.0]);
+        assert_eq!(uv(&m.verts[3]), [2.0, 1.0]);
+        // A translucent grid stays triangles.
+        let mut translucent = colors;
+        translucent[0].a = 0.5;
+        let m = run(
+            vec![Prim::Shade {
+                rect: [0.0, 0.0, 100.0, 80.0],
+                cols: 3,
+                rows: 2,
+                colors: translucent,
+            }],
+            IDS_PER_PASS,
+        );
+        assert_eq!(m.verts.len(), 6);
+        assert_eq!(m.batches[0].kind, BatchKind::Blend);
     }
 
     #[test]

@@ -12,6 +12,8 @@ struct Globals {
 
 @group(0) @binding(0) var<uniform> g: Globals;
 @group(0) @binding(1) var atlas: texture_2d<f32>;
+// Colours of the shaded grids drawn as quads (one texel per grid vertex, see fs_grid).
+@group(0) @binding(2) var grid: texture_2d<f32>;
 
 struct VertexIn {
     @location(0) pos: vec2<f32>,
@@ -49,4 +51,23 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
 @fragment
 fn fs_opaque(in: VertexOut) -> @location(0) vec4<f32> {
     return in.color;
+}
+
+// Opaque shaded grids as one quad: `uv` is the position in grid units (column, and row in the
+// grid texture, where the grid's rows are stacked with its last column and row repeated once).
+// The colour is interpolated as the grid's two triangles per cell (split along the diagonal
+// from the cell's top-left to its bottom-right) would interpolate their vertex colours.
+@fragment
+fn fs_grid(in: VertexOut) -> @location(0) vec4<f32> {
+    let cell = max(floor(in.uv), vec2<f32>(0.0, 0.0));
+    let f = in.uv - cell;
+    let c = vec2<i32>(cell);
+    let a = textureLoad(grid, c, 0);
+    let e = textureLoad(grid, c + vec2<i32>(1, 1), 0);
+    if (f.x >= f.y) {
+        let b = textureLoad(grid, c + vec2<i32>(1, 0), 0);
+        return a * (1.0 - f.x) + b * (f.x - f.y) + e * f.y;
+    }
+    let d = textureLoad(grid, c + vec2<i32>(0, 1), 0);
+    return a * (1.0 - f.y) + d * (f.y - f.x) + e * f.x;
 }
