@@ -8,8 +8,11 @@
 //!    [`quakecast_scenes::timeline::scene_min_frames`] turns into minimum scene lengths for the
 //!    storyboard.
 //! 2. [`mix_narration`]: with the storyboard's scene times, each clip is placed at its scene's
-//!    start plus a lead-in, the music bed ([`music`]) is ducked under it, the mix is normalised to
-//!    −16 LUFS with true peak ≤ −2 dBTP, cut to the video's exact length, and written as
+//!    start plus a lead-in, the music bed ([`music`]) is ducked under it, the mix goes through a
+//!    fixed master gain and a true-peak limiter (−16 LUFS by construction: every clip is
+//!    levelled on its own, so no sample depends on speech more than [`HEAD_MARGIN_SECS`] after
+//!    it, and [`mix_head`] makes the first seconds from the first cues alone), cut to the video's
+//!    exact length, and written as
 //!    `audio.m4a` (AAC 48 kHz stereo), `subtitles.srt` and `subtitles.vtt`, the subtitle times
 //!    being those of the placed speech.
 //!
@@ -146,7 +149,7 @@ pub fn synthesize_script(script: &Script, tts: &dyn TtsProvider) -> Result<Narra
                 text: cue.text_zh.clone(),
             });
         }
-        mix::level_to(&mut speech, mix::SPEECH_LUFS)?;
+        mix::level_clip(&mut speech)?;
         cues.push(SpokenCue {
             cue: cue.clone(),
             speech,
@@ -231,7 +234,7 @@ fn timeline_error(e: TimelineError) -> AudioError {
     }
 }
 
-/// Step 2 in memory: place the speech at the scene starts, duck the music, normalise.
+/// Step 2 in memory: place the speech at the scene starts, duck the music, master.
 /// `scenes` are `(kind, start_secs, end_secs)`; every cue's scene must be among them.
 pub fn mix_narration_pcm(
     event: &Event,
@@ -252,62 +255,158 @@ pub fn mix_narration_pcm_with(
     music: Option<&Path>,
 ) -> Result<MixedAudio> {
     check_scene_times(scenes, total_secs).map_err(timeline_error)?;
-    let sr = f64::from(SAMPLE_RATE);
-    let total = (total_secs * sr).round() as usize;
-    let mut voice = vec![0.0f32; total];
+    let total = (total_secs * f64::from(SAMPLE_RATE)).round() as usize;
     let placed = place_cues(narration, scenes, total_secs)?;
-    for p in &placed {
-        let clip = &narration.cues[p.cue_index].speech.samples;
-        let (start, end) = (p.start, p.end);
-        voice[start..end].copy_from_slice(&clip[..end - start]);
-        // A cut clip gets a 20 ms fade so it does not click.
-        if end - start < clip.len() {
-            let fade = ((0.02 * sr) as usize).min(end - start);
-            for (k, v) in voice[end - fade..end].iter_mut().enumerate() {
-                *v *= 1.0 - (k + 1) as f32 / fade as f32;
-            }
-        }
-    }
-    let segments: Vec<TimedCue> = placed.into_iter().map(|p| p.timed).collect();
-
     let t0 = std::time::Instant::now();
     let mood = Mood::for_event(event);
-    let mut music = match music {
-        Some(bed) => music::music_bed(bed, total as f64 / sr, SAMPLE_RATE)?,
-        None => music::synthesize_music(
-            mood,
-            music::seed_for(&event.event_id),
-            total as f64 / sr,
-            SAMPLE_RATE,
-        ),
-    };
-    music.samples.resize(total * 2, 0.0);
+    let music = music_track(event, total, music)?;
     let t_music = t0.elapsed().as_secs_f64();
-    mix::level_to(&mut music, mix::MUSIC_LUFS)?;
-    let t_level = t0.elapsed().as_secs_f64();
-    let duck = mix::duck_envelope(&voice, SAMPLE_RATE);
-    let mut samples = Vec::with_capacity(total * 2);
-    for i in 0..total {
-        let v = voice[i];
-        samples.push(v + music.samples[2 * i] * duck[i]);
-        samples.push(v + music.samples[2 * i + 1] * duck[i]);
-    }
-    let mut pcm = Pcm::new(SAMPLE_RATE, 2, samples);
+    let pcm = mix_placed(narration, &placed, &music, total);
     let t_mix = t0.elapsed().as_secs_f64();
-    let loudness = mix::normalize(&mut pcm)?;
+    let loudness = mix::measure(&pcm)?;
+    if !loudness.integrated_lufs.is_finite() {
+        return Err(AudioError::invalid("mix", "the mix is silent"));
+    }
     tracing::debug!(
         music_secs = t_music,
-        level_secs = t_level - t_music,
-        duck_secs = t_mix - t_level,
-        normalize_secs = t0.elapsed().as_secs_f64() - t_mix,
+        mix_secs = t_mix - t_music,
+        measure_secs = t0.elapsed().as_secs_f64() - t_mix,
+        integrated_lufs = loudness.integrated_lufs,
         "mixed"
     );
+    let segments: Vec<TimedCue> = placed.into_iter().map(|p| p.timed).collect();
     Ok(MixedAudio {
         pcm,
         segments,
         mood,
         loudness,
     })
+}
+
+/// How far past a head ([`mix_head`]) the mixer must see for the head to come out sample for
+/// sample as in the whole mix: the ducking's look-ahead ([`mix::DUCK_ATTACK_SECS`]) and the
+/// limiter's windows, with room to spare.
+pub const HEAD_MARGIN_SECS: f64 = 0.25;
+
+/// The music bed at the mix's length, levelled to [`mix::MUSIC_LUFS`]: the library's bed
+/// (`music`) or the synthesized one.
+fn music_track(event: &Event, total: usize, music: Option<&Path>) -> Result<Pcm> {
+    let secs = total as f64 / f64::from(SAMPLE_RATE);
+    let mut track = match music {
+        Some(bed) => music::music_bed(bed, secs, SAMPLE_RATE)?,
+        None => music::synthesize_music(
+            Mood::for_event(event),
+            music::seed_for(&event.event_id),
+            secs,
+            SAMPLE_RATE,
+        ),
+    };
+    track.samples.resize(total * 2, 0.0);
+    mix::level_to(&mut track, mix::MUSIC_LUFS)?;
+    Ok(track)
+}
+
+/// The whole mix of `total` frames: the placed speech over the ducked music, mastered.
+fn mix_placed(narration: &Narration, placed: &[PlacedCue], music: &Pcm, total: usize) -> Pcm {
+    mix_range(narration, placed, music, total, total)
+}
+
+/// The first `upto` frames of the mix of `total` frames. Each sample depends only on the speech
+/// up to [`HEAD_MARGIN_SECS`] after it, so the mix is computed that far past `upto` and cut:
+/// equal to the first `upto` frames of [`mix_placed`], sample for sample, as long as `placed`
+/// holds every cue that starts before then.
+fn mix_range(
+    narration: &Narration,
+    placed: &[PlacedCue],
+    music: &Pcm,
+    total: usize,
+    upto: usize,
+) -> Pcm {
+    let sr = f64::from(SAMPLE_RATE);
+    let upto = upto.min(total);
+    let len = (upto + (HEAD_MARGIN_SECS * sr) as usize).min(total);
+    let mut voice = vec![0.0f32; len];
+    for p in placed.iter().filter(|p| p.start < len) {
+        let clip = &narration.cues[p.cue_index].speech.samples;
+        let end = p.end.min(len);
+        voice[p.start..end].copy_from_slice(&clip[..end - p.start]);
+        // A cut clip gets a 20 ms fade so it does not click.
+        if p.end - p.start < clip.len() {
+            let fade = ((0.02 * sr) as usize).min(p.end - p.start);
+            for k in 0..fade {
+                if let Some(v) = voice.get_mut(p.end - fade + k) {
+                    *v *= 1.0 - (k + 1) as f32 / fade as f32;
+                }
+            }
+        }
+    }
+    let duck = mix::duck_envelope(&voice, SAMPLE_RATE);
+    let samples = voice
+        .iter()
+        .zip(&duck)
+        .zip(music.samples.chunks_exact(2))
+        .flat_map(|((&v, &d), m)| [v + m[0] * d, v + m[1] * d])
+        .collect();
+    let mut pcm = Pcm::new(SAMPLE_RATE, 2, samples);
+    mix::master(&mut pcm);
+    pcm.samples.truncate(upto * 2);
+    pcm
+}
+
+/// The cues of `script` that the first `upto_secs` of the mix hold (every cue placed to start
+/// before `upto_secs` + [`HEAD_MARGIN_SECS`]), spoken: a prefix of what [`synthesize_script`]
+/// speaks, enough for [`mix_head`]. Cues are placed one after the other, so a cue's start
+/// depends on the cues before it only, and the first cue that would start later ends the head.
+pub fn synthesize_head(
+    script: &Script,
+    tts: &dyn TtsProvider,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+    upto_secs: f64,
+) -> Result<Narration> {
+    check_scene_times(scenes, total_secs).map_err(timeline_error)?;
+    let need = ((upto_secs + HEAD_MARGIN_SECS) * f64::from(SAMPLE_RATE)).round() as usize;
+    let mut head = Narration {
+        lang: script.lang,
+        voice: tts.name(),
+        cues: Vec::new(),
+    };
+    for (i, cue) in script.cues.iter().enumerate() {
+        // Where this cue would start: place it (one sample long) after the spoken ones.
+        let mut lengths = head.lengths();
+        lengths.cues.push((cue.clone(), 1));
+        let plan = place_lengths(&lengths, scenes, total_secs)?;
+        match plan.last() {
+            Some(p) if p.cue_index == i && p.start < need => {}
+            _ => break,
+        }
+        let one = Script {
+            lang: script.lang,
+            cues: vec![cue.clone()],
+        };
+        head.cues.extend(synthesize_script(&one, tts)?.cues);
+    }
+    Ok(head)
+}
+
+/// The first `upto_secs` of the mix that [`mix_narration_pcm_with`] makes, from the head of the
+/// narration ([`synthesize_head`]): 48 kHz stereo, equal sample for sample to the start of the
+/// whole mix when the rest of the speech is spoken the same. The first HLS segment's sound.
+pub fn mix_head(
+    event: &Event,
+    head: &Narration,
+    scenes: &[(SceneKind, f64, f64)],
+    total_secs: f64,
+    upto_secs: f64,
+    music: Option<&Path>,
+) -> Result<Pcm> {
+    check_scene_times(scenes, total_secs).map_err(timeline_error)?;
+    let sr = f64::from(SAMPLE_RATE);
+    let total = (total_secs * sr).round() as usize;
+    let upto = ((upto_secs * sr).round() as usize).min(total);
+    let placed = place_cues(head, scenes, total_secs)?;
+    let music = music_track(event, total, music)?;
+    Ok(mix_range(head, &placed, &music, total, upto))
 }
 
 /// What [`prepare_audio`] / [`mix_narration`] made.

@@ -140,6 +140,15 @@ fn check(out: &RenderOutcome, store: &LocalDirStore, lang: Lang, entry: &Entry) 
         }
         other => bad.push(format!("probe failed: {other:?}")),
     }
+    // Loudness by construction (a fixed master gain): every mix within half a LU of the target.
+    match &out.manifest_doc.audio {
+        Some(a) if (a.integrated_lufs + 16.0).abs() <= 0.5 && a.true_peak_dbtp <= -3.0 => {}
+        Some(a) => bad.push(format!(
+            "mix at {:.2} LUFS, {:.2} dBTP: expected −16 ± 0.5 LUFS under −3 dBTP",
+            a.integrated_lufs, a.true_peak_dbtp
+        )),
+        None => bad.push("no sound track in the manifest".into()),
+    }
     let srt = out
         .subtitles
         .iter()
@@ -250,6 +259,7 @@ fn every_corpus_report_becomes_a_complete_bulletin() {
     let mut failures: Vec<String> = Vec::new();
     let mut passed = 0;
     let mut lengths: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut loudness: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut formats: BTreeMap<String, usize> = BTreeMap::new();
     let mut jobs: Vec<(&Entry, Lang, &str)> = Vec::new();
     for entry in &index {
@@ -301,6 +311,12 @@ fn every_corpus_report_becomes_a_complete_bulletin() {
                     .entry(format!("{band} {l}"))
                     .or_default()
                     .push(out.storyboard.duration_secs());
+                if let Some(a) = &out.manifest_doc.audio {
+                    loudness
+                        .entry(l.to_string())
+                        .or_default()
+                        .push(a.integrated_lufs);
+                }
                 eprintln!(
                     "corpus: {label}: {:.1} s, {}, {}",
                     out.storyboard.duration_secs(),
@@ -323,6 +339,15 @@ fn every_corpus_report_becomes_a_complete_bulletin() {
         let mean = v.iter().sum::<f64>() / v.len() as f64;
         eprintln!(
             "corpus: {band}: {} bulletins, {lo:.1}–{hi:.1} s, mean {mean:.1} s",
+            v.len()
+        );
+    }
+    for (l, v) in &loudness {
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        eprintln!(
+            "corpus: loudness [{l}]: {} mixes, {lo:.2} to {hi:.2} LUFS",
             v.len()
         );
     }
