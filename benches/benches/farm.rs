@@ -42,13 +42,15 @@ fn main() {
             .unwrap_or(median);
         println!(
             "farm {size} sample, {} segments, {workers} worker(s): webhook → stitched MP4 stored \
-             {:.2} s, webhook → first HLS segment playable {:.2} s (median of {runs}; in that \
-             run the intake answered at {:.2} s and the first segment's task took {:.2} s)",
+             {:.2} s, webhook → first HLS segment playable with its sound {:.2} s (median of \
+             {runs}; in that run the intake answered at {:.2} s, the first segment's task took \
+             {:.2} s and its sound, made beside its frames, {:.2} s)",
             median.segments,
             median.stored_secs,
             hls_median,
             first.intake_secs,
-            first.first_segment_secs
+            first.first_segment_secs,
+            first.head_audio_secs
         );
     }
 }

@@ -31,6 +31,8 @@ pub struct FarmRun {
     pub intake_secs: f64,
     /// The first segment task's own wall time (claimed → its TS stored).
     pub first_segment_secs: f64,
+    /// The first segment's sound (its head), spoken and mixed beside its frames.
+    pub head_audio_secs: f64,
     pub stored_secs: f64,
     pub segments: usize,
 }
@@ -127,9 +129,11 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
     let id = v["job"]["id"].as_str().expect("job id").to_string();
     let mut first_hls = None;
     let stored = loop {
+        // Playable: the first video segment and its sound (the audio rendition's first one).
         if first_hls.is_none() {
-            let (s, _) = get(&agent, &format!("{base}/v1/jobs/{id}/hls/seg0000.ts"));
-            if s == 200 {
+            let (v, _) = get(&agent, &format!("{base}/v1/jobs/{id}/hls/seg0000.ts"));
+            let (a, _) = get(&agent, &format!("{base}/v1/jobs/{id}/hls/aud0000.ts"));
+            if v == 200 && a == 200 {
                 first_hls = Some(t0.elapsed().as_secs_f64());
             }
         }
@@ -151,10 +155,16 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         .and_then(|s| s.iter().find(|s| s["index"] == 0))
         .and_then(|s| s["wall_secs"].as_f64())
         .unwrap_or(f64::NAN);
+    let head_audio_secs = j["progress"]["segments"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["index"] == 0))
+        .and_then(|s| s["audio_head_secs"].as_f64())
+        .unwrap_or(f64::NAN);
     FarmRun {
         first_hls_secs: first_hls.unwrap_or(stored),
         intake_secs,
         first_segment_secs,
+        head_audio_secs,
         stored_secs: stored,
         segments: j["progress"]["segments"]
             .as_array()

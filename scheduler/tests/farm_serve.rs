@@ -443,7 +443,7 @@ fn hls_playlist_grows_and_its_first_segment_plays_before_the_last_is_rendered() 
     let id = r.body["job"]["id"].as_str().expect("id").to_string();
     let t = Instant::now();
     let (playlist, seg) = loop {
-        let (status, text) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/index.m3u8"));
+        let (status, text) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/video.m3u8"));
         assert_eq!(status, 200);
         let text = String::from_utf8(text).expect("utf8");
         if text.contains("seg0000.ts") {
@@ -471,9 +471,17 @@ fn hls_playlist_grows_and_its_first_segment_plays_before_the_last_is_rendered() 
         j["progress"]["segments_done"].as_i64().unwrap_or(0) < 3,
         "{j:#}"
     );
+    // The master playlist names the video playlist; without --audio there is no sound rendition.
+    let (status, master) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/index.m3u8"));
+    let master = String::from_utf8(master).expect("utf8");
+    assert!(
+        status == 200 && master.contains("\nvideo.m3u8\n") && !master.contains("TYPE=AUDIO"),
+        "{master}"
+    );
     let hls = dir.path().join("hls");
     std::fs::create_dir_all(&hls).expect("dir");
-    std::fs::write(hls.join("index.m3u8"), &playlist).expect("write");
+    std::fs::write(hls.join("index.m3u8"), &master).expect("write");
+    std::fs::write(hls.join("video.m3u8"), &playlist).expect("write");
     std::fs::write(hls.join("seg0000.ts"), &seg).expect("write");
     // ffprobe reads the partial playlist and decodes the first segment. The first segment is
     // one second: ffprobe must not wait for more of a live playlist than that (small probe),
@@ -526,7 +534,7 @@ fn hls_playlist_grows_and_its_first_segment_plays_before_the_last_is_rendered() 
 
     // Once done the playlist is complete and the stitched video is there.
     srv.wait_state(&id, &["awaiting_review"], Duration::from_secs(180));
-    let (_, text) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/index.m3u8"));
+    let (_, text) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/video.m3u8"));
     let text = String::from_utf8(text).expect("utf8");
     assert!(
         text.contains("seg0002.ts") && text.ends_with("#EXT-X-ENDLIST\n"),
@@ -637,6 +645,111 @@ fn srt_times(text: &str) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The first packet's timestamp of the first stream of `kind` (`v` or `a`) in `path`.
+fn first_pts(path: &std::path::Path, kind: &str) -> f64 {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", &format!("{kind}:0")])
+        .args(["-show_entries", "packet=pts_time", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').parse::<f64>().ok())
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The decoded sound of `path`: 48 kHz stereo f32 samples.
+fn decoded(path: &std::path::Path) -> Vec<f32> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "f32le", "-ac", "2", "-ar", "48000", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// The finished job's HLS stream carries the sound as its own rendition: the master playlist
+/// names it, every audio segment starts where its video segment starts (within one AAC frame),
+/// ffmpeg plays the whole stream from the master playlist, and the first audio segment that the
+/// first segment's task made from the first cue alone (its head) is the start of the track the
+/// audio task made from all the speech.
+fn hls_sound_follows_the_pictures(srv: &Proc, id: &str, dir: &std::path::Path) {
+    let hls = dir.join("hls-audio");
+    std::fs::create_dir_all(&hls).expect("dir");
+    let fetch = |name: &str| -> Vec<u8> {
+        let (status, bytes) = srv.get_bytes(&format!("/v1/jobs/{id}/hls/{name}"));
+        assert_eq!(status, 200, "{name}");
+        std::fs::write(hls.join(name), &bytes).expect("write");
+        bytes
+    };
+    let master = String::from_utf8(fetch("index.m3u8")).expect("utf8");
+    assert!(
+        master.contains("#EXT-X-MEDIA:TYPE=AUDIO")
+            && master.contains("URI=\"audio.m3u8\"")
+            && master.contains("LANGUAGE=\"zh-CN\"")
+            && master.contains("AUDIO=\"narration\"\nvideo.m3u8\n"),
+        "{master}"
+    );
+    let list = |name: &str| -> Vec<String> {
+        let text = String::from_utf8(fetch(name)).expect("utf8");
+        assert!(text.ends_with("#EXT-X-ENDLIST\n"), "{text}");
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (video, audio) = (list("video.m3u8"), list("audio.m3u8"));
+    assert_eq!(video.len(), audio.len(), "{video:?} vs {audio:?}");
+    assert!(video.len() >= 2, "{video:?}");
+    for (v, a) in video.iter().zip(&audio) {
+        fetch(v);
+        fetch(a);
+        // Audio is cut on AAC frames (1024 samples); the first one is the encoder's priming.
+        let (pv, pa) = (first_pts(&hls.join(v), "v"), first_pts(&hls.join(a), "a"));
+        assert!(
+            (pa - pv).abs() <= 1024.0 / 48_000.0 + 0.0005,
+            "{a} starts at {pa:.4} s, {v} at {pv:.4} s"
+        );
+    }
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(hls.join("index.m3u8"))
+        .args(["-map", "0:v:0", "-map", "0:a:0", "-f", "null", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg could not play the HLS stream: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = dir.join("store");
+    let head = find_file(&store, "aud0000-head.ts").expect("the first segment's head is stored");
+    let whole = find_file(&store, "aud0000.ts").expect("aud0000.ts");
+    let (head, whole) = (decoded(&head), decoded(&whole));
+    let n = head.len().min(whole.len());
+    assert!(n > 2 * 24_000, "{} and {} samples", head.len(), whole.len());
+    let worst = head[..n]
+        .iter()
+        .zip(&whole[..n])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("head vs whole track, first audio segment: {n} samples, max difference {worst}");
+    assert!(
+        worst < 1e-3,
+        "the head differs from the whole track by {worst}"
+    );
+}
+
 /// With `--audio`, a farm bulletin is the one `quakecast render` makes: the timeline fixed at
 /// intake has the same scenes and lengths, its subtitles are where the audio task put the speech
 /// (SRT in the store), and the stitched video has every frame of it plus the sound.
@@ -682,6 +795,8 @@ fn farm_bulletins_are_speech_fitted_and_subtitled_like_render() {
         streams.contains("video") && streams.contains("audio"),
         "{streams}"
     );
+
+    hls_sound_follows_the_pictures(&srv, &id, dir.path());
 
     // The speech the audio task mixed is where the frames show the subtitles.
     let srt = find_file(&dir.path().join("store"), "subtitles.srt").expect("subtitles.srt stored");
@@ -1167,6 +1282,14 @@ fn reads_need_a_token_or_a_signed_link_and_metrics_can_listen_apart() {
     };
     assert!(hls.contains("/hls/index.m3u8?exp="), "{hls}");
     let (status, playlist) = srv.get_bytes_as(&hls, None);
+    let playlist = String::from_utf8(playlist).expect("utf8");
+    assert_eq!(status, 200, "{playlist}");
+    let video = playlist
+        .lines()
+        .find(|l| l.starts_with("video.m3u8?exp="))
+        .unwrap_or_else(|| panic!("no signed video playlist in {playlist}"))
+        .to_string();
+    let (status, playlist) = srv.get_bytes_as(&format!("/v1/jobs/{id}/hls/{video}"), None);
     let playlist = String::from_utf8(playlist).expect("utf8");
     assert_eq!(status, 200, "{playlist}");
     let seg = playlist

@@ -22,11 +22,14 @@ use super::auth::{token_owner, VIEW_LINK_TTL_SECS};
 use super::config::ServeConfig;
 use super::db::{now_ms, DecideError, IntakeOutcome, NewJob, NewWithdrawal, WithdrawOutcome};
 use super::error::FarmError;
-use super::hls::{media_playlist, segment_name, PlaylistEntry};
+use super::hls::{
+    audio_segment_name, master_playlist, media_playlist, segment_name, PlaylistEntry,
+    AUDIO_PLAYLIST, MASTER_PLAYLIST, VIDEO_PLAYLIST,
+};
 use super::http::{buffer_body, BodyLimits};
 use super::model::{Decision, JobRow, JobState, TaskKind, TaskRow, TaskState};
 use super::webhook::SignedHeaders;
-use super::worker::{hls_key, keys_for, Farm};
+use super::worker::{hls_audio_key, hls_key, keys_for, Farm};
 use quakecast_core::plan::plan_segments_fast_start;
 
 /// What every handler sees.
@@ -385,6 +388,7 @@ fn check_keys(event: &quakecast_facts::Event, job: &super::model::JobSettings) -
         keys.manifest(),
         keys.segment(9999),
         hls_key(&keys, 9999),
+        hls_audio_key(&keys, 9999),
         keys.sidecar("subtitles.vtt"),
     ] {
         quakecast_core::store::validate_key(&key).map_err(|e| {
@@ -601,6 +605,7 @@ fn view(
                 "worker": t.result.as_ref().and_then(|r| r["worker"].as_str().map(str::to_string))
                     .or_else(|| t.lease_owner.clone()),
                 "wall_secs": t.result.as_ref().and_then(|r| r["wall_secs"].as_f64()),
+                "audio_head_secs": t.result.as_ref().and_then(|r| r["audio_head_secs"].as_f64()),
                 "reused": t.result.as_ref().and_then(|r| r["reused"].as_bool()),
                 "last_error": t.last_error,
             })
@@ -769,38 +774,103 @@ async fn get_hls(
         .filter(|t| t.kind == TaskKind::Segment)
         .collect();
     segs.sort_by_key(|t| t.seg_index);
-    if name == "index.m3u8" {
+    // Links in a playlist carry the signature the playlist was read with.
+    let link = |name: &str| match &signed {
+        Some(q) => format!("{name}?{q}"),
+        None => name.to_string(),
+    };
+    let audio_task = tasks.iter().find(|t| t.kind == TaskKind::Audio);
+    let audio_done = audio_task.is_some_and(|t| {
+        t.state == TaskState::Done && t.result.as_ref().is_some_and(|r| r["hls_audio"].is_array())
+    });
+    // The first audio segment comes with the first video segment (its head) or with the audio
+    // task; the others with the audio task.
+    let audio_ready = |t: &TaskRow| {
+        audio_done
+            || (t.seg_index == 0
+                && t.state == TaskState::Done
+                && t.result.as_ref().is_some_and(|r| r["audio_ts"].is_object()))
+    };
+    // A job from before the audio rendition: its audio task is done without audio segments.
+    let with_audio = job.settings.audio
+        && audio_task.is_some_and(|t| {
+            t.state != TaskState::Done
+                || t.result.as_ref().is_some_and(|r| r["hls_audio"].is_array())
+        });
+    let playlist = |done: &dyn Fn(&TaskRow) -> bool, uri: fn(u32) -> String| {
         let entries: Vec<PlaylistEntry> = segs
             .iter()
             .map(|t| PlaylistEntry {
                 index: t.seg_index as u32,
                 frames: (t.frame_end - t.frame_start) as u32,
-                done: t.state == TaskState::Done,
+                done: done(t),
             })
             .collect();
-        // A signed playlist lists signed segments: the player fetches them as they are written.
-        let text = media_playlist(&entries, job.settings.fps, |i| match &signed {
-            Some(q) => format!("{}?{q}", segment_name(i)),
-            None => segment_name(i),
-        });
-        return Ok(bytes_response(
+        let text = media_playlist(&entries, job.settings.fps, |i| link(&uri(i)));
+        Ok(bytes_response(
             "application/vnd.apple.mpegurl",
             text.into_bytes(),
-        ));
+        ))
+    };
+    match name.as_str() {
+        MASTER_PLAYLIST => {
+            let lang = with_audio.then(|| {
+                let sb = job.settings.storyboard(&job.event);
+                quakecast_scenes::narration::lang_for(&sb.event, &sb.theme).bcp47()
+            });
+            let text = master_playlist(job.settings.width, job.settings.height, lang, link);
+            return Ok(bytes_response(
+                "application/vnd.apple.mpegurl",
+                text.into_bytes(),
+            ));
+        }
+        VIDEO_PLAYLIST => return playlist(&|t| t.state == TaskState::Done, segment_name),
+        AUDIO_PLAYLIST if with_audio => return playlist(&audio_ready, audio_segment_name),
+        _ => {}
     }
-    let seg = segs
+    let keys = keys_for(&job);
+    if let Some(seg) = segs
         .iter()
         .find(|t| segment_name(t.seg_index as u32) == name)
-        .ok_or_else(|| ApiError::not_found(&format!("HLS file {name:?} of job {id}")))?;
-    if seg.state != TaskState::Done {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_ready",
-            format!("segment {} of job {id} is not rendered yet", seg.seg_index),
-        ));
+    {
+        if seg.state != TaskState::Done {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_ready",
+                format!("segment {} of job {id} is not rendered yet", seg.seg_index),
+            ));
+        }
+        let key = hls_key(&keys, seg.seg_index as u32);
+        return Ok(bytes_response("video/mp2t", object(&s, key).await?));
     }
-    let key = hls_key(&keys_for(&job), seg.seg_index as u32);
-    Ok(bytes_response("video/mp2t", object(&s, key).await?))
+    if let Some(seg) = segs
+        .iter()
+        .find(|t| with_audio && audio_segment_name(t.seg_index as u32) == name)
+    {
+        if !audio_ready(seg) {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_ready",
+                format!(
+                    "the sound of segment {} of job {id} is not made yet",
+                    seg.seg_index
+                ),
+            ));
+        }
+        // Until the audio task is done the first one is the head its segment task made.
+        let head = seg
+            .result
+            .as_ref()
+            .and_then(|r| r["audio_ts"]["key"].as_str());
+        let key = match head {
+            Some(k) if !audio_done => k.to_string(),
+            _ => hls_audio_key(&keys, seg.seg_index as u32),
+        };
+        return Ok(bytes_response("video/mp2t", object(&s, key).await?));
+    }
+    Err(ApiError::not_found(&format!(
+        "HLS file {name:?} of job {id}"
+    )))
 }
 
 // ---- who may read ---------------------------------------------------------------------------

@@ -20,7 +20,10 @@ use tokio::sync::{watch, Notify};
 use super::config::RenderEnvSpec;
 use super::db::{now_ms, Db};
 use super::error::{FarmError, FarmResult};
-use super::hls::{media_playlist, remux_to_ts, segment_name, PlaylistEntry};
+use super::hls::{
+    audio_segment_name, master_playlist, media_playlist, remux_to_ts, segment_name,
+    split_audio_to_ts, PlaylistEntry, AUDIO_PLAYLIST, MASTER_PLAYLIST, VIDEO_PLAYLIST,
+};
 use super::metrics::Metrics;
 use super::model::{JobRow, Lease, TaskKind, TaskRow, TaskState};
 use quakecast_core::manifest::{Manifest, ManifestParts, RendererInfo, SegmentRecord, Timings};
@@ -144,6 +147,24 @@ pub fn hls_key(keys: &BulletinKeys, index: u32) -> String {
     keys.sidecar(&format!("hls/{}", segment_name(index)))
 }
 
+/// Where audio segment `index` of the HLS stream is stored.
+pub fn hls_audio_key(keys: &BulletinKeys, index: u32) -> String {
+    keys.sidecar(&format!("hls/{}", audio_segment_name(index)))
+}
+
+/// Where the first segment task stores the first audio segment (its head), beside the one the
+/// audio task cuts from the whole track (served once that one exists).
+pub fn hls_head_key(keys: &BulletinKeys) -> String {
+    keys.sidecar(&format!(
+        "hls/{}",
+        audio_segment_name(0).replace(".ts", "-head.ts")
+    ))
+}
+
+/// How much sound past the first segment's end its head is mixed and encoded with, so that the
+/// AAC frames before the cut are encoded as in the whole track (the encoder looks ahead).
+const HEAD_TAIL_SECS: f64 = 0.1;
+
 pub fn keys_for(job: &JobRow) -> BulletinKeys {
     BulletinKeys::new(&job.event, job.settings.width, job.settings.height)
 }
@@ -199,7 +220,8 @@ async fn run_one(farm: &Farm, env: &Arc<RenderEnvLoader>, opts: &WorkerOptions, 
             return; // the lease expires and the task is retried
         }
     };
-    let tasks = if lease.kind == TaskKind::Stitch {
+    // The stitch joins the segments; the audio task cuts the sound at their starts.
+    let tasks = if matches!(lease.kind, TaskKind::Stitch | TaskKind::Audio) {
         match farm.db.tasks(&lease.job_id).await {
             Ok(t) => t,
             Err(e) => {
@@ -332,7 +354,7 @@ fn run_task(
     let scratch = scratch_dir(dir, &format!("{}-{}", lease.task_id, lease.token))?;
     match lease.kind {
         TaskKind::Segment => run_segment(store, env, job, lease, scratch.path(), worker),
-        TaskKind::Audio => run_audio(store, job, scratch.path()),
+        TaskKind::Audio => run_audio(store, job, tasks, scratch.path()),
         TaskKind::Stitch => run_stitch(store, job, tasks, scratch.path(), audience),
         TaskKind::Push | TaskKind::Retract => Err(FarmError::Other(
             "push and retract tasks are not render work".into(),
@@ -387,35 +409,82 @@ fn run_segment(
         None => None,
     };
     let was_reused = reused.is_some();
-    let report = match reused {
-        Some(r) => r,
-        None => {
-            let r = renderer.render_segment(&storyboard, &assets, start..end, &encode, &mp4)?;
-            if let Some((video, info)) = &cached {
-                // Best effort: a failed cache write only costs a later render.
-                let info_json = json!({
-                    "adapter": r.adapter, "adapter_backend": r.adapter_backend,
-                    "adapter_device_type": r.adapter_device_type, "font": r.font,
-                    "render_secs": r.render_secs,
-                });
-                let put = store.put_file(video, &mp4, "video/mp4").and_then(|_| {
-                    store.put_bytes(info, info_json.to_string().as_bytes(), "application/json")
-                });
-                if let Err(e) = put {
-                    tracing::warn!(error = %e, "segment cache: not stored");
-                }
-            }
-            r
-        }
-    };
+    // The first segment carries the first second of sound: its cues are spoken and mixed beside
+    // the frames, so the first HLS segment plays with audio before the audio task is done.
+    let upto = f64::from(end) / f64::from(settings.fps);
+    let (report, head) = std::thread::scope(|sc| {
+        let head = (index == 0 && settings.audio).then(|| {
+            std::thread::Builder::new()
+                .name("head-audio".into())
+                .spawn_scoped(sc, || {
+                    head_audio(store, job, &storyboard, upto, &dir.join("head"))
+                })
+        });
+        let report: FarmResult<RenderedSegment> = match reused {
+            Some(r) => Ok(r),
+            None => renderer
+                .render_segment(&storyboard, &assets, start..end, &encode, &mp4)
+                .map_err(FarmError::from)
+                .inspect(|r| {
+                    if let Some((video, info)) = &cached {
+                        // Best effort: a failed cache write only costs a later render.
+                        let info_json = json!({
+                            "adapter": r.adapter, "adapter_backend": r.adapter_backend,
+                            "adapter_device_type": r.adapter_device_type, "font": r.font,
+                            "render_secs": r.render_secs,
+                        });
+                        let put = store.put_file(video, &mp4, "video/mp4").and_then(|_| {
+                            store.put_bytes(
+                                info,
+                                info_json.to_string().as_bytes(),
+                                "application/json",
+                            )
+                        });
+                        if let Err(e) = put {
+                            tracing::warn!(error = %e, "segment cache: not stored");
+                        }
+                    }
+                }),
+        };
+        let head = head.map(|h| h.map(|h| h.join()));
+        (report, head)
+    });
+    let report = report?;
     let keys = keys_for(job);
     let segment = store.put_file(&keys.segment(index), &mp4, "video/mp4")?;
     let ts = dir.join(segment_name(index));
     remux_to_ts(&mp4, f64::from(start) / f64::from(settings.fps), &ts)?;
     let ts_obj = store.put_file(&hls_key(&keys, index), &ts, "video/mp2t")?;
+    // Best effort: without its head the first segment's sound comes with the audio task.
+    let head = match head {
+        None => None,
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "could not start the head audio thread");
+            None
+        }
+        Some(Ok(joined)) => match joined {
+            Ok(Ok((ts, secs))) => match store.put_file(&hls_head_key(&keys), &ts, "video/mp2t") {
+                Ok(obj) => Some((obj, secs)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "head audio: not stored");
+                    None
+                }
+            },
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "head audio failed; the audio task makes it");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("head audio panicked; the audio task makes it");
+                None
+            }
+        },
+    };
     Ok(json!({
         "segment": segment,
         "ts": ts_obj,
+        "audio_ts": head.as_ref().map(|h| &h.0),
+        "audio_head_secs": head.as_ref().map(|h| h.1),
         "frames": [start, end],
         "render_secs": if was_reused { 0.0 } else { report.render_secs },
         "encode_wait_secs": report.encode_wait_secs,
@@ -464,38 +533,91 @@ fn reuse_segment(
     })
 }
 
-fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Value> {
-    let t = Instant::now();
-    let storyboard = job.settings.storyboard(&job.event);
-    // Speak the cues the timeline kept (jobs from before the timeline: the four classic ones).
-    let script = if job.settings.storyboard.is_some() {
-        quakecast_core::bulletin::spoken_script(&storyboard)
+/// The script the audio speaks: the cues the timeline kept (jobs from before the timeline: the
+/// four classic ones).
+fn spoken_script(
+    job: &JobRow,
+    storyboard: &quakecast_scenes::Storyboard,
+) -> quakecast_scenes::narration::Script {
+    if job.settings.storyboard.is_some() {
+        quakecast_core::bulletin::spoken_script(storyboard)
     } else {
         quakecast_scenes::narration::script(&job.event)
+    }
+}
+
+/// The library's music bed, stored by the intake under its SHA-256, written into `dir`; `None`
+/// when the bulletin uses the synthesized music.
+fn music_bed_file(
+    store: &dyn ObjectStore,
+    storyboard: &quakecast_scenes::Storyboard,
+    dir: &Path,
+) -> FarmResult<Option<PathBuf>> {
+    let Some(used) = storyboard.materials.music() else {
+        return Ok(None);
     };
+    let key = quakecast_core::materials::bed_key(used);
+    let bytes = store.get_bytes(&key)?;
+    let got = quakecast_core::store::sha256_hex(&bytes);
+    if got != used.sha256 {
+        return Err(FarmError::Other(format!(
+            "music bed {key}: stored bytes hash to {got}, not {}",
+            used.sha256
+        )));
+    }
+    let p = dir.join(format!("bed-{}", key.rsplit('/').next().unwrap_or("bed")));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&p, bytes))
+        .map_err(|e| FarmError::Other(format!("{}: {e}", p.display())))?;
+    Ok(Some(p))
+}
+
+fn audio_err(e: quakecast_audio::AudioError) -> FarmError {
+    FarmError::Other(format!("audio: {e}"))
+}
+
+/// The first `upto` seconds of sound as the first audio segment (`aud0000.ts`), made from the
+/// cues that reach into them: the start of the track the audio task makes (the mix has a fixed
+/// master gain). Returns the TS file and the seconds it took.
+fn head_audio(
+    store: &dyn ObjectStore,
+    job: &JobRow,
+    storyboard: &quakecast_scenes::Storyboard,
+    upto: f64,
+    dir: &Path,
+) -> FarmResult<(PathBuf, f64)> {
+    let t = Instant::now();
+    std::fs::create_dir_all(dir)
+        .map_err(|e| FarmError::Other(format!("{}: {e}", dir.display())))?;
+    let script = spoken_script(job, storyboard);
     let tts = quakecast_audio::tts::tts_from_env();
-    let audio_err = |e: quakecast_audio::AudioError| FarmError::Other(format!("audio: {e}"));
+    let scenes = quakecast_core::bulletin::scene_times(storyboard);
+    let total = storyboard.duration_secs();
+    let mix_upto = (upto + HEAD_TAIL_SECS).min(total);
+    let head = quakecast_audio::synthesize_head(&script, tts.as_ref(), &scenes, total, mix_upto)
+        .map_err(audio_err)?;
+    let bed = music_bed_file(store, storyboard, dir)?;
+    let pcm =
+        quakecast_audio::mix_head(&job.event, &head, &scenes, total, mix_upto, bed.as_deref())
+            .map_err(audio_err)?;
+    let m4a = dir.join("head.m4a");
+    quakecast_audio::mix::encode_aac_within_peak(&pcm, &m4a).map_err(audio_err)?;
+    let files = split_audio_to_ts(&m4a, &[upto], dir)?;
+    Ok((files[0].clone(), t.elapsed().as_secs_f64()))
+}
+
+fn run_audio(
+    store: &dyn ObjectStore,
+    job: &JobRow,
+    tasks: &[TaskRow],
+    dir: &Path,
+) -> FarmResult<Value> {
+    let t = Instant::now();
+    let storyboard = job.settings.storyboard(&job.event);
+    let script = spoken_script(job, &storyboard);
+    let tts = quakecast_audio::tts::tts_from_env();
     let narration = quakecast_audio::synthesize_script(&script, tts.as_ref()).map_err(audio_err)?;
-    // The library's music bed, stored by the intake under its SHA-256.
-    let bed = match storyboard.materials.music() {
-        Some(used) => {
-            let key = quakecast_core::materials::bed_key(used);
-            let bytes = store.get_bytes(&key)?;
-            let got = quakecast_core::store::sha256_hex(&bytes);
-            if got != used.sha256 {
-                return Err(FarmError::Other(format!(
-                    "music bed {key}: stored bytes hash to {got}, not {}",
-                    used.sha256
-                )));
-            }
-            let p = dir.join(format!("bed-{}", key.rsplit('/').next().unwrap_or("bed")));
-            std::fs::create_dir_all(dir)
-                .and_then(|()| std::fs::write(&p, bytes))
-                .map_err(|e| FarmError::Other(format!("{}: {e}", p.display())))?;
-            Some(p)
-        }
-        None => None,
-    };
+    let bed = music_bed_file(store, &storyboard, dir)?;
     let report = quakecast_audio::mix_narration_with(
         &job.event,
         &narration,
@@ -517,8 +639,31 @@ fn run_audio(store: &dyn ObjectStore, job: &JobRow, dir: &Path) -> FarmResult<Va
         "application/x-subrip",
     )?;
     let vtt = store.put_file(&keys.sidecar("subtitles.vtt"), &report.vtt, "text/vtt")?;
+    // The HLS stream's audio segments, cut at the video segments' starts. The first one replaces
+    // the first segment task's head (the same samples, as the head was mixed from the first cues).
+    let mut starts: Vec<i64> = tasks
+        .iter()
+        .filter(|t| t.kind == TaskKind::Segment)
+        .map(|t| t.frame_start)
+        .collect();
+    starts.sort_unstable();
+    let fps = f64::from(job.settings.fps.max(1));
+    let cuts: Vec<f64> = starts
+        .iter()
+        .filter(|&&f| f > 0)
+        .map(|&f| f as f64 / fps)
+        .collect();
+    let ts_dir = dir.join("hls");
+    let mut hls_audio = Vec::new();
+    for (i, f) in split_audio_to_ts(&report.audio, &cuts, &ts_dir)?
+        .iter()
+        .enumerate()
+    {
+        hls_audio.push(store.put_file(&hls_audio_key(&keys, i as u32), f, "video/mp2t")?);
+    }
     Ok(json!({
         "audio": audio,
+        "hls_audio": hls_audio,
         "srt": srt,
         "vtt": vtt,
         "voice": report.voice,
@@ -665,11 +810,30 @@ fn run_stitch(
             done: true,
         })
         .collect();
+    let m3u8 = "application/vnd.apple.mpegurl";
     let playlist = media_playlist(&entries, settings.fps, segment_name);
-    let playlist_obj = store.put_bytes(
-        &keys.sidecar("hls/index.m3u8"),
+    store.put_bytes(
+        &keys.sidecar(&format!("hls/{VIDEO_PLAYLIST}")),
         playlist.as_bytes(),
-        "application/vnd.apple.mpegurl",
+        m3u8,
+    )?;
+    let audio_lang = audio_result.as_ref().and_then(|r| {
+        r["hls_audio"].as_array()?;
+        Some(quakecast_scenes::narration::lang_for(&storyboard.event, &storyboard.theme).bcp47())
+    });
+    if audio_lang.is_some() {
+        let playlist = media_playlist(&entries, settings.fps, audio_segment_name);
+        store.put_bytes(
+            &keys.sidecar(&format!("hls/{AUDIO_PLAYLIST}")),
+            playlist.as_bytes(),
+            m3u8,
+        )?;
+    }
+    let master = master_playlist(settings.width, settings.height, audio_lang, str::to_string);
+    let playlist_obj = store.put_bytes(
+        &keys.sidecar(&format!("hls/{MASTER_PLAYLIST}")),
+        master.as_bytes(),
+        m3u8,
     )?;
 
     let first = segs
