@@ -155,6 +155,12 @@ pub fn run(env: &RenderEnv, size: &str, fps: u32, segments: u32, workers: u32) -
         .and_then(|s| s.iter().find(|s| s["index"] == 0))
         .and_then(|s| s["wall_secs"].as_f64())
         .unwrap_or(f64::NAN);
+    if let Some(h) = j["progress"]["segments"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["index"] == 0))
+    {
+        println!("first segment's sound: {}", h["audio_head"]);
+    }
     let head_audio_secs = j["progress"]["segments"]
         .as_array()
         .and_then(|s| s.iter().find(|s| s["index"] == 0))

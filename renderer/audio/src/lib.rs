@@ -259,7 +259,7 @@ pub fn mix_narration_pcm_with(
     let placed = place_cues(narration, scenes, total_secs)?;
     let t0 = std::time::Instant::now();
     let mood = Mood::for_event(event);
-    let music = music_track(event, total, music)?;
+    let music = music_track(event, total, music, total)?;
     let t_music = t0.elapsed().as_secs_f64();
     let pcm = mix_placed(narration, &placed, &music, total);
     let t_mix = t0.elapsed().as_secs_f64();
@@ -288,21 +288,35 @@ pub fn mix_narration_pcm_with(
 /// limiter's windows, with room to spare.
 pub const HEAD_MARGIN_SECS: f64 = 0.25;
 
-/// The music bed at the mix's length, levelled to [`mix::MUSIC_LUFS`]: the library's bed
-/// (`music`) or the synthesized one.
-fn music_track(event: &Event, total: usize, music: Option<&Path>) -> Result<Pcm> {
+/// The first `upto` frames of the music under a mix of `total` frames, levelled to
+/// [`mix::MUSIC_LUFS`] (zeros past the music's end): the library's bed (`music`: decoded whole
+/// and measured) or the synthesized music, levelled by its mood's known loudness
+/// ([`music::synthesized_lufs`]) so that its start is made without the rest.
+fn music_track(event: &Event, total: usize, music: Option<&Path>, upto: usize) -> Result<Pcm> {
     let secs = total as f64 / f64::from(SAMPLE_RATE);
+    let upto = upto.min(total);
     let mut track = match music {
-        Some(bed) => music::music_bed(bed, secs, SAMPLE_RATE)?,
-        None => music::synthesize_music(
-            Mood::for_event(event),
-            music::seed_for(&event.event_id),
-            secs,
-            SAMPLE_RATE,
-        ),
+        Some(bed) => {
+            let mut bed = music::music_bed(bed, secs, SAMPLE_RATE)?;
+            bed.samples.resize(total * 2, 0.0);
+            mix::level_to(&mut bed, mix::MUSIC_LUFS)?;
+            bed
+        }
+        None => {
+            let mood = Mood::for_event(event);
+            let mut synth = music::synthesize_music_upto(
+                mood,
+                music::seed_for(&event.event_id),
+                secs,
+                SAMPLE_RATE,
+                upto,
+            );
+            let gain = 10f64.powf((mix::MUSIC_LUFS - music::synthesized_lufs(mood)) / 20.0) as f32;
+            synth.samples.iter_mut().for_each(|v| *v *= gain);
+            synth
+        }
     };
-    track.samples.resize(total * 2, 0.0);
-    mix::level_to(&mut track, mix::MUSIC_LUFS)?;
+    track.samples.resize(upto * 2, 0.0);
     Ok(track)
 }
 
@@ -405,7 +419,8 @@ pub fn mix_head(
     let total = (total_secs * sr).round() as usize;
     let upto = ((upto_secs * sr).round() as usize).min(total);
     let placed = place_cues(head, scenes, total_secs)?;
-    let music = music_track(event, total, music)?;
+    let margin = (HEAD_MARGIN_SECS * sr) as usize;
+    let music = music_track(event, total, music, upto + margin)?;
     Ok(mix_range(head, &placed, &music, total, upto))
 }
 

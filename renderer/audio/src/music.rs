@@ -132,10 +132,33 @@ const PROGRESSIONS: [[(i32, bool); 4]; 5] = [
 ];
 
 /// `secs` seconds of stereo music at `rate` Hz for `mood`, fully determined by `seed`. Peak
-/// level about −6 dBFS; the mixer sets the final level.
+/// level about −6 dBFS; the mixer sets the final level ([`level_db`]).
 pub fn synthesize_music(mood: Mood, seed: u64, secs: f64, rate: u32) -> Pcm {
+    synthesize_music_upto(mood, seed, secs, rate, usize::MAX)
+}
+
+/// The integrated loudness of [`synthesize_music`] for each mood, LUFS: the mean over 12 seeds
+/// and lengths of 15, 30 and 50 s (`examples/music_level.rs`; every one within 0.35 LU of it).
+/// The synth's level is a property of the mood, so the mixer levels the music by it without
+/// making the whole track first.
+pub fn synthesized_lufs(mood: Mood) -> f64 {
+    match (mood.severity, mood.night) {
+        (Severity::Light, false) => -21.50,
+        (Severity::Light, true) => -21.46,
+        (Severity::Moderate, false) => -20.76,
+        (Severity::Moderate, true) => -21.05,
+        (Severity::Strong, false) => -19.89,
+        (Severity::Strong, true) => -20.33,
+    }
+}
+
+/// The first `upto` frames of [`synthesize_music`]`(mood, seed, secs, rate)`, sample for sample
+/// (the whole when `upto` is longer): the track is a sum of notes, a causal low-pass and fades
+/// fixed by `secs`, so its start can be made alone.
+pub fn synthesize_music_upto(mood: Mood, seed: u64, secs: f64, rate: u32, upto: usize) -> Pcm {
     let mut rng = Rng(seed);
-    let frames = (secs.max(0.0) * f64::from(rate)).round() as usize;
+    let whole = (secs.max(0.0) * f64::from(rate)).round() as usize;
+    let frames = whole.min(upto);
     let sr = f64::from(rate);
     let (mut bpm, mut tilt, mut cutoff_hz) = match mood.severity {
         Severity::Light => (66.0, 1.3, 2600.0),
@@ -171,7 +194,9 @@ pub fn synthesize_music(mood: Mood, seed: u64, secs: f64, rate: u32) -> Pcm {
         let t0 = c as f64 * chord_len;
         let start = (t0 * sr) as usize;
         let end = (((t0 + chord_len + release) * sr) as usize).min(frames);
-        if start >= frames {
+        // The chords of the whole track draw their phases, made or not, so the bells that
+        // follow draw the same numbers for a start as for the whole.
+        if start >= whole {
             break;
         }
         let voices: Vec<(f64, f64, f32)> = notes
@@ -419,5 +444,65 @@ mod tests {
         // Starts and ends silent (fades).
         assert_eq!(a.samples[0], 0.0);
         assert!(a.samples[a.samples.len() - 1].abs() < 1e-6);
+    }
+
+    const MOODS: [Mood; 6] = [
+        Mood {
+            severity: Severity::Light,
+            night: false,
+        },
+        Mood {
+            severity: Severity::Light,
+            night: true,
+        },
+        Mood {
+            severity: Severity::Moderate,
+            night: false,
+        },
+        Mood {
+            severity: Severity::Moderate,
+            night: true,
+        },
+        Mood {
+            severity: Severity::Strong,
+            night: false,
+        },
+        Mood {
+            severity: Severity::Strong,
+            night: true,
+        },
+    ];
+
+    #[test]
+    fn the_start_of_the_music_is_made_alone_sample_for_sample() {
+        for (k, mood) in MOODS.into_iter().enumerate() {
+            let seed = seed_for(&format!("CC2022052008360{k}"));
+            let whole = synthesize_music(mood, seed, 12.0, 48_000);
+            for upto in [1, 64_800, 300_000] {
+                let start = synthesize_music_upto(mood, seed, 12.0, 48_000, upto);
+                assert_eq!(start.frames(), upto, "{mood:?}");
+                assert!(
+                    start.samples == whole.samples[..2 * upto],
+                    "{mood:?}: the first {upto} frames differ"
+                );
+            }
+            let all = synthesize_music_upto(mood, seed, 12.0, 48_000, usize::MAX);
+            assert_eq!(all.samples, whole.samples);
+        }
+    }
+
+    #[test]
+    fn each_mood_is_as_loud_as_the_mixer_assumes() {
+        for mood in MOODS {
+            for id in ["CC20220520083601", "us7000abcd"] {
+                let m = synthesize_music(mood, seed_for(id), 20.0, 48_000);
+                let got = crate::mix::integrated_lufs(&m).unwrap();
+                assert!(
+                    (got - synthesized_lufs(mood)).abs() <= 0.5,
+                    "{mood:?} {id}: {got:.2} LUFS, assumed {:.2}",
+                    synthesized_lufs(mood)
+                );
+            }
+        }
     }
 }

@@ -606,6 +606,7 @@ fn view(
                     .or_else(|| t.lease_owner.clone()),
                 "wall_secs": t.result.as_ref().and_then(|r| r["wall_secs"].as_f64()),
                 "audio_head_secs": t.result.as_ref().and_then(|r| r["audio_head_secs"].as_f64()),
+                "audio_head": t.result.as_ref().map(|r| r["audio_head"].clone()),
                 "reused": t.result.as_ref().and_then(|r| r["reused"].as_bool()),
                 "last_error": t.last_error,
             })

@@ -484,7 +484,8 @@ fn run_segment(
         "segment": segment,
         "ts": ts_obj,
         "audio_ts": head.as_ref().map(|h| &h.0),
-        "audio_head_secs": head.as_ref().map(|h| h.1),
+        "audio_head_secs": head.as_ref().map(|h| h.1["wall_secs"].clone()),
+        "audio_head": head.as_ref().map(|h| &h.1),
         "frames": [start, end],
         "render_secs": if was_reused { 0.0 } else { report.render_secs },
         "encode_wait_secs": report.encode_wait_secs,
@@ -585,7 +586,7 @@ fn head_audio(
     storyboard: &quakecast_scenes::Storyboard,
     upto: f64,
     dir: &Path,
-) -> FarmResult<(PathBuf, f64)> {
+) -> FarmResult<(PathBuf, Value)> {
     let t = Instant::now();
     std::fs::create_dir_all(dir)
         .map_err(|e| FarmError::Other(format!("{}: {e}", dir.display())))?;
@@ -596,14 +597,26 @@ fn head_audio(
     let mix_upto = (upto + HEAD_TAIL_SECS).min(total);
     let head = quakecast_audio::synthesize_head(&script, tts.as_ref(), &scenes, total, mix_upto)
         .map_err(audio_err)?;
+    let speak = t.elapsed().as_secs_f64();
     let bed = music_bed_file(store, storyboard, dir)?;
     let pcm =
         quakecast_audio::mix_head(&job.event, &head, &scenes, total, mix_upto, bed.as_deref())
             .map_err(audio_err)?;
+    let mix = t.elapsed().as_secs_f64();
     let m4a = dir.join("head.m4a");
     quakecast_audio::mix::encode_aac_within_peak(&pcm, &m4a).map_err(audio_err)?;
+    let encode = t.elapsed().as_secs_f64();
     let files = split_audio_to_ts(&m4a, &[upto], dir)?;
-    Ok((files[0].clone(), t.elapsed().as_secs_f64()))
+    let wall = t.elapsed().as_secs_f64();
+    let times = json!({
+        "cues": head.cues.len(),
+        "speak_secs": speak,
+        "mix_secs": mix - speak,
+        "encode_secs": encode - mix,
+        "cut_secs": wall - encode,
+        "wall_secs": wall,
+    });
+    Ok((files[0].clone(), times))
 }
 
 fn run_audio(
