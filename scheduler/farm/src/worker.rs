@@ -606,7 +606,9 @@ fn head_audio(
     let m4a = dir.join("head.m4a");
     quakecast_audio::mix::encode_aac_within_peak(&pcm, &m4a).map_err(audio_err)?;
     let encode = t.elapsed().as_secs_f64();
-    let files = split_audio_to_ts(&m4a, &[upto], dir)?;
+    // A bulletin of one segment: its head is the whole track, uncut.
+    let cuts: &[f64] = if upto < total { &[upto] } else { &[] };
+    let files = split_audio_to_ts(&m4a, cuts, dir)?;
     let wall = t.elapsed().as_secs_f64();
     let times = json!({
         "cues": head.cues.len(),
